@@ -1,0 +1,99 @@
+//! `--security-policy` files (spec §9): per-check weight, range and description overrides.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Override {
+    pub weight: Option<u64>,
+    pub range: Option<u64>,
+    pub description_good: Option<String>,
+    pub description_bad: Option<String>,
+    pub description_na: Option<String>,
+}
+
+/// Overrides keyed by json_field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub source: Option<PathBuf>,
+    pub overrides: HashMap<String, Override>,
+}
+
+/// The default policy locations, first found wins (Debian 12 is split-usr: /lib too).
+pub const DEFAULT_POLICY_DIRS: &[&str] = &[
+    "/etc/systemd",
+    "/run/systemd",
+    "/usr/local/lib/systemd",
+    "/usr/lib/systemd",
+    "/lib/systemd",
+];
+
+/// A JSON number systemd accepts as unsigned: a non-negative integer, or a real with an
+/// exact integer value.
+fn unsigned(v: &serde_json::Value) -> Option<u64> {
+    if let Some(u) = v.as_u64() {
+        return Some(u);
+    }
+    let f = v.as_f64()?;
+    (f >= 0.0 && f.fract() == 0.0 && f <= u64::MAX as f64).then_some(f as u64)
+}
+
+impl Policy {
+    pub fn parse(path: &Path, text: &str) -> Result<Self> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Policy {
+            path: path.to_path_buf(),
+            message: format!("line {}, column {}: {e}", e.line(), e.column()),
+        })?;
+        let mut policy = Policy {
+            source: Some(path.to_path_buf()),
+            ..Default::default()
+        };
+        let Some(obj) = value.as_object() else {
+            return Ok(policy); // systemd silently ignores a non-object policy
+        };
+        for (field, v) in obj {
+            let Some(o) = v.as_object() else { continue };
+            let s = |k: &str| o.get(k).and_then(|x| x.as_str()).map(str::to_string);
+            policy.overrides.insert(
+                field.clone(),
+                Override {
+                    weight: o.get("weight").and_then(unsigned),
+                    range: o.get("range").and_then(unsigned),
+                    description_good: s("description_good"),
+                    description_bad: s("description_bad"),
+                    description_na: s("description_na"),
+                },
+            );
+        }
+        Ok(policy)
+    }
+
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let text = String::from_utf8(text).map_err(|_| Error::Policy {
+            path: path.to_path_buf(),
+            message: "not valid UTF-8".into(),
+        })?;
+        Self::parse(path, &text)
+    }
+
+    /// The policy systemd would pick up by itself under `root`, if any.
+    pub fn find_default(root: Option<&Path>) -> Result<Option<Self>> {
+        for dir in DEFAULT_POLICY_DIRS {
+            let p = crate::unit::search::under_root(
+                root,
+                &Path::new(dir).join("systemd-analyze-security.policy"),
+            );
+            if p.exists() {
+                return Self::load(&p).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    pub fn get(&self, json_field: &str) -> Option<&Override> {
+        self.overrides.get(json_field)
+    }
+}

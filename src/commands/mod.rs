@@ -1,0 +1,4 @@
+//! One file per subcommand: argument handling and output, nothing else.
+
+pub mod audit;
+pub mod cat;

@@ -1,0 +1,54 @@
+//! unitguard: systemd service exposure, scored exactly as `systemd-analyze security` does.
+//!
+//! The modules follow the data: [`unit`] finds and parses unit files and drop-ins,
+//! [`settings`] turns them into the effective sandbox settings, [`assess`] scores them,
+//! [`report`] prints the result; [`commands`] wires these into the CLI.
+
+pub mod assess;
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod pipeline;
+pub mod report;
+pub mod settings;
+pub mod tables;
+pub mod unit;
+
+use clap::Parser;
+
+pub use error::{Error, Result};
+
+/// Exit statuses.
+pub const EXIT_OK: i32 = 0;
+/// A unit exceeded the threshold or could not be loaded.
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+
+/// Runs the command line; returns the process exit status.
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    let result = match cli.command {
+        cli::Command::Audit(a) => commands::audit::run(&a),
+        cli::Command::Cat(a) => commands::cat::run(&a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("unitguard: {e}");
+            match e {
+                Error::Usage(_) => EXIT_USAGE,
+                _ => EXIT_FAILED,
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Finding, reading and merging unit files exactly as systemd does.
+
+pub mod dropins;
+pub mod load;
+pub mod name;
+pub mod search;
+pub mod specifier;
+pub mod syntax;
+
+pub use load::{LoadError, LoadedUnit, Loader, name_for_argument};
+pub use search::SearchPath;
