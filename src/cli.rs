@@ -23,6 +23,54 @@ pub enum Command {
     Audit(AuditArgs),
     /// Print a unit's fragment and drop-ins as systemd merges them, like `systemctl cat`
     Cat(CatArgs),
+    /// For each failing check: the directive that closes it, what it stops, what it may break
+    Explain(ExplainArgs),
+    /// Write a drop-in that lowers a unit's exposure without breaking it
+    Harden(HardenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The unit (name or path)
+    #[arg(value_name = "UNIT|PATH")]
+    pub unit: PathBuf,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HardenArgs {
+    /// The unit (name or path)
+    #[arg(value_name = "UNIT|PATH")]
+    pub unit: PathBuf,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    /// How far to go: settings that rarely break anything, or the tightest that fit
+    #[arg(long, value_enum, default_value = "baseline")]
+    pub profile: crate::harden::Level,
+
+    /// Write /etc/systemd/system/UNIT.d/hardening.conf (under --root), keeping a backup
+    #[arg(long)]
+    pub write: bool,
+
+    /// Only use directives this systemd version knows
+    #[arg(long, value_name = "N", default_value_t = 252)]
+    pub systemd_version: u32,
+
+    /// Allow only these peers (plus localhost): adds IPAddressDeny=any and IPAddressAllow=
+    #[arg(long = "allow-ip", value_name = "ADDR[/LEN]")]
+    pub allow_ip: Vec<String>,
+
+    /// A systemd-analyze security policy (JSON) for the predicted scores
+    #[arg(long, value_name = "FILE")]
+    pub security_policy: Option<PathBuf>,
 }
 
 /// Where units are looked up.

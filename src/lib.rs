@@ -5,9 +5,12 @@
 //! [`report`] prints the result; [`commands`] wires these into the CLI.
 
 pub mod assess;
+pub mod catalogue;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod explain;
+pub mod harden;
 pub mod pipeline;
 pub mod report;
 pub mod settings;
@@ -40,6 +43,8 @@ where
     let result = match cli.command {
         cli::Command::Audit(a) => commands::audit::run(&a),
         cli::Command::Cat(a) => commands::cat::run(&a),
+        cli::Command::Explain(a) => commands::explain::run(&a),
+        cli::Command::Harden(a) => commands::harden::run(&a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,221 @@
+//! What can be seen statically about a service: its unit, its ExecStart binary and the
+//! configuration files it names.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use super::knowledge::{DaemonProfile, Knowledge};
+use crate::pipeline::Scored;
+use crate::settings::values;
+use crate::unit::search::under_root;
+
+/// Facts about one service that decide which directives are safe.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// The ExecStart binary as written (e.g. /usr/sbin/nginx), if any.
+    pub binary: Option<String>,
+    /// Its basename.
+    pub binary_name: Option<String>,
+    /// The binary resolved under the root, if it exists.
+    pub binary_path: Option<PathBuf>,
+    pub is_script: bool,
+    /// The binary imports socket functions (None: could not tell).
+    pub uses_sockets: Option<bool>,
+    /// Links a JIT engine (libluajit, libjvm, libnode, libv8, libmono, libcoreclr).
+    pub links_jit: bool,
+    /// Need tags (data/profiles.toml) from the binary, the profile and the unit.
+    pub tags: BTreeSet<String>,
+    /// Socket activation: a .socket unit of the same name exists.
+    pub socket_activated: bool,
+    /// TCP/UDP ports below 1024 named in ExecStart or the config files it names.
+    pub low_ports: BTreeSet<u16>,
+    pub pid_file: Option<String>,
+    pub profile: Option<DaemonProfile>,
+}
+
+impl Facts {
+    pub fn has(&self, tag: &str) -> bool {
+        self.tags.contains(tag)
+    }
+}
+
+/// The last value list of a key in the unit's type section, honouring empty resets.
+pub fn raw_values(scored: &Scored, key: &str) -> Vec<String> {
+    let section = crate::settings::type_section(scored.unit.unit_type()).unwrap_or("Service");
+    let mut out = Vec::new();
+    for f in &scored.unit.files {
+        for a in &f.assignments {
+            if a.section == section && a.key == key {
+                if a.value.is_empty() {
+                    out.clear();
+                } else {
+                    out.push(a.value.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn strip_exec_prefixes(word: &str) -> &str {
+    word.trim_start_matches(['-', '@', ':', '+', '!'])
+}
+
+pub fn inspect(scored: &Scored, root: Option<&Path>) -> Facts {
+    let mut f = Facts::default();
+    let k = Knowledge::get();
+    let exec = raw_values(scored, "ExecStart");
+    let words: Vec<String> = exec
+        .first()
+        .map(|line| values::words(line, values::UNQUOTE).unwrap_or_else(|w| w))
+        .unwrap_or_default();
+    if let Some(first) = words.first() {
+        let bin = strip_exec_prefixes(first).to_string();
+        let name = bin.rsplit('/').next().unwrap_or(&bin).to_string();
+        let path = if bin.starts_with('/') {
+            Some(under_root(root, Path::new(&bin)))
+        } else {
+            ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+                .iter()
+                .map(|d| under_root(root, &Path::new(d).join(&bin)))
+                .find(|p| p.exists())
+        };
+        f.binary = Some(bin);
+        f.binary_name = Some(name);
+        if let Some(p) = path.filter(|p| p.is_file()) {
+            if let Ok(data) = std::fs::read(&p) {
+                f.is_script = data.starts_with(b"#!");
+                if data.starts_with(b"\x7fELF") {
+                    f.uses_sockets = Some(
+                        contains(&data, b"\0socket\0")
+                            || contains(&data, b"\0connect\0")
+                            || contains(&data, b"\0bind\0"),
+                    );
+                    f.links_jit = [
+                        &b"libluajit"[..],
+                        b"libjvm",
+                        b"libnode",
+                        b"libv8",
+                        b"libmono",
+                        b"libcoreclr",
+                    ]
+                    .iter()
+                    .any(|n| contains(&data, n));
+                }
+                // An interpreter script: the interpreter decides (python3, node, ...).
+                if f.is_script {
+                    if let Some(line) = data.split(|&b| b == b'\n').next() {
+                        let line = String::from_utf8_lossy(&line[2..]).to_string();
+                        let mut parts = line.split_whitespace();
+                        let interp = parts.next().unwrap_or_default();
+                        let interp = if interp.ends_with("/env") {
+                            parts.next().unwrap_or_default()
+                        } else {
+                            interp
+                        };
+                        let iname = interp.rsplit('/').next().unwrap_or(interp).to_string();
+                        f.tags.extend(k.tags_for(&iname).map(str::to_string));
+                    }
+                }
+            }
+            f.binary_path = Some(p);
+        }
+    }
+    // Arguments naming an interpreter's program (e.g. /usr/bin/python3 app.py, node app.js).
+    let profile = k
+        .profile_for(&scored.unit.id, f.binary_name.as_deref())
+        .or_else(|| {
+            words
+                .iter()
+                .skip(1)
+                .find_map(|w| k.profile_for("", Some(w.rsplit('/').next().unwrap_or(w))))
+        })
+        .cloned();
+    if let Some(name) = &f.binary_name {
+        f.tags.extend(k.tags_for(name).map(str::to_string));
+    }
+    for w in &words {
+        let base = w.rsplit('/').next().unwrap_or(w);
+        if base != f.binary_name.as_deref().unwrap_or_default() {
+            f.tags.extend(k.tags_for(base).map(str::to_string));
+        }
+    }
+    if let Some(p) = &profile {
+        f.tags.extend(p.tags.iter().cloned());
+    }
+    if f.links_jit {
+        f.tags.insert("jit".into());
+    }
+    if !raw_values(scored, "DeviceAllow").is_empty() {
+        f.tags.insert("devices".into());
+    }
+    if !scored.settings.default_dependencies {
+        f.tags.insert("early-boot".into());
+    }
+    if raw_values(scored, "PAMName").iter().any(|v| !v.is_empty()) {
+        f.tags.insert("setuid-exec".into());
+    }
+    f.profile = profile;
+    f.pid_file = raw_values(scored, "PIDFile").pop();
+    let socket = format!(
+        "{}.socket",
+        crate::unit::name::without_suffix(&scored.unit.id)
+    );
+    f.socket_activated = scored
+        .unit
+        .fragment
+        .parent()
+        .is_some_and(|d| d.join(&socket).exists());
+    // Ports named on the command line or in config files it names.
+    let mut texts: Vec<String> = words.clone();
+    for w in words.iter().skip(1) {
+        let candidate = w.split_once('=').map_or(w.as_str(), |(_, v)| v);
+        if candidate.starts_with("/etc/") {
+            let p = under_root(root, Path::new(candidate));
+            if let Ok(meta) = std::fs::metadata(&p) {
+                if meta.is_file() && meta.len() < 1 << 20 {
+                    if let Ok(t) = std::fs::read_to_string(&p) {
+                        texts.push(t);
+                    }
+                }
+            }
+        }
+    }
+    for t in &texts {
+        f.low_ports.extend(low_ports_in(t));
+    }
+    f
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Ports below 1024 after "port", "listen", "bind" or a ':' (e.g. `--port 80`, `listen 443`,
+/// `0.0.0.0:53`).
+fn low_ports_in(text: &str) -> BTreeSet<u16> {
+    let mut out = BTreeSet::new();
+    let lower = text.to_ascii_lowercase();
+    let tokens: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || c == '=' || c == ';' || c == ',')
+        .filter(|t| !t.is_empty())
+        .collect();
+    for (i, t) in tokens.iter().enumerate() {
+        if let Some((_, p)) = t.rsplit_once(':') {
+            if let Ok(n) = p.parse::<u16>() {
+                if (1..1024).contains(&n) {
+                    out.insert(n);
+                }
+            }
+        }
+        let keyword = t.trim_start_matches('-');
+        if matches!(keyword, "port" | "listen" | "bind" | "p") {
+            if let Some(Ok(n)) = tokens.get(i + 1).map(|n| n.parse::<u16>()) {
+                if (1..1024).contains(&n) {
+                    out.insert(n);
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,107 @@
+//! `harden`: a drop-in fitted to the service, each line commented from the catalogue, with
+//! the exposure before and after predicted by the scorer on the unit merged with it.
+
+pub mod inspect;
+pub mod knowledge;
+pub mod plan;
+pub mod render;
+pub mod write;
+
+use std::path::{Path, PathBuf};
+
+pub use plan::{Level, Line};
+
+use crate::assess::{Assessment, Policy};
+use crate::pipeline::{self, Scored};
+use crate::tables::SystemdTables;
+use crate::unit::syntax;
+
+/// The drop-in's file name; unitguard only ever writes this one file per unit.
+pub const DROPIN_NAME: &str = "hardening.conf";
+
+pub struct Options<'a> {
+    pub level: Level,
+    pub allow_ip: &'a [String],
+    pub systemd_version: u32,
+    pub root: Option<&'a Path>,
+}
+
+/// A planned drop-in and its predicted effect.
+pub struct Hardening {
+    pub unit: String,
+    pub lines: Vec<Line>,
+    pub text: String,
+    /// Where it goes: /etc/systemd/system/<unit>.d/hardening.conf (under the root).
+    pub path: PathBuf,
+    pub before: Assessment,
+    pub after: Assessment,
+    pub facts: inspect::Facts,
+}
+
+/// The drop-in path of a unit (relative to the root).
+pub fn dropin_path(unit: &str) -> PathBuf {
+    PathBuf::from(format!("/etc/systemd/system/{unit}.d/{DROPIN_NAME}"))
+}
+
+/// The unit's assessment with `text` applied as /etc/systemd/system/<unit>.d/hardening.conf,
+/// exactly where systemd would put it among the unit's other drop-ins.
+pub fn predict(
+    scored: &Scored,
+    text: &str,
+    policy: &Policy,
+    tables: &SystemdTables,
+) -> Result<Assessment, crate::unit::LoadError> {
+    let mut unit = scored.unit.clone();
+    let path = dropin_path(&unit.id);
+    let sections = crate::unit::load::sections_for(unit.unit_type());
+    let parsed = syntax::parse(&path, text.as_bytes(), sections);
+    // Drop-ins apply in file-name order; ours replaces any earlier file of the same name.
+    let mut dropins: Vec<_> = unit
+        .files
+        .drain(1..)
+        .filter(|f| f.path.file_name() != path.file_name())
+        .collect();
+    dropins.push(parsed);
+    dropins.sort_by(|a, b| a.path.file_name().cmp(&b.path.file_name()));
+    unit.files.extend(dropins);
+    pipeline::score_loaded(unit, policy, tables).map(|s| s.assessment)
+}
+
+pub fn harden(
+    scored: &Scored,
+    opts: &Options,
+    policy: &Policy,
+    tables: &SystemdTables,
+) -> Result<Hardening, crate::Error> {
+    if scored.settings.exec.is_none() {
+        return Err(crate::Error::Usage(format!(
+            "{} has no process to sandbox ({} units have no [Service]-like settings)",
+            scored.unit.id,
+            scored.unit.unit_type()
+        )));
+    }
+    let facts = inspect::inspect(scored, opts.root);
+    let inputs = plan::Inputs {
+        scored,
+        facts: &facts,
+        level: opts.level,
+        allow_ip: opts.allow_ip,
+        systemd_version: opts.systemd_version,
+        root: opts.root,
+        tables,
+    };
+    let lines = plan::plan(&inputs);
+    let body = render::body(&lines);
+    let after = predict(scored, &body, policy, tables)
+        .map_err(|e| crate::Error::Other(format!("the generated drop-in does not load: {e}")))?;
+    let text = render::document(&scored.unit.id, opts, &scored.assessment, &after, &body);
+    Ok(Hardening {
+        unit: scored.unit.id.clone(),
+        lines,
+        text,
+        path: dropin_path(&scored.unit.id),
+        before: scored.assessment.clone(),
+        after,
+        facts,
+    })
+}

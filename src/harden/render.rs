@@ -1,0 +1,74 @@
+//! The drop-in text: grouped like the catalogue, each directive preceded by its comment
+//! (systemd has no end-of-line comments: `Key=value # x` would make "# x" part of the value).
+
+use std::fmt::Write;
+
+use super::plan::Line;
+use super::{Level, Options};
+use crate::assess::{self, Assessment};
+use crate::catalogue::Catalogue;
+
+pub fn body(lines: &[Line]) -> String {
+    let cat = Catalogue::get();
+    let mut sorted: Vec<(usize, usize, &Line)> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let group = cat
+                .directive(&l.directive)
+                .map_or("other", |d| d.group.as_str());
+            (Catalogue::group_rank(group), i, l)
+        })
+        .collect();
+    sorted.sort_by_key(|(g, i, _)| (*g, *i));
+    let mut out = String::from("[Service]\n");
+    let mut current = usize::MAX;
+    let mut last_directive = "";
+    for (g, _, l) in sorted {
+        if g != current {
+            current = g;
+            let title = crate::catalogue::GROUPS.get(g).map_or("Other", |(_, t)| t);
+            let _ = writeln!(out, "\n# --- {title}");
+        }
+        let d = cat.directive(&l.directive);
+        if l.directive != last_directive {
+            if let Some(d) = d {
+                let _ = writeln!(out, "# {}", d.comment_text());
+            }
+        }
+        if let Some(why) = &l.why {
+            let _ = writeln!(out, "#   ({why})");
+        }
+        let _ = writeln!(out, "{}={}", l.directive, l.value);
+        last_directive = &l.directive;
+    }
+    out
+}
+
+pub fn document(
+    unit: &str,
+    opts: &Options,
+    before: &Assessment,
+    after: &Assessment,
+    body: &str,
+) -> String {
+    let level = match opts.level {
+        Level::Baseline => "baseline",
+        Level::Strict => "strict",
+    };
+    let score = |a: &Assessment| {
+        format!(
+            "{} {}",
+            assess::format_tenths(a.exposure),
+            assess::label(a.exposure)
+        )
+    };
+    format!(
+        "# {path}\n# Hardening for {unit}, written by unitguard {ver} (profile {level}, systemd {sd}).\n# Predicted exposure (systemd-analyze security): {b} -> {a}\n# Remove this file and run `systemctl daemon-reload` to undo.\n{body}",
+        path = super::dropin_path(unit).display(),
+        ver = env!("CARGO_PKG_VERSION"),
+        sd = opts.systemd_version,
+        b = score(before),
+        a = score(after),
+    )
+}
