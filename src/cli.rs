@@ -27,6 +27,33 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Write a drop-in that lowers a unit's exposure without breaking it
     Harden(HardenArgs),
+    /// Find known pitfalls in unit files, with file:line and the fix
+    Lint(LintArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LintFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Units to check (names or paths); all services in the search path when none are given
+    #[arg(value_name = "UNIT|PATH")]
+    pub units: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: LintFormat,
+
+    /// Flag directives this systemd version does not know
+    #[arg(long, value_name = "N", default_value_t = 252)]
+    pub systemd_version: u32,
 }
 
 #[derive(Debug, Args)]

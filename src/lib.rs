@@ -11,6 +11,7 @@ pub mod commands;
 pub mod error;
 pub mod explain;
 pub mod harden;
+pub mod lint;
 pub mod pipeline;
 pub mod report;
 pub mod settings;
@@ -45,6 +46,7 @@ where
         cli::Command::Cat(a) => commands::cat::run(&a),
         cli::Command::Explain(a) => commands::explain::run(&a),
         cli::Command::Harden(a) => commands::harden::run(&a),
+        cli::Command::Lint(a) => commands::lint::run(&a),
     };
     match result {
         Ok(code) => code,

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod cat;
 pub mod explain;
 pub mod harden;
+pub mod lint;
 
 use std::path::{Path, PathBuf};
 

@@ -201,10 +201,15 @@ fn low_ports_in(text: &str) -> BTreeSet<u16> {
         .filter(|t| !t.is_empty())
         .collect();
     for (i, t) in tokens.iter().enumerate() {
-        if let Some((_, p)) = t.rsplit_once(':') {
-            if let Ok(n) = p.parse::<u16>() {
-                if (1..1024).contains(&n) {
-                    out.insert(n);
+        // Listening addresses: 0.0.0.0:80, *:443, [::]:53, 127.0.0.1:25.
+        if let Some((host, p)) = t.rsplit_once(':') {
+            let listening_host = matches!(host, "0.0.0.0" | "*" | "[::]" | "")
+                || host.parse::<std::net::Ipv4Addr>().is_ok();
+            if listening_host && !host.ends_with(':') && !t.contains("//") {
+                if let Ok(n) = p.parse::<u16>() {
+                    if (1..1024).contains(&n) && !(host.is_empty() && i == 0) {
+                        out.insert(n);
+                    }
                 }
             }
         }

@@ -5,7 +5,90 @@ use std::fmt::Write;
 
 use crate::assess::{self, Assessment};
 
-/// The table and summary line, as `systemd-analyze security UNIT` prints them when piped.
+/// Code points systemd 252's table counts as two cells wide (its `unichar_iswide()`, a
+/// Unicode 6.0 East Asian Width table plus one emoji block). Every other character, combining
+/// marks and other emoji included, counts as one cell.
+const WIDE: &[(u32, u32)] = &[
+    (0x1100, 0x115F),
+    (0x2329, 0x232A),
+    (0x2E80, 0x2E99),
+    (0x2E9B, 0x2EF3),
+    (0x2F00, 0x2FD5),
+    (0x2FF0, 0x2FFB),
+    (0x3000, 0x303E),
+    (0x3041, 0x3096),
+    (0x3099, 0x30FF),
+    (0x3105, 0x312D),
+    (0x3131, 0x318E),
+    (0x3190, 0x31BA),
+    (0x31C0, 0x31E3),
+    (0x31F0, 0x321E),
+    (0x3220, 0x3247),
+    (0x3250, 0x32FE),
+    (0x3300, 0x4DBF),
+    (0x4E00, 0xA48C),
+    (0xA490, 0xA4C6),
+    (0xA960, 0xA97C),
+    (0xAC00, 0xD7A3),
+    (0xF900, 0xFAFF),
+    (0xFE10, 0xFE19),
+    (0xFE30, 0xFE52),
+    (0xFE54, 0xFE66),
+    (0xFE68, 0xFE6B),
+    (0xFF01, 0xFF60),
+    (0xFFE0, 0xFFE6),
+    (0x1B000, 0x1B001),
+    (0x1F200, 0x1F202),
+    (0x1F210, 0x1F23A),
+    (0x1F240, 0x1F248),
+    (0x1F250, 0x1F251),
+    (0x1F300, 0x1F567),
+    (0x20000, 0x2FFFD),
+    (0x30000, 0x3FFFD),
+];
+
+fn is_wide(c: char) -> bool {
+    let c = c as u32;
+    WIDE.binary_search_by(|&(lo, hi)| {
+        if hi < c {
+            std::cmp::Ordering::Less
+        } else if lo > c {
+            std::cmp::Ordering::Greater
+        } else {
+            std::cmp::Ordering::Equal
+        }
+    })
+    .is_ok()
+}
+
+/// The number of terminal cells systemd's table reserves for `s` (its `utf8_console_width()`).
+pub fn console_width(s: &str) -> usize {
+    if s.is_ascii() {
+        return s.len();
+    }
+    s.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
+}
+
+/// `s` followed by spaces up to `width` cells.
+fn pad_right(out: &mut String, s: &str, width: usize) {
+    out.push_str(s);
+    for _ in console_width(s)..width {
+        out.push(' ');
+    }
+}
+
+/// Spaces up to `width` cells, then `s`.
+fn pad_left(out: &mut String, s: &str, width: usize) {
+    for _ in console_width(s)..width {
+        out.push(' ');
+    }
+    out.push_str(s);
+}
+
+/// The table and summary line, as `systemd-analyze security UNIT` prints them when piped:
+/// every column padded to its widest cell (header included), one space between columns,
+/// EXPOSURE right-aligned, and the trailing blanks of the last column dropped (so a row without
+/// an exposure ends with the separator space after DESCRIPTION).
 pub fn detailed(a: &Assessment, utf8: bool) -> String {
     let mark = |set: Option<bool>| match (set, utf8) {
         (None, _) => " ",
@@ -26,24 +109,32 @@ pub fn detailed(a: &Assessment, utf8: bool) -> String {
             )
         })
         .collect();
-    let width = |f: &dyn Fn(&(&str, &str, &str, String)) -> usize, header: &str| {
-        rows.iter()
-            .map(f)
-            .chain([header.chars().count()])
+    let width = |cells: &mut dyn Iterator<Item = &str>, header: &str| {
+        cells
+            .map(console_width)
+            .chain([console_width(header)])
             .max()
             .unwrap_or(0)
     };
-    let w_name = width(&|r| r.1.chars().count(), "NAME");
-    let w_desc = width(&|r| r.2.chars().count(), "DESCRIPTION");
-    let w_exp = width(&|r| r.3.chars().count(), "EXPOSURE");
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "  {:<w_name$} {:<w_desc$} {:>w_exp$}",
-        "NAME", "DESCRIPTION", "EXPOSURE"
-    );
+    let w_name = width(&mut rows.iter().map(|r| r.1), "NAME");
+    let w_desc = width(&mut rows.iter().map(|r| r.2), "DESCRIPTION");
+    let w_exp = width(&mut rows.iter().map(|r| r.3.as_str()), "EXPOSURE");
+    let mut out = String::with_capacity((rows.len() + 3) * (w_name + w_desc + w_exp + 8));
+    let mut row = |m: &str, name: &str, desc: &str, exp: &str| {
+        out.push_str(m);
+        out.push(' ');
+        pad_right(&mut out, name, w_name);
+        out.push(' ');
+        pad_right(&mut out, desc, w_desc);
+        out.push(' ');
+        if !exp.is_empty() {
+            pad_left(&mut out, exp, w_exp);
+        }
+        out.push('\n');
+    };
+    row(" ", "NAME", "DESCRIPTION", "EXPOSURE");
     for (m, name, desc, exp) in &rows {
-        let _ = writeln!(out, "{m} {name:<w_name$} {desc:<w_desc$} {exp:>w_exp$}");
+        row(m, name, desc, exp);
     }
     let arrow = if utf8 { "→" } else { "->" };
     let _ = writeln!(
@@ -57,24 +148,46 @@ pub fn detailed(a: &Assessment, utf8: bool) -> String {
     out
 }
 
-/// unitguard's overview: UNIT EXPOSURE LABEL, one line per unit.
+/// unitguard's overview: UNIT EXPOSURE LABEL, one line per unit, UNIT padded to the longest
+/// name, EXPOSURE right-aligned under its header.
 pub fn overview(assessments: &[&Assessment]) -> String {
     let w = assessments
         .iter()
-        .map(|a| a.unit.len())
+        .map(|a| console_width(&a.unit))
         .max()
         .unwrap_or(0)
         .max(4);
     let mut out = String::new();
-    let _ = writeln!(out, "{:<w$} EXPOSURE LABEL", "UNIT");
+    pad_right(&mut out, "UNIT", w);
+    out.push_str(" EXPOSURE LABEL\n");
     for a in assessments {
+        pad_right(&mut out, &a.unit, w);
         let _ = writeln!(
             out,
-            "{:<w$} {:>8} {}",
-            a.unit,
+            " {:>8} {}",
             assess::format_tenths(a.exposure),
             assess::label(a.exposure)
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::console_width;
+
+    #[test]
+    fn widths_follow_systemd() {
+        // Measured against systemd-analyze 252's table padding.
+        assert_eq!(console_width("NAME"), 4);
+        assert_eq!(console_width("A漢Z"), 4);
+        assert_eq!(console_width("A😨Z"), 3); // U+1F628 is outside systemd's wide table
+        assert_eq!(console_width("A\u{1F300}Z"), 4);
+        assert_eq!(console_width("Ax\u{301}Z"), 4); // combining marks count as one cell
+        assert_eq!(console_width("A\u{A000}Z"), 4);
+        assert_eq!(console_width("A\u{A97F}Z"), 3);
+        assert_eq!(console_width("A\u{FF00}Z"), 3);
+        assert_eq!(console_width("A\u{FF60}Z"), 4);
+        assert_eq!(console_width("✓"), 1);
+    }
 }
