@@ -23,12 +23,81 @@ pub enum Command {
     Audit(AuditArgs),
     /// Print a unit's fragment and drop-ins as systemd merges them, like `systemctl cat`
     Cat(CatArgs),
+    /// Every directive of the catalogue: values, default, what it stops and breaks, since when
+    ///
+    /// The format is --format, else the extension of --output (.md, .html, .pdf), else md.
+    /// Without --output (or with --output -) the sheet goes to standard output; a PDF only
+    /// when standard output is not a terminal (redirect it or give --output).
+    Cheatsheet(CheatsheetArgs),
     /// For each failing check: the directive that closes it, what it stops, what it may break
     Explain(ExplainArgs),
     /// Write a drop-in that lowers a unit's exposure without breaking it
     Harden(HardenArgs),
     /// Find known pitfalls in unit files, with file:line and the fix
     Lint(LintArgs),
+    /// Harden a running service: write the drop-in, restart, verify, roll back on failure
+    Apply(ApplyArgs),
+    /// Remove unitguard's drop-in from a unit (restoring the one it replaced) and restart it
+    Rollback(RollbackArgs),
+    /// Sandbox denials from the journal and kernel audit lines, with the directive to blame
+    Denials(DenialsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The service to harden
+    #[arg(value_name = "UNIT")]
+    pub unit: String,
+
+    /// How far to go (see `harden --help`)
+    #[arg(long, value_enum, default_value = "baseline")]
+    pub profile: crate::harden::Level,
+
+    /// A command that must succeed after the restart (default: the daemon profile's check)
+    #[arg(long, value_name = "CMD")]
+    pub smoke: Option<String>,
+
+    /// Seconds to wait for the service to become active, and for the smoke command
+    #[arg(long, value_name = "S", default_value_t = 30)]
+    pub timeout: u64,
+
+    /// Seconds the service must stay active (same PID, no restarts) to count as healthy
+    #[arg(long, value_name = "S", default_value_t = 3)]
+    pub settle: u64,
+
+    /// Allow only these peers (plus localhost): adds IPAddressDeny=any and IPAddressAllow=
+    #[arg(long = "allow-ip", value_name = "ADDR[/LEN]")]
+    pub allow_ip: Vec<String>,
+
+    /// Print the plan without changing anything
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The service
+    #[arg(value_name = "UNIT")]
+    pub unit: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DenialsArgs {
+    /// Only this unit's lines (kernel audit lines are always read)
+    #[arg(value_name = "UNIT")]
+    pub unit: Option<String>,
+
+    /// Start from this time (any journalctl --since value, e.g. "-1h", "today", "@1700000000")
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+
+    /// Keep watching for new denials
+    #[arg(long)]
+    pub follow: bool,
+
+    /// One JSON object per denial, one per line
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -103,12 +172,19 @@ pub struct HardenArgs {
 /// Where units are looked up.
 #[derive(Debug, Args, Clone)]
 pub struct LoadArgs {
-    /// Look units up under this root directory instead of /
-    #[arg(long, value_name = "DIR")]
+    /// Look units up under this root directory instead of / (it must exist)
+    #[arg(long, value_name = "DIR", value_parser = parse_root)]
     pub root: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 when every unit was scored and none is above --threshold; \
+                        1 when a unit is above --threshold or could not be loaded or scored (the \
+                        other units are still reported); 2 for a usage error: a bad flag or value, \
+                        a --root that is not a directory, or a --security-policy that cannot be \
+                        read, is not valid JSON or has a range of 0 (nothing is scored then)."
+)]
 pub struct AuditArgs {
     /// Units to score: unit names, or paths to unit files (their directory is searched first).
     /// With none, every service unit in the search path is listed, most exposed first.
@@ -143,6 +219,28 @@ pub struct CatArgs {
 
     #[command(flatten)]
     pub load: LoadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheatsheetArgs {
+    /// Output format [default: the --output extension (.md, .html, .pdf), else md]
+    #[arg(long, value_enum)]
+    pub format: Option<crate::cheatsheet::Format>,
+
+    /// Write to FILE instead of standard output (a PDF is not written to a terminal)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `--root`: an existing directory (systemd-analyze refuses the others too, with
+/// "Failed to initialize unit search paths for root directory DIR").
+fn parse_root(s: &str) -> Result<PathBuf, String> {
+    let p = PathBuf::from(s);
+    match std::fs::metadata(&p) {
+        Ok(m) if m.is_dir() => Ok(p),
+        Ok(_) => Err("not a directory".into()),
+        Err(e) => Err(crate::error::io_message(&e)),
+    }
 }
 
 /// "4.5" → 45 tenths; accepts 0.0 to 10.0 with at most one decimal.

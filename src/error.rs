@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{path}: {source}")]
+    #[error("{path}: {}", io_message(.source))]
     Io {
         path: PathBuf,
         #[source]
@@ -27,4 +27,26 @@ impl Error {
     }
 }
 
+/// An I/O error as systemd words it: the strerror text, without Rust's " (os error N)".
+pub fn io_message(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" (os error ") {
+        Some(i) if s.ends_with(')') => s[..i].to_string(),
+        _ => s,
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::io_message;
+
+    #[test]
+    fn strips_os_error() {
+        let e = std::io::Error::from_raw_os_error(2);
+        assert_eq!(io_message(&e), "No such file or directory");
+        let e = std::io::Error::other("plain");
+        assert_eq!(io_message(&e), "plain");
+    }
+}

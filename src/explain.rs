@@ -42,7 +42,7 @@ pub fn explain(scored: &Scored, policy: &Policy, tables: &SystemdTables) -> Vec<
         }
         let closes: Vec<String> = failing
             .iter()
-            .filter(|c| d.closes.iter().any(|f| *f == c.json_field))
+            .filter(|c| d.closes.contains(&c.json_field))
             .map(|c| c.name.clone())
             .collect();
         if closes.is_empty() {

@@ -4,10 +4,13 @@
 //! [`settings`] turns them into the effective sandbox settings, [`assess`] scores them,
 //! [`report`] prints the result; [`commands`] wires these into the CLI.
 
+pub mod apply;
 pub mod assess;
 pub mod catalogue;
+pub mod cheatsheet;
 pub mod cli;
 pub mod commands;
+pub mod denials;
 pub mod error;
 pub mod explain;
 pub mod harden;
@@ -15,6 +18,7 @@ pub mod lint;
 pub mod pipeline;
 pub mod report;
 pub mod settings;
+pub mod systemd;
 pub mod tables;
 pub mod unit;
 
@@ -26,6 +30,9 @@ pub use error::{Error, Result};
 pub const EXIT_OK: i32 = 0;
 /// A unit exceeded the threshold or could not be loaded.
 pub const EXIT_FAILED: i32 = 1;
+/// The command line cannot be used: an unknown flag or a bad value (`--threshold 11`), a `--root`
+/// that is not a directory, or a security policy that cannot be read, is not JSON or has a
+/// range systemd-analyze aborts on. Nothing was scored.
 pub const EXIT_USAGE: i32 = 2;
 
 /// Runs the command line; returns the process exit status.
@@ -44,16 +51,20 @@ where
     let result = match cli.command {
         cli::Command::Audit(a) => commands::audit::run(&a),
         cli::Command::Cat(a) => commands::cat::run(&a),
+        cli::Command::Cheatsheet(a) => commands::cheatsheet::run(&a),
         cli::Command::Explain(a) => commands::explain::run(&a),
         cli::Command::Harden(a) => commands::harden::run(&a),
         cli::Command::Lint(a) => commands::lint::run(&a),
+        cli::Command::Apply(a) => commands::apply::run(&a),
+        cli::Command::Rollback(a) => commands::apply::rollback(&a),
+        cli::Command::Denials(a) => commands::denials::run(&a),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("unitguard: {e}");
             match e {
-                Error::Usage(_) => EXIT_USAGE,
+                Error::Usage(_) | Error::Policy { .. } => EXIT_USAGE,
                 _ => EXIT_FAILED,
             }
         }

@@ -7,7 +7,9 @@ use rayon::prelude::*;
 use crate::assess::{self, Assessment, Policy};
 use crate::settings::{self, Settings};
 use crate::tables::SystemdTables;
-use crate::unit::{LoadError, LoadedUnit, Loader, SearchPath, name_for_argument};
+use crate::unit::{
+    LoadError, LoadedUnit, Loader, RunSlot, RunState, SearchPath, name_for_argument,
+};
 
 /// A scored unit, with what systemd would have warned about while loading it.
 #[derive(Debug, Clone)]
@@ -17,15 +19,56 @@ pub struct Scored {
     pub assessment: Assessment,
 }
 
-pub type Outcome = Result<Scored, LoadError>;
-
-/// Loads and scores one unit by name.
-pub fn score_name(loader: &Loader, name: &str, policy: &Policy, tables: &SystemdTables) -> Outcome {
-    let unit = loader.load(name)?;
-    score_loaded(unit, policy, tables)
+/// Why one unit of a run has no score. The other units of the run are still scored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnitError {
+    /// systemd's own load failure (its message is the Display text).
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The security policy gives this unit numbers systemd-analyze cannot score: it aborts on
+    /// an assertion (`badness <= range`, `weight_sum > 0`). We report the unit instead.
+    #[error("Unit {unit} cannot be scored: {location}: {message}")]
+    Policy {
+        unit: String,
+        /// The policy file, with the line of the offending entry when there is one.
+        location: String,
+        message: String,
+    },
 }
 
-pub fn score_loaded(unit: LoadedUnit, policy: &Policy, tables: &SystemdTables) -> Outcome {
+impl UnitError {
+    /// The name systemd reports for this unit.
+    pub fn unit(&self) -> &str {
+        match self {
+            UnitError::Load(e) => e.unit(),
+            UnitError::Policy { unit, .. } => unit,
+        }
+    }
+
+    /// unitguard's own explanation (file and line), beyond systemd's message.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            UnitError::Load(e) => e.detail(),
+            UnitError::Policy { .. } => None,
+        }
+    }
+}
+
+pub type Outcome = Result<Scored, UnitError>;
+
+/// Loads and scores one unit by name, refusing scores systemd-analyze would abort on.
+pub fn score_name(loader: &Loader, name: &str, policy: &Policy, tables: &SystemdTables) -> Outcome {
+    let unit = loader.load(name)?;
+    let scored = score_loaded(unit, policy, tables)?;
+    check_policy_limits(&scored.assessment, policy)?;
+    Ok(scored)
+}
+
+pub fn score_loaded(
+    unit: LoadedUnit,
+    policy: &Policy,
+    tables: &SystemdTables,
+) -> Result<Scored, LoadError> {
     let settings = settings::build(&unit, tables)?;
     let assessment = assess::assess(&unit.id, &settings, policy, tables);
     Ok(Scored {
@@ -33,6 +76,115 @@ pub fn score_loaded(unit: LoadedUnit, policy: &Policy, tables: &SystemdTables) -
         settings,
         assessment,
     })
+}
+
+/// The 1-based line of the first `"key"` member name in a JSON text, if it can be found.
+fn json_key_line(text: &str, key: &str) -> Option<usize> {
+    let quoted = serde_json::to_string(key).ok()?;
+    let mut from = 0;
+    while let Some(i) = text[from..].find(&quoted) {
+        let at = from + i;
+        let after = text[at + quoted.len()..].trim_start();
+        if after.starts_with(':') {
+            return Some(text[..at].bytes().filter(|&b| b == b'\n').count() + 1);
+        }
+        from = at + quoted.len();
+    }
+    None
+}
+
+/// The line of a check's entry in the policy file, if it can be found.
+fn policy_line(policy: &Policy, json_field: &str) -> Option<usize> {
+    let text = std::fs::read_to_string(policy.source.as_ref()?).ok()?;
+    json_key_line(&text, json_field)
+}
+
+/// `FILE:LINE` (or just `FILE`) of a check's entry in the policy file.
+fn policy_location(policy: &Policy, json_field: &str) -> String {
+    let file = policy
+        .source
+        .as_deref()
+        .map_or_else(|| "<built-in>".into(), |p| p.display().to_string());
+    match policy_line(policy, json_field) {
+        Some(l) => format!("{file}:{l}"),
+        None => file,
+    }
+}
+
+/// Whole-policy problems that make systemd-analyze abort for every unit: a `range` of 0 on a
+/// check it knows (`assert(range > 0)` runs for every row, even n/a ones). Checked before any
+/// unit is loaded, so the run stops with one message naming the file and line.
+pub fn validate_policy(policy: &Policy, tables: &SystemdTables) -> crate::Result<()> {
+    let Some(path) = &policy.source else {
+        return Ok(());
+    };
+    for def in &tables.checks {
+        if policy.get(&def.json_field).and_then(|o| o.range) == Some(0) {
+            let at = policy_line(policy, &def.json_field)
+                .map(|l| format!("line {l}: "))
+                .unwrap_or_default();
+            return Err(crate::Error::Policy {
+                path: path.clone(),
+                message: format!(
+                    "{at}\"{}\": range must be at least 1, not 0 (systemd-analyze aborts on it)",
+                    def.json_field
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Per-unit conditions on which systemd-analyze aborts with an assertion failure: a policy
+/// range below the badness a check reaches, or every scored check weighted 0 by the policy.
+fn check_policy_limits(a: &Assessment, policy: &Policy) -> Result<(), UnitError> {
+    let fail = |location: String, message: String| UnitError::Policy {
+        unit: a.unit.clone(),
+        location,
+        message,
+    };
+    let mut by_table = a.checks.iter().collect::<Vec<_>>();
+    by_table.sort_by_key(|c| c.index);
+    for c in by_table {
+        if c.range == 0 {
+            return Err(fail(
+                policy_location(policy, &c.json_field),
+                format!(
+                    "\"{}\": range 0 (systemd-analyze aborts here)",
+                    c.json_field
+                ),
+            ));
+        }
+        if let Some(b) = c.badness {
+            if b > c.range {
+                return Err(fail(
+                    policy_location(policy, &c.json_field),
+                    format!(
+                        "\"{}\": range {} is below the badness {b} this unit gets (systemd-analyze aborts here)",
+                        c.json_field, c.range
+                    ),
+                ));
+            }
+        }
+    }
+    // In uint64_t, as systemd sums: weights that wrap around to 0 abort it as well.
+    let weight_sum = a
+        .checks
+        .iter()
+        .filter(|c| c.badness.is_some())
+        .fold(0u64, |s, c| s.wrapping_add(c.weight));
+    if weight_sum == 0 {
+        let file = policy
+            .source
+            .as_deref()
+            .map_or_else(|| "<built-in>".into(), |p| p.display().to_string());
+        return Err(fail(
+            file,
+            "every check that applies to this unit has weight 0, so there is nothing to score (systemd-analyze aborts here)"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Scores the units named by command-line arguments (names or paths), in argument order,
@@ -45,12 +197,55 @@ pub fn score_arguments(
 ) -> Vec<Outcome> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let loader = Loader::new(SearchPath::for_arguments(args, root, &cwd));
-    args.par_iter()
-        .map(|arg| {
-            let name = name_for_argument(arg)?;
-            score_name(&loader, &name, policy, tables)
+    let names: Vec<Result<String, LoadError>> = args.iter().map(|a| name_for_argument(a)).collect();
+    let mut outcomes: Vec<Outcome> = names
+        .par_iter()
+        .map(|name| {
+            score_name(
+                &loader,
+                name.as_ref().map_err(Clone::clone)?,
+                policy,
+                tables,
+            )
         })
-        .collect()
+        .collect();
+    // systemd loads every argument into one manager first: later arguments can turn out to
+    // be an earlier unit, or clash with it.
+    let run: Vec<Option<(&str, RunState)>> = names
+        .iter()
+        .zip(&outcomes)
+        .map(|(name, o)| Some((name.as_deref().ok()?, run_state(o))))
+        .collect();
+    let slots = loader.run(&run);
+    for (i, slot) in slots.into_iter().enumerate() {
+        match slot {
+            RunSlot::Own => {}
+            RunSlot::SameAs(j) => outcomes[i] = outcomes[j].clone(),
+            RunSlot::Exists => {
+                let id = names[i].clone().unwrap_or_default();
+                outcomes[i] = Err(UnitError::Load(LoadError::Failed {
+                    detail: format!(
+                        "{id} shares a name with a unit loaded earlier in this run, which systemd cannot merge"
+                    ),
+                    id,
+                    errno: "File exists".into(),
+                }));
+            }
+        }
+    }
+    outcomes
+}
+
+/// How far loading got, for [`Loader::run`].
+fn run_state(o: &Outcome) -> RunState {
+    match o {
+        Err(UnitError::Load(LoadError::NotFound { .. })) => RunState::NotFound,
+        Err(UnitError::Load(LoadError::Failed { .. }))
+        | Err(UnitError::Load(LoadError::BadSetting { merged: false, .. })) => {
+            RunState::BeforeMerge
+        }
+        _ => RunState::Merged,
+    }
 }
 
 /// Every service in the search path (templates as `@i`, aliases skipped, masked units left
@@ -75,6 +270,19 @@ pub fn score_all_services(
     names
         .par_iter()
         .map(|n| score_name(&loader, n, policy, tables))
-        .filter(|o| !matches!(o, Err(LoadError::Masked { .. })))
+        .filter(|o| !matches!(o, Err(UnitError::Load(LoadError::Masked { .. }))))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_key_line;
+
+    #[test]
+    fn key_lines() {
+        let t = "{\n  \"UMask\": {\"range\": 0},\n  \"x\": \"UMask\"\n}";
+        assert_eq!(json_key_line(t, "UMask"), Some(2));
+        assert_eq!(json_key_line("{\"a\": \"b\"}", "b"), None);
+        assert_eq!(json_key_line("{\"a)\" : 1}", "a)"), Some(1));
+    }
 }

@@ -2,6 +2,7 @@
 //! overall score, with systemd's integer arithmetic and row order (spec §5–§7).
 
 pub mod info;
+pub mod online;
 pub mod policy;
 mod rules;
 
@@ -88,31 +89,42 @@ pub fn assess(
     policy: &Policy,
     tables: &SystemdTables,
 ) -> Assessment {
-    let info = SecurityInfo::from_settings(settings);
+    assess_info(unit, &SecurityInfo::from_settings(settings), policy, tables)
+}
+
+/// Scores an already built SecurityInfo: the one scoring path of both modes (offline builds it
+/// from a unit's settings, live mode from the manager's D-Bus properties, see [`online`]).
+pub fn assess_info(
+    unit: &str,
+    info: &SecurityInfo,
+    policy: &Policy,
+    tables: &SystemdTables,
+) -> Assessment {
     let mut rows: Vec<CheckResult> = tables
         .checks
         .iter()
         .enumerate()
-        .map(|(index, def)| evaluate(index, def, &info, policy, tables))
+        .map(|(index, def)| evaluate(index, def, info, policy, tables))
         .collect();
+    // systemd computes in uint64_t, so huge policy weights wrap around (never panic).
     let weight_sum: u64 = rows
         .iter()
         .filter(|r| r.badness.is_some())
-        .map(|r| r.weight)
-        .sum();
+        .fold(0u64, |s, r| s.wrapping_add(r.weight));
     let mut badness_sum = 0u64;
     for r in &mut rows {
         let Some(b) = r.badness else { continue };
         let range = r.range.max(1);
-        badness_sum += ceil_div(b * r.weight, range);
+        badness_sum = badness_sum.wrapping_add(ceil_div(b.wrapping_mul(r.weight), range));
         if b > 0 && weight_sum > 0 {
-            r.exposure = Some(ceil_div(ceil_div(b * r.weight * 100, range), weight_sum));
+            let x = ceil_div(b.wrapping_mul(r.weight).wrapping_mul(100), range);
+            r.exposure = Some(ceil_div(x, weight_sum));
         }
     }
     let exposure = if weight_sum == 0 {
         0
     } else {
-        ceil_div(badness_sum * 100, weight_sum)
+        ceil_div(badness_sum.wrapping_mul(100), weight_sum)
     };
     Assessment {
         unit: unit.to_string(),

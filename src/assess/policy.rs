@@ -40,11 +40,23 @@ fn unsigned(v: &serde_json::Value) -> Option<u64> {
     (f >= 0.0 && f.fract() == 0.0 && f <= u64::MAX as f64).then_some(f as u64)
 }
 
+/// "line L, column C: what is wrong", without serde_json's own " at line L column C" suffix.
+fn json_error_message(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let what = full.strip_suffix(&suffix).unwrap_or(&full);
+    format!(
+        "line {}, column {}: not valid JSON: {what}",
+        e.line(),
+        e.column()
+    )
+}
+
 impl Policy {
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Policy {
             path: path.to_path_buf(),
-            message: format!("line {}, column {}: {e}", e.line(), e.column()),
+            message: json_error_message(&e),
         })?;
         let mut policy = Policy {
             source: Some(path.to_path_buf()),

@@ -1,8 +1,9 @@
 //! `unitguard audit`: exposure scores, as `systemd-analyze security --offline=true` prints them.
 
+mod live;
+
 use std::io::Write;
 
-use crate::assess::Policy;
 use crate::cli::AuditArgs;
 use crate::error::Result;
 use crate::pipeline::{self, Outcome};
@@ -13,22 +14,15 @@ use crate::{EXIT_FAILED, EXIT_OK};
 pub fn run(args: &AuditArgs) -> Result<i32> {
     let tables = SystemdTables::default_tables();
     let root = args.load.root.as_deref();
-    if let Some(r) = root {
-        if !r.is_dir() {
-            return Err(crate::Error::Usage(format!(
-                "--root {}: not a directory",
-                r.display()
-            )));
-        }
-    }
-    let policy = match &args.security_policy {
-        Some(p) => Policy::load(p)?,
-        None => Policy::find_default(root)?.unwrap_or_default(),
-    };
+    let policy = super::policy_for(args.security_policy.as_deref(), root)?;
     if !args.offline {
-        eprintln!(
-            "unitguard: live mode (D-Bus) is not available yet; reading unit files offline, as systemd-analyze security --offline=true does"
-        );
+        // Live mode (D-Bus) when a manager answers, no --root and no unit file paths.
+        match crate::systemd::choose_source(root, &args.units) {
+            crate::systemd::Source::Live(manager) => return live::run(args, &manager, &policy),
+            crate::systemd::Source::Offline(why) => eprintln!(
+                "unitguard: {why}; reading unit files offline, as systemd-analyze security --offline=true does"
+            ),
+        }
     }
     let listing = args.units.is_empty();
     let mut outcomes: Vec<Outcome> = if listing {

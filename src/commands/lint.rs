@@ -37,8 +37,14 @@ pub fn run(args: &LintArgs) -> Result<i32> {
         }
     }
     match args.format {
-        LintFormat::Json => println!("{}", serde_json::to_string_pretty(&findings).unwrap_or_default()),
-        LintFormat::Sarif => println!("{}", serde_json::to_string_pretty(&lint::sarif::document(&findings)).unwrap_or_default()),
+        LintFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&findings).unwrap_or_default()
+        ),
+        LintFormat::Sarif => println!(
+            "{}",
+            serde_json::to_string_pretty(&lint::sarif::document(&findings)).unwrap_or_default()
+        ),
         LintFormat::Text => {
             let mut out = String::new();
             for f in &findings {
@@ -46,13 +52,26 @@ pub fn run(args: &LintArgs) -> Result<i32> {
                     Some(l) => format!("{}:{l}", f.file.display()),
                     None => f.file.display().to_string(),
                 };
-                let _ = writeln!(out, "{loc}: {}[{}] {} ({})\n    fix: {}", f.severity, f.rule, f.message, f.name, f.fix);
+                let _ = writeln!(
+                    out,
+                    "{loc}: {}[{}] {} ({})\n    fix: {}",
+                    f.severity, f.rule, f.message, f.name, f.fix
+                );
             }
             let errors = findings.iter().filter(|f| f.severity == "error").count();
-            let _ = writeln!(out, "{} finding(s), {errors} error(s) in {} unit(s)", findings.len(), outcomes.len());
+            let _ = writeln!(
+                out,
+                "{} finding(s), {errors} error(s) in {} unit(s)",
+                findings.len(),
+                outcomes.len()
+            );
             print!("{out}");
         }
     }
     let errors = findings.iter().any(|f| f.severity == "error");
-    Ok(if errors || load_failed { EXIT_FAILED } else { EXIT_OK })
+    Ok(if errors || load_failed {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    })
 }

@@ -1,7 +1,10 @@
 //! One file per subcommand: argument handling and output, nothing else.
 
+pub mod apply;
 pub mod audit;
 pub mod cat;
+pub mod cheatsheet;
+pub mod denials;
 pub mod explain;
 pub mod harden;
 pub mod lint;
@@ -28,10 +31,26 @@ pub fn score_one(unit: &Path, root: Option<&Path>, policy: &Policy) -> Option<Sc
     }
 }
 
-/// The policy for a run: the one given, or the one systemd would find by itself.
+/// The policy for a run: the one given, or the one systemd would find by itself. Any problem
+/// with it (unreadable, not JSON, a range systemd-analyze aborts on) is an [`Error::Policy`]
+/// naming the file (and line), which ends the run with exit status 2 before any unit is read.
+///
+/// [`Error::Policy`]: crate::Error::Policy
 pub fn policy_for(given: Option<&Path>, root: Option<&Path>) -> crate::Result<Policy> {
-    match given {
+    let policy = match given {
         Some(p) => Policy::load(p),
-        None => Ok(Policy::find_default(root)?.unwrap_or_default()),
+        None => Policy::find_default(root).map(Option::unwrap_or_default),
     }
+    .map_err(|e| match e {
+        crate::Error::Io { path, source } => crate::Error::Policy {
+            path,
+            message: format!(
+                "cannot read the security policy: {}",
+                crate::error::io_message(&source)
+            ),
+        },
+        e => e,
+    })?;
+    pipeline::validate_policy(&policy, SystemdTables::default_tables())?;
+    Ok(policy)
 }

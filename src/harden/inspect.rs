@@ -167,7 +167,8 @@ pub fn inspect(scored: &Scored, root: Option<&Path>) -> Facts {
         .parent()
         .is_some_and(|d| d.join(&socket).exists());
     // Ports named on the command line or in config files it names.
-    let mut texts: Vec<String> = words.clone();
+    // The command line as one text, so `--port 80` is seen as well as `--port=80`.
+    let mut texts: Vec<String> = vec![words.join(" ")];
     for w in words.iter().skip(1) {
         let candidate = w.split_once('=').map_or(w.as_str(), |(_, v)| v);
         if candidate.starts_with("/etc/") {

@@ -67,12 +67,41 @@ pub fn predict(
     pipeline::score_loaded(unit, policy, tables).map(|s| s.assessment)
 }
 
+/// The unit as it would be without any drop-in named hardening.conf: what the plan starts
+/// from. A file of that name is replaced by the one planned, so planning on top of it would
+/// leave out lines because the file being replaced already has them (a second `--write`
+/// would then loosen the unit), and "before" would not be the unit the file is applied to.
+fn without_dropin(
+    scored: &Scored,
+    policy: &Policy,
+    tables: &SystemdTables,
+) -> Result<Scored, crate::Error> {
+    let ours = Some(std::ffi::OsStr::new(DROPIN_NAME));
+    if scored
+        .unit
+        .files
+        .iter()
+        .skip(1)
+        .all(|f| f.path.file_name() != ours)
+    {
+        return Ok(scored.clone());
+    }
+    let mut unit = scored.unit.clone();
+    let fragment = unit.files.remove(0);
+    unit.files.retain(|f| f.path.file_name() != ours);
+    unit.files.insert(0, fragment);
+    pipeline::score_loaded(unit, policy, tables)
+        .map_err(|e| crate::Error::Other(format!("{}: {e}", scored.unit.id)))
+}
+
 pub fn harden(
     scored: &Scored,
     opts: &Options,
     policy: &Policy,
     tables: &SystemdTables,
 ) -> Result<Hardening, crate::Error> {
+    let base = without_dropin(scored, policy, tables)?;
+    let scored = &base;
     if scored.settings.exec.is_none() {
         return Err(crate::Error::Usage(format!(
             "{} has no process to sandbox ({} units have no [Service]-like settings)",

@@ -86,6 +86,17 @@ impl Planner<'_> {
         self.i.level == Level::Strict
     }
 
+    /// ProtectClock=yes implies DeviceAllow=char-rtc r: on a unit whose device ACL is already
+    /// minimal (DevicePolicy=closed/strict or PrivateDevices=yes, no DeviceAllow=) that widens
+    /// the ACL, which systemd-analyze scores as worse. Such units keep the clock out of reach
+    /// through the capability bounding set instead.
+    fn clock_widens_devices(&self) -> bool {
+        !self.exec().protect_clock
+            && self.i.scored.settings.cgroup.as_ref().is_some_and(|c| {
+                matches!(c.device_policy.as_str(), "closed" | "strict") && c.device_allow.is_empty()
+            })
+    }
+
     fn is_root(&self) -> bool {
         let e = self.exec();
         !e.dynamic_user && matches!(e.user.as_deref(), None | Some("root" | "0" | ""))
@@ -97,6 +108,12 @@ fn kept_capabilities(p: &Planner) -> Option<BTreeSet<String>> {
     let f = p.i.facts;
     if f.has("user-sessions") {
         return None; // logins get the full set: anything less breaks admin sessions
+    }
+    // A bounding set the unit lists itself (CapabilityBoundingSet=CAP_NET_ADMIN ...) is what
+    // its author knows the service needs: keep it as it is. Only `~` removals are narrowed.
+    let listed = super::inspect::raw_values(p.i.scored, "CapabilityBoundingSet");
+    if listed.iter().any(|v| !v.starts_with('~')) {
+        return None;
     }
     let mut keep: BTreeSet<String> = BTreeSet::new();
     match &f.profile {
@@ -198,6 +215,8 @@ fn baseline_dropped_caps(p: &Planner) -> BTreeSet<String> {
         .capability_names()
         .map(|(n, _)| n.to_ascii_uppercase())
         .filter(|n| !DROP.contains(&n.as_str()))
+        // Without ProtectClock= (see clock_widens_devices), the clock capability goes here.
+        .filter(|n| f.has("clock") || !p.clock_widens_devices() || n != "CAP_SYS_TIME")
         .chain((f.has("clock")).then(|| "CAP_WAKE_ALARM".to_string()))
         .chain((f.has("devices") || f.has("early-boot")).then(|| "CAP_MKNOD".to_string()))
         .chain((f.has("devices") || f.has("early-boot")).then(|| "CAP_SYS_RAWIO".to_string()))
@@ -328,7 +347,9 @@ pub fn plan(i: &Inputs) -> Vec<Line> {
             e.protect_control_groups,
             &["containers"],
         );
-        p.bool_on("ProtectClock", e.protect_clock, &["clock"]);
+        if !p.clock_widens_devices() {
+            p.bool_on("ProtectClock", e.protect_clock, &["clock"]);
+        }
         p.bool_on(
             "ProtectHostname",
             e.protect_hostname,
@@ -513,13 +534,42 @@ pub fn plan(i: &Inputs) -> Vec<Line> {
                     if let Some(pr) = &f.profile {
                         for sc in &pr.syscalls {
                             let covered = back.iter().any(|(v, _)| v.split(' ').any(|x| x == sc));
-                            let needed = !(sc == "@setuid" && !privileged_ok);
+                            let needed = sc != "@setuid" || privileged_ok;
                             if !covered && needed {
                                 back.push((sc.clone(), format!("{} needs it", pr.name)));
                             }
                         }
                     }
+                    // An allow list the unit already has is only narrowed: what goes back
+                    // after the deny line is limited to the calls that list allowed.
+                    let listed = (!none && filter.allow_list)
+                        .then_some(filter.map.as_ref())
+                        .flatten();
                     for (v, why) in back {
+                        let v = match listed {
+                            None => v,
+                            Some(allowed) => {
+                                let mut names = Vec::new();
+                                for w in v.split(' ') {
+                                    if w.starts_with('@') {
+                                        i.tables.expand_group(w, &mut names);
+                                    } else {
+                                        names.push(w.to_string());
+                                    }
+                                }
+                                names.retain(|n| {
+                                    i.tables
+                                        .syscall_number(n)
+                                        .is_some_and(|nr| allowed.contains_key(&nr))
+                                });
+                                names.sort();
+                                names.dedup();
+                                if names.is_empty() {
+                                    continue;
+                                }
+                                names.join(" ")
+                            }
+                        };
                         p.push("SystemCallFilter", v, Some(why));
                     }
                 }

@@ -37,7 +37,10 @@ pub fn rules() -> &'static [Rule] {
 }
 
 pub fn rule(id: &str) -> &'static Rule {
-    rules().iter().find(|r| r.id == id).expect("rule id exists in data/lint-rules.toml")
+    rules()
+        .iter()
+        .find(|r| r.id == id)
+        .expect("rule id exists in data/lint-rules.toml")
 }
 
 /// One finding.
@@ -63,7 +66,13 @@ fn fill(template: &str, vars: &[(&str, &str)]) -> String {
 }
 
 impl Finding {
-    pub fn new(id: &str, unit: &str, file: &Path, line: Option<usize>, vars: &[(&str, &str)]) -> Self {
+    pub fn new(
+        id: &str,
+        unit: &str,
+        file: &Path,
+        line: Option<usize>,
+        vars: &[(&str, &str)],
+    ) -> Self {
         let r = rule(id);
         Finding {
             rule: r.id.clone(),
@@ -86,7 +95,15 @@ pub struct LintOptions<'a> {
 /// Every finding for one loaded unit, in file and line order.
 pub fn lint(scored: &Scored, opts: &LintOptions) -> Vec<Finding> {
     let mut out = rules::check_all(scored, opts);
-    out.sort_by(|a, b| (a.file.as_path(), a.line, a.rule.as_str()).cmp(&(b.file.as_path(), b.line, b.rule.as_str())));
-    out.dedup_by(|a, b| a.rule == b.rule && a.file == b.file && a.line == b.line && a.message == b.message);
+    out.sort_by(|a, b| {
+        (a.file.as_path(), a.line, a.rule.as_str()).cmp(&(
+            b.file.as_path(),
+            b.line,
+            b.rule.as_str(),
+        ))
+    });
+    out.dedup_by(|a, b| {
+        a.rule == b.rule && a.file == b.file && a.line == b.line && a.message == b.message
+    });
     out
 }

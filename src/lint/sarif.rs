@@ -1,5 +1,8 @@
 //! SARIF 2.1.0 output, for code-scanning UIs.
 
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
 use serde_json::{Value, json};
 
 use super::{Finding, rules};
@@ -20,22 +23,22 @@ pub fn document(findings: &[Finding]) -> Value {
     let results: Vec<Value> = findings
         .iter()
         .map(|f| {
-            let mut region = json!({});
+            let mut physical = json!({"artifactLocation": {"uri": file_uri(&f.file)}});
+            // A region needs a start; a finding about a whole file has none.
             if let Some(l) = f.line {
-                region = json!({"startLine": l});
+                physical["region"] = json!({"startLine": l});
             }
-            json!({
+            let mut result = json!({
                 "ruleId": f.rule,
                 "level": level(&f.severity),
                 "message": {"text": format!("{} Fix: {}", f.message, f.fix)},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": format!("file://{}", f.file.display())},
-                        "region": region,
-                    }
-                }],
+                "locations": [{"physicalLocation": physical}],
                 "properties": {"unit": f.unit},
-            })
+            });
+            if let Some(i) = rules().iter().position(|r| r.id == f.rule) {
+                result["ruleIndex"] = json!(i);
+            }
+            result
         })
         .collect();
     json!({
@@ -50,6 +53,27 @@ pub fn document(findings: &[Finding]) -> Value {
             "results": results,
         }]
     })
+}
+
+/// An absolute `file://` URI (RFC 8089) with everything outside the unreserved set and '/'
+/// percent-encoded.
+fn file_uri(path: &Path) -> String {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    };
+    let mut uri = String::from("file://");
+    for &b in abs.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri
 }
 
 fn level(severity: &str) -> &'static str {

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::assess::Assessment;
-use crate::unit::LoadError;
+use crate::pipeline::UnitError;
 
 #[derive(Debug, Serialize)]
 pub struct CheckJson<'a> {
@@ -55,7 +55,7 @@ pub fn scored(a: &Assessment) -> UnitJson<'_> {
     }
 }
 
-pub fn failed(e: &LoadError) -> UnitJson<'_> {
+pub fn failed(e: &UnitError) -> UnitJson<'_> {
     UnitJson::Failed {
         unit: e.unit(),
         error: e.to_string(),

@@ -92,8 +92,9 @@ pub fn build(unit: &LoadedUnit, tables: &SystemdTables) -> Result<Settings, Load
                 let detail = format!("{}:{}: {msg}", file.path.display(), a.line);
                 if is_fragment {
                     return Err(LoadError::BadSetting {
-                        id: unit.id.clone(),
+                        id: unit.requested.clone(),
                         detail,
+                        merged: false,
                     });
                 }
                 b.s.warnings.push(format!(
@@ -109,7 +110,7 @@ pub fn build(unit: &LoadedUnit, tables: &SystemdTables) -> Result<Settings, Load
         if let Some(err) = &file.error {
             if is_fragment {
                 return Err(LoadError::Failed {
-                    id: unit.id.clone(),
+                    id: unit.requested.clone(),
                     errno: err.errno_text().to_string(),
                     detail: err.to_string(),
                 });
@@ -124,6 +125,7 @@ pub fn build(unit: &LoadedUnit, tables: &SystemdTables) -> Result<Settings, Load
     verify(&s).map_err(|msg| LoadError::BadSetting {
         id: unit.id.clone(),
         detail: format!("{}: {msg}", unit.id),
+        merged: true,
     })?;
     Ok(s)
 }
@@ -285,9 +287,7 @@ impl Builder<'_> {
         ];
         match self.s.unit_type.as_str() {
             "socket" if listen.contains(&key) => self.s.has_listen = !v.is_empty(),
-            "timer" if timer.contains(&key) => {
-                self.s.has_trigger = !v.is_empty() || self.s.has_trigger && false
-            }
+            "timer" if timer.contains(&key) => self.s.has_trigger = !v.is_empty(),
             "path" if path.contains(&key) => self.s.has_trigger = !v.is_empty(),
             _ => return false,
         }
@@ -513,8 +513,9 @@ impl Builder<'_> {
                     self.exec().supplementary_groups.clear();
                     return Ok(true);
                 }
+                // Each word is added as soon as it is checked: the words before a bad one stay
+                // (config_parse_user_group_strv_compat()).
                 let words = values::words(v, UNQUOTE_RELAX).unwrap_or_else(|w| w);
-                let mut groups = Vec::new();
                 for w in words {
                     let k = self.expand(&w).map_err(|e| {
                         Fatal(format!("Failed to resolve unit specifiers in {w}: {e}"))
@@ -522,9 +523,8 @@ impl Builder<'_> {
                     if !name::is_relaxed_user_name(&k) {
                         return Err(Fatal(format!("Invalid user/group name or numeric ID: {k}")));
                     }
-                    groups.push(k);
+                    self.exec().supplementary_groups.push(k);
                 }
-                self.exec().supplementary_groups.extend(groups);
             }
             "ProtectSystem" => match parse_bool(v) {
                 Some(b) => self.exec().protect_system = if b { "yes" } else { "no" }.into(),
@@ -558,10 +558,11 @@ impl Builder<'_> {
                 }
             }
             "MountImages" => self.exec().mount_images = !v.is_empty(),
-            "LoadCredentialEncrypted" | "SetCredentialEncrypted" => {
-                if !v.is_empty() {
-                    self.exec().encrypted_credentials = true;
-                }
+            "LoadCredential" | "LoadCredentialEncrypted" => {
+                self.load_credential(v, key == "LoadCredentialEncrypted")
+            }
+            "SetCredential" | "SetCredentialEncrypted" => {
+                self.set_credential(v, key == "SetCredentialEncrypted")
             }
             "CapabilityBoundingSet" | "AmbientCapabilities" => {
                 let initial = if key == "CapabilityBoundingSet" {
@@ -570,7 +571,9 @@ impl Builder<'_> {
                     0
                 };
                 let (invert, rest) = strip_tilde(v);
-                let words = values::words(rest, UNQUOTE_RELAX).unwrap_or_else(|w| w);
+                // capability_set_from_string(): EXTRACT_UNQUOTE, and a syntax error (an
+                // unbalanced quote) silently ends the list.
+                let words = values::words(rest, UNQUOTE).unwrap_or_else(|w| w);
                 let sum = words
                     .iter()
                     .filter_map(|w| self.tables.capability(w))
@@ -772,12 +775,86 @@ impl Builder<'_> {
             let e = self.exec();
             let allow = e.address_families_allow_list;
             let set = e.address_families.as_mut().unwrap();
-            if !invert == allow {
+            if invert != allow {
                 set.insert(af);
             } else {
                 set.remove(&af);
             }
         }
+    }
+
+    /// config_parse_load_credential(): `ID[:PATH]`; an empty value resets the list. A later
+    /// assignment of the same ID replaces the earlier one, encrypted or not.
+    fn load_credential(&mut self, v: &str, encrypted: bool) {
+        if v.is_empty() {
+            self.exec().load_credentials.clear();
+            return;
+        }
+        let Some((word, rest)) = split_credential(v) else {
+            self.warn(format!("Invalid syntax, ignoring: {v}"));
+            return;
+        };
+        let Ok(id) = self.expand(&word) else {
+            self.warn(format!(
+                "Failed to resolve unit specifiers in \"{word}\", ignoring"
+            ));
+            return;
+        };
+        if !credential_name_valid(&id) {
+            self.warn(format!("Credential name \"{id}\" not valid, ignoring."));
+            return;
+        }
+        if let Some(rest) = rest.filter(|r| !r.is_empty()) {
+            let Ok(source) = self.expand(rest) else {
+                self.warn(format!(
+                    "Failed to resolve unit specifiers in \"{rest}\", ignoring"
+                ));
+                return;
+            };
+            let valid = if source.starts_with('/') {
+                values::path_is_normalized(&source)
+            } else {
+                credential_name_valid(&source)
+            };
+            if !valid {
+                self.warn(format!(
+                    "Credential source \"{source}\" not valid, ignoring."
+                ));
+                return;
+            }
+        }
+        self.exec().load_credentials.insert(id, encrypted);
+    }
+
+    /// config_parse_set_credential(): `ID:DATA` (DATA not empty); encrypted data must be
+    /// Base64. An empty value resets the list; a later assignment of the same ID replaces
+    /// the earlier one.
+    fn set_credential(&mut self, v: &str, encrypted: bool) {
+        if v.is_empty() {
+            self.exec().set_credentials.clear();
+            return;
+        }
+        let Some((word, Some(data))) =
+            split_credential(v).filter(|(_, d)| d.is_some_and(|d| !d.is_empty()))
+        else {
+            self.warn(format!("Invalid syntax, ignoring: {v}"));
+            return;
+        };
+        let Ok(id) = self.expand(&word) else {
+            self.warn(format!(
+                "Failed to resolve unit specifiers in \"{word}\", ignoring"
+            ));
+            return;
+        };
+        if !credential_name_valid(&id) {
+            self.warn(format!("Credential name \"{id}\" not valid, ignoring."));
+            return;
+        }
+        if encrypted && !values::is_base64(data) {
+            self.warn("Encrypted credential data not valid Base64 data, ignoring.".into());
+            return;
+        }
+        self.exec().set_credentials.insert(id, encrypted);
     }
 
     fn cgroup(&mut self) -> &mut CgroupSettings {
@@ -881,8 +958,16 @@ impl Builder<'_> {
             return;
         };
         if !(resolved.starts_with("block-") || resolved.starts_with("char-")) {
+            // path_simplify_and_warn(), then valid_device_node_path(): under /dev or
+            // /run/systemd/inaccessible (the directories themselves included), normalized.
+            let under = |p: &str, dir: &str| {
+                p.strip_prefix(dir)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            };
             match values::absolute_path(&resolved) {
-                Some(p) if p.starts_with("/dev/") => resolved = p,
+                Some(p) if under(&p, "/dev") || under(&p, "/run/systemd/inaccessible") => {
+                    resolved = p
+                }
                 _ => {
                     self.warn(format!("Invalid device node path '{resolved}', ignoring."));
                     return;
@@ -949,6 +1034,36 @@ impl Builder<'_> {
         }
         Some(out)
     }
+}
+
+/// `extract_first_word(&p, &word, ":", EXTRACT_DONT_COALESCE_SEPARATORS)`: the first
+/// `:`-separated word (backslash escapes the next character) and what follows the `:`
+/// (`None` when the value has no separator).
+fn split_credential(v: &str) -> Option<(String, Option<&str>)> {
+    let mut word = String::new();
+    let mut chars = v.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            ':' => return Some((word, Some(&v[i + 1..]))),
+            '\\' => match chars.next() {
+                Some((_, n)) => word.push(n),
+                None => return None,
+            },
+            c => word.push(c),
+        }
+    }
+    Some((word, None))
+}
+
+/// credential_name_valid(): a valid file name that is also a valid fd name (printable
+/// ASCII without `:`).
+fn credential_name_valid(s: &str) -> bool {
+    !s.is_empty()
+        && s != "."
+        && s != ".."
+        && s.len() <= 255
+        && !s.contains('/')
+        && s.bytes().all(|b| (b' '..127).contains(&b) && b != b':')
 }
 
 fn strip_tilde(v: &str) -> (bool, &str) {

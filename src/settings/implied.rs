@@ -44,13 +44,16 @@ pub fn apply(s: &mut Settings, id: &str, t: &SystemdTables) {
         e.no_new_privileges = true;
         e.restrict_suid_sgid = true;
     }
+    e.encrypted_credentials =
+        e.load_credentials.values().any(|&x| x) || e.set_credentials.values().any(|&x| x);
     let Some(c) = s.cgroup.as_mut() else { return };
     if e.private_devices && c.device_policy == "auto" {
         c.device_policy = "closed".into();
     }
-    if (e.root_image.is_some() || e.mount_images)
-        && (c.device_policy != "auto" || !c.device_allow.is_empty())
-    {
+    if c.device_policy == "auto" && c.device_allow.is_empty() {
+        return;
+    }
+    if e.root_image.is_some() || e.mount_images {
         for d in [
             "/dev/loop-control:rw",
             "/dev/mapper/control:rw",

@@ -7,7 +7,7 @@ mod implied;
 pub mod syscall_filter;
 pub mod values;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use apply::build;
 pub use syscall_filter::SyscallFilter;
@@ -56,7 +56,12 @@ pub struct ExecSettings {
     pub address_families_allow_list: bool,
     pub syscall_architectures: BTreeSet<String>,
     pub syscall_filter: SyscallFilter,
+    /// Whether any credential is loaded or set encrypted (computed after parsing).
     pub encrypted_credentials: bool,
+    /// LoadCredential[Encrypted]= by credential name → encrypted.
+    pub load_credentials: BTreeMap<String, bool>,
+    /// SetCredential[Encrypted]= by credential name → encrypted.
+    pub set_credentials: BTreeMap<String, bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,6 +188,8 @@ impl ExecSettings {
             syscall_architectures: BTreeSet::new(),
             syscall_filter: SyscallFilter::default(),
             encrypted_credentials: false,
+            load_credentials: BTreeMap::new(),
+            set_credentials: BTreeMap::new(),
         }
     }
 }

@@ -109,7 +109,7 @@ impl SyscallFilter {
         let Some(nr) = t.syscall_number(name) else {
             return;
         };
-        if (!invert == self.allow_list) || (invert && self.allow_list && action >= 0) {
+        if (invert != self.allow_list) || (invert && self.allow_list && action >= 0) {
             map.insert(nr, action);
         } else {
             map.remove(&nr);

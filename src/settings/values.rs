@@ -166,6 +166,65 @@ pub fn absolute_path(p: &str) -> Option<String> {
     Some(s)
 }
 
+/// systemd's path_is_normalized(): a valid path without `.`/`..` components or `//`.
+pub fn path_is_normalized(p: &str) -> bool {
+    let valid = !p.is_empty() && p.len() < 4096 && p.split('/').all(|c| c.len() <= 255);
+    valid
+        && !p.split('/').any(|c| c == "..")
+        && !(p == "." || p.starts_with("./") || p.ends_with("/.") || p.contains("/./"))
+        && !p.contains("//")
+}
+
+/// Whether systemd's unbase64mem() accepts `s`: whitespace anywhere is skipped, the rest
+/// comes in complete groups of four, `=` padding only at the end of the last group, with
+/// the unused bits zero.
+pub fn is_base64(s: &str) -> bool {
+    let digit = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let chars: Vec<u8> = s.bytes().filter(|&b| !is_sep(b as char)).collect();
+    if chars.len() % 4 != 0 {
+        return false;
+    }
+    let groups = chars.len() / 4;
+    for (g, group) in chars.chunks(4).enumerate() {
+        let last = g + 1 == groups;
+        let v: Vec<Option<u8>> = group
+            .iter()
+            .map(|&c| {
+                if c == b'=' {
+                    None
+                } else {
+                    digit(c).map(Some).unwrap_or(Some(255))
+                }
+            })
+            .collect();
+        if v.iter().flatten().any(|&d| d == 255) {
+            return false;
+        }
+        match (v[0], v[1], v[2], v[3]) {
+            (Some(_), Some(_), Some(_), Some(_)) => {}
+            (Some(_), Some(b), None, None) if last => {
+                if b & 15 != 0 {
+                    return false;
+                }
+            }
+            (Some(_), Some(_), Some(c), None) if last => {
+                if c & 3 != 0 {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,6 +29,9 @@ pub fn sections_for(unit_type: &str) -> &'static [&'static str] {
 pub struct LoadedUnit {
     /// The name systemd reports: the alias target for an alias, `@i` for a template.
     pub id: String,
+    /// The name the unit was asked for. A failure while reading the fragment is reported
+    /// under it, because systemd only switches to the fragment's name after that.
+    pub requested: String,
     pub fragment: PathBuf,
     pub aliases: Vec<String>,
     /// The fragment first, then the drop-ins in the order they apply.
@@ -53,7 +56,13 @@ pub enum LoadError {
     #[error("Unit {id} is masked.")]
     Masked { id: String, fragment: PathBuf },
     #[error("Unit {id} has a bad unit file setting.")]
-    BadSetting { id: String, detail: String },
+    BadSetting {
+        id: String,
+        detail: String,
+        /// Whether systemd got as far as giving the unit all its names (true for the unit
+        /// type's own checks, false for a fatal assignment in the fragment).
+        merged: bool,
+    },
     #[error(
         "Unit {id} failed to load properly, please adjust/correct and reload service manager: {errno}"
     )]
@@ -110,6 +119,95 @@ pub fn name_for_argument(arg: &Path) -> Result<String, LoadError> {
     }
 }
 
+const EISDIR: i32 = 21;
+
+/// What a non-regular file is, in words.
+fn file_kind(ft: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_dir() {
+        "a directory"
+    } else if ft.is_fifo() {
+        "a FIFO"
+    } else if ft.is_socket() {
+        "a socket"
+    } else if ft.is_block_device() {
+        "a block device"
+    } else if ft.is_char_device() {
+        "a character device"
+    } else if ft.is_symlink() {
+        "a symlink"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Reads a unit file or drop-in (following symlinks). A directory fails with EISDIR, as
+/// systemd's read does; anything else that is not a regular file (a FIFO, socket or device) is
+/// refused with `InvalidInput` before it is opened, since reading a FIFO would block forever
+/// (systemd-analyze hangs on one).
+pub fn read_unit_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        return Err(std::io::Error::from_raw_os_error(EISDIR));
+    }
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{}, not a regular file", file_kind(meta.file_type())),
+        ));
+    }
+    std::fs::read(path)
+}
+
+/// The unit id for a fragment found for `unit`: the fragment's name, with `unit`'s instance
+/// when the fragment is a template.
+fn id_for_fragment(unit: &str, fragment: &Path) -> String {
+    let base = fragment
+        .file_name()
+        .map(|b| b.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match (name::classify(&base), name::instance(unit)) {
+        (Some(NameKind::Template), Some(inst)) => name::with_instance(&base, inst),
+        _ => base,
+    }
+}
+
+/// The names a unit with id `id` carries besides its id (templates given `id`'s instance).
+fn aliases_of(names: Vec<String>, id: &str) -> Vec<String> {
+    names
+        .into_iter()
+        .map(|n| match name::classify(&n) {
+            Some(NameKind::Template) => name::with_instance(&n, name::instance(id).unwrap_or("")),
+            _ => n,
+        })
+        .filter(|n| *n != id)
+        .collect()
+}
+
+/// How far systemd's manager got with one unit of a run, which decides the names it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunState {
+    /// No fragment: the unit holds only the requested name, and may be merged into later.
+    NotFound,
+    /// Failed while reading or parsing the fragment: only the requested name.
+    BeforeMerge,
+    /// Loaded (also masked, or refused by the type's own checks): all its names.
+    Merged,
+}
+
+/// What one argument of a run turns out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunSlot {
+    /// A unit of its own: its outcome stands.
+    Own,
+    /// A name an earlier argument's unit already took: the same unit, the same outcome.
+    SameAs(usize),
+    /// One of its names belongs to a unit loaded earlier, so systemd cannot merge them and
+    /// the load fails with EEXIST ("File exists"). This happens with aliases of masked units,
+    /// which are not in the name map.
+    Exists,
+}
+
 /// Finds and reads units; built once per run.
 #[derive(Debug)]
 pub struct Loader {
@@ -123,60 +221,158 @@ impl Loader {
         Loader { search, index }
     }
 
+    /// Why `unit` has no fragment, naming the file that is in the way when there is one.
+    fn why_not_found(&self, unit: &str) -> String {
+        let mut names = vec![unit.to_string()];
+        if let Some(t) = name::template_of(unit) {
+            names.push(t);
+        }
+        for n in &names {
+            if self.index.resolve(n) == Err(super::search::LookupError::Loop) {
+                let first = self.search.dirs.iter().map(|d| d.join(n)).find(|p| {
+                    std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
+                });
+                let at = first.map_or_else(|| n.clone(), |p| p.display().to_string());
+                return format!("{at}: the chain of unit symlinks loops or is too long");
+            }
+            for d in &self.search.dirs {
+                let p = d.join(n);
+                if let Ok(m) = std::fs::symlink_metadata(&p) {
+                    if m.file_type().is_symlink() {
+                        let target = std::fs::read_link(&p).unwrap_or_default();
+                        return format!(
+                            "{} is a symlink to {}, which leads to no unit file",
+                            p.display(),
+                            target.display()
+                        );
+                    }
+                    if !m.is_file() {
+                        return format!(
+                            "{} is {}, not a unit file (skipped, as systemd does)",
+                            p.display(),
+                            file_kind(m.file_type())
+                        );
+                    }
+                }
+            }
+        }
+        format!(
+            "no unit file named {unit} in the search path ({} directories)",
+            self.search.dirs.len()
+        )
+    }
+
+    /// Every name the unit loaded as `unit` would get (the requested name first).
+    pub fn merged_names(&self, unit: &str) -> Vec<String> {
+        let (fragment, names) = self.index.find_fragment(unit);
+        let mut all = vec![unit.to_string()];
+        if let Some(f) = fragment {
+            let id = id_for_fragment(unit, &f);
+            for n in std::iter::once(id.clone()).chain(aliases_of(names, &id)) {
+                if !all.contains(&n) {
+                    all.push(n);
+                }
+            }
+        }
+        all
+    }
+
+    /// systemd-analyze loads all arguments into one manager, one after the other, before it
+    /// scores any. Given each argument's requested unit name (`None` for arguments that are
+    /// not unit names) and how far its load got, this says which arguments are the same unit
+    /// as an earlier one, and which fail because their names cannot be merged.
+    pub fn run(&self, units: &[Option<(&str, RunState)>]) -> Vec<RunSlot> {
+        let mut owner: std::collections::HashMap<String, usize> = Default::default();
+        let mut not_found: Vec<bool> = vec![false; units.len()];
+        let mut slots = vec![RunSlot::Own; units.len()];
+        for (i, u) in units.iter().enumerate() {
+            let Some((requested, state)) = *u else {
+                continue;
+            };
+            if let Some(&j) = owner.get(requested) {
+                slots[i] = match slots[j] {
+                    RunSlot::SameAs(k) => RunSlot::SameAs(k),
+                    _ => RunSlot::SameAs(j),
+                };
+                continue;
+            }
+            let names = match state {
+                RunState::Merged => self.merged_names(requested),
+                RunState::NotFound | RunState::BeforeMerge => vec![requested.to_string()],
+            };
+            not_found[i] = state == RunState::NotFound;
+            let clash = names
+                .iter()
+                .filter_map(|n| owner.get(n))
+                .any(|&j| !not_found[j]);
+            if clash {
+                slots[i] = RunSlot::Exists;
+                owner.insert(requested.to_string(), i);
+                continue;
+            }
+            for n in names {
+                owner.insert(n, i);
+            }
+        }
+        slots
+    }
+
     /// Loads `unit` (a valid unit name).
     pub fn load(&self, unit: &str) -> Result<LoadedUnit, LoadError> {
         let (fragment, names) = self.index.find_fragment(unit);
         let Some(fragment) = fragment else {
             return Err(LoadError::NotFound {
                 id: unit.to_string(),
-                detail: Some(format!(
-                    "no unit file named {unit} in the search path ({} directories)",
-                    self.search.dirs.len()
-                )),
+                detail: Some(self.why_not_found(unit)),
             });
         };
-        let base = fragment
-            .file_name()
-            .map(|b| b.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let id = match (name::classify(&base), name::instance(unit)) {
-            (Some(NameKind::Template), Some(inst)) => name::with_instance(&base, inst),
-            _ => base,
-        };
+        let id = id_for_fragment(unit, &fragment);
         let not_found = |why: String| LoadError::NotFound {
             id: id.clone(),
             detail: Some(why),
         };
-        if fragment.is_dir() {
-            return Err(not_found(format!("{} is a directory", fragment.display())));
-        }
         if is_null_or_empty(&fragment) {
             return Err(LoadError::Masked { id, fragment });
         }
-        let data = std::fs::read(&fragment)
-            .map_err(|e| not_found(format!("{}: {e}", fragment.display())))?;
+        let data = match read_unit_file(&fragment) {
+            Ok(d) => d,
+            // systemd opens a directory fine and then fails to read it.
+            Err(e) if e.raw_os_error() == Some(EISDIR) => {
+                return Err(LoadError::Failed {
+                    id: unit.to_string(),
+                    errno: crate::error::io_message(&e),
+                    detail: format!("{} is a directory", fragment.display()),
+                });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+                return Err(LoadError::Failed {
+                    id: unit.to_string(),
+                    errno: "Invalid argument".into(),
+                    detail: format!("{}: {}", fragment.display(), e),
+                });
+            }
+            Err(e) => {
+                return Err(not_found(format!(
+                    "{}: {}",
+                    fragment.display(),
+                    crate::error::io_message(&e)
+                )));
+            }
+        };
         let sections = sections_for(name::unit_type(&id));
         let mut files = vec![syntax::parse(&fragment, &data, sections)];
-        let aliases: Vec<String> = names
-            .into_iter()
-            .map(|n| match name::classify(&n) {
-                Some(NameKind::Template) => {
-                    name::with_instance(&n, name::instance(&id).unwrap_or(""))
-                }
-                _ => n,
-            })
-            .filter(|n| *n != id)
-            .collect();
+        let aliases = aliases_of(names, &id);
         let dirs = dropins::dropin_dirs(&self.search, &self.index, &id, &aliases);
         let mut unreadable = Vec::new();
         for path in dropins::dropin_files(&dirs) {
-            match std::fs::read(&path) {
+            match read_unit_file(&path) {
                 Ok(data) => files.push(syntax::parse(&path, &data, sections)),
-                Err(e) => unreadable.push((path, e.to_string())),
+                Err(e) => unreadable.push((path, crate::error::io_message(&e))),
             }
         }
         Ok(LoadedUnit {
             id,
+            requested: unit.to_string(),
             fragment,
             aliases,
             files,

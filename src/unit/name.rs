@@ -93,39 +93,57 @@ pub fn without_suffix(name: &str) -> &str {
     name.rsplit_once('.').map_or(name, |(s, _)| s)
 }
 
-/// Reverses systemd's unit-name escaping: `-` → `/`, `\xNN` → byte.
-pub fn unescape(s: &str) -> String {
+/// Reverses systemd's unit-name escaping (unit_name_unescape()): `-` → `/`, `\xNN` → byte.
+/// Any other backslash, or `\x` without two hex digits, is an error.
+pub fn unescape(s: &str) -> Result<String, InvalidEscape> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         match b[i] {
             b'-' => out.push(b'/'),
-            b'\\' if i + 3 < b.len() + 0 && b[i + 1] == b'x' => {
-                match u8::from_str_radix(std::str::from_utf8(&b[i + 2..i + 4]).unwrap_or("zz"), 16)
-                {
-                    Ok(v) => {
-                        out.push(v);
-                        i += 4;
-                        continue;
-                    }
-                    Err(_) => out.push(b'\\'),
+            b'\\' => {
+                let hex = |c: Option<&u8>| c.and_then(|&c| (c as char).to_digit(16));
+                match (b.get(i + 1), hex(b.get(i + 2)), hex(b.get(i + 3))) {
+                    (Some(b'x'), Some(hi), Some(lo)) => out.push((hi * 16 + lo) as u8),
+                    _ => return Err(InvalidEscape),
                 }
+                i += 3;
             }
             c => out.push(c),
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
-/// The unescaped path form of a prefix or instance (`%f`): always starts with `/`.
-pub fn unescape_path(s: &str) -> String {
-    let u = unescape(s);
-    if u.starts_with('/') {
-        u
+/// A unit name part that does not unescape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidEscape;
+
+/// The unescaped path form of a prefix or instance (`%f`, unit_name_path_unescape()): `-` is
+/// `/`; otherwise the unescaped string must not start or end with `/`, and `/` + it must be a
+/// normalized path.
+pub fn unescape_path(s: &str) -> Result<String, InvalidEscape> {
+    if s.is_empty() {
+        return Err(InvalidEscape);
+    }
+    if s == "-" {
+        return Ok("/".into());
+    }
+    let u = unescape(s)?;
+    if u.starts_with('/') || u.ends_with('/') {
+        return Err(InvalidEscape);
+    }
+    let p = format!("/{u}");
+    let normalized = !p.contains("//")
+        && !p.split('/').any(|c| c == "." || c == "..")
+        && p.len() < 4096
+        && p.split('/').all(|c| c.len() <= 255);
+    if normalized {
+        Ok(p)
     } else {
-        format!("/{u}")
+        Err(InvalidEscape)
     }
 }
 
@@ -186,6 +204,18 @@ mod tests {
         assert_eq!(classify("foo.conf"), None);
         assert_eq!(classify(".service"), None);
         assert_eq!(classify("a b.service"), None);
+    }
+
+    #[test]
+    fn unescapes_like_systemd() {
+        assert_eq!(unescape("a-b\\x2dc"), Ok("a/b-c".into()));
+        assert_eq!(unescape("a\\x2"), Err(InvalidEscape));
+        assert_eq!(unescape("a\\y20"), Err(InvalidEscape));
+        assert_eq!(unescape_path("-"), Ok("/".into()));
+        assert_eq!(unescape_path("a-b"), Ok("/a/b".into()));
+        assert_eq!(unescape_path("-a-b-"), Err(InvalidEscape));
+        assert_eq!(unescape_path("a--b"), Err(InvalidEscape));
+        assert_eq!(unescape_path("a-.-b"), Err(InvalidEscape));
     }
 
     #[test]

@@ -147,25 +147,29 @@ impl UnitIndex {
             let Ok(entries) = std::fs::read_dir(dir) else {
                 continue;
             };
-            let mut names: Vec<(String, bool)> = entries
+            let mut names: Vec<(String, std::fs::FileType)> = entries
                 .flatten()
                 .filter_map(|e| {
                     let n = e.file_name().into_string().ok()?;
-                    let is_link = e.file_type().ok()?.is_symlink();
-                    Some((n, is_link))
+                    Some((n, e.file_type().ok()?))
                 })
                 .collect();
-            names.sort();
-            for (n, is_link) in names {
+            names.sort_by(|a, b| a.0.cmp(&b.0));
+            for (n, file_type) in names {
+                let is_link = file_type.is_symlink();
                 let valid = name::is_valid(&n);
-                if !valid
-                    && !(n.ends_with(".wants") || n.ends_with(".requires") || n.ends_with(".d"))
+                if !(valid
+                    || n.ends_with(".wants")
+                    || n.ends_with(".requires")
+                    || n.ends_with(".d"))
                 {
                     continue;
                 }
                 let filename = dir.join(&n);
                 index.path_cache.insert(filename.clone());
-                if !valid || index.ids.contains_key(&n) {
+                // Only regular files and symlinks can be units: systemd 252 passes over a
+                // directory, FIFO, socket or device with a unit's name ("not found").
+                if !valid || index.ids.contains_key(&n) || !(file_type.is_file() || is_link) {
                     continue;
                 }
                 let entry = if is_link {

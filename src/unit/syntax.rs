@@ -60,27 +60,39 @@ impl SyntaxError {
     }
 }
 
-/// Splits raw bytes into lines the way systemd's read_line() does: a line ends at `\n`, `\r`,
-/// `\r\n` or NUL. Returns byte slices without the terminator.
-fn split_lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+/// Splits raw bytes into lines the way systemd's read_line() does: a line ends at a run of
+/// `\n`, `\r` and NUL in which no kind repeats and nothing follows a NUL, so `\r\n`, `\n\r`
+/// and `\r\0` are one line end each, while `\n\n` is two. Returns byte slices without the
+/// terminator.
+pub(crate) fn split_lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut rest = data;
     std::iter::from_fn(move || {
         if rest.is_empty() {
             return None;
         }
-        match rest.iter().position(|&b| matches!(b, b'\n' | b'\r' | 0)) {
-            None => {
-                let line = rest;
-                rest = &[];
-                Some(line)
+        let Some(i) = rest.iter().position(|&b| matches!(b, b'\n' | b'\r' | 0)) else {
+            let line = rest;
+            rest = &[];
+            return Some(line);
+        };
+        let line = &rest[..i];
+        let mut seen = 0u8;
+        let mut end = i;
+        while let Some(&c) = rest.get(end) {
+            let kind = match c {
+                b'\n' => 1,
+                b'\r' => 2,
+                0 => 4,
+                _ => break,
+            };
+            if seen & (kind | 4) != 0 {
+                break;
             }
-            Some(i) => {
-                let line = &rest[..i];
-                let crlf = rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n');
-                rest = &rest[i + if crlf { 2 } else { 1 }..];
-                Some(line)
-            }
+            seen |= kind;
+            end += 1;
         }
+        rest = &rest[end..];
+        Some(line)
     })
 }
 
@@ -111,11 +123,12 @@ fn parse_into(
     let mut section_ignored = false;
     let mut continuation: Option<Vec<u8>> = None;
     let mut line_no = 0usize;
-    let mut bom_checked = false;
+    let mut bom_seen = false;
 
     for raw in split_lines(data) {
         line_no += 1;
-        if raw.len() > LONG_LINE_MAX {
+        // read_line() gives up as soon as a line holds LONG_LINE_MAX bytes.
+        if raw.len() >= LONG_LINE_MAX {
             return Err(SyntaxError::LineTooLong {
                 path: path.to_path_buf(),
                 line: line_no,
@@ -126,11 +139,13 @@ fn parse_into(
         if matches!(first, Some(b'#' | b';')) {
             continue;
         }
+        // A UTF-8 BOM is dropped from the first line that starts with one, whichever line
+        // that is (config_parse()'s bom_seen).
         let mut l = raw;
-        if !bom_checked {
-            bom_checked = true;
+        if !bom_seen {
             if let Some(rest) = l.strip_prefix(b"\xEF\xBB\xBF".as_slice()) {
                 l = rest;
+                bom_seen = true;
             }
         }
         let mut joined = match continuation.take() {
@@ -211,13 +226,21 @@ impl LineState<'_> {
             return Ok(());
         }
         if let Some(header) = l.strip_prefix('[') {
-            let Some(name) = header.strip_suffix(']') else {
-                return Err(SyntaxError::InvalidSection {
-                    path: self.path.to_path_buf(),
-                    line,
-                    header: l.to_string(),
-                });
+            let invalid = || SyntaxError::InvalidSection {
+                path: self.path.to_path_buf(),
+                line,
+                header: l.to_string(),
             };
+            let Some(name) = header.strip_suffix(']') else {
+                return Err(invalid());
+            };
+            // string_is_safe(): no control characters, quotes or backslashes.
+            if name
+                .chars()
+                .any(|c| c < ' ' || matches!(c, '"' | '\'' | '\\' | '\x7f'))
+            {
+                return Err(invalid());
+            }
             if self.sections.contains(&name) {
                 *self.section = Some(name.to_string());
                 *self.section_ignored = false;

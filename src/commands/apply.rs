@@ -1,0 +1,138 @@
+//! `unitguard apply UNIT` and `unitguard rollback UNIT`.
+
+use std::time::Duration;
+
+use crate::apply::{self, ApplyOptions, Outcome};
+use crate::assess;
+use crate::cli::{ApplyArgs, RollbackArgs};
+use crate::error::{Error, Result};
+use crate::harden::{self, Options};
+use crate::tables::SystemdTables;
+use crate::{EXIT_FAILED, EXIT_OK};
+
+fn running_systemd_version() -> u32 {
+    std::process::Command::new("systemctl")
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(252)
+}
+
+pub fn run(args: &ApplyArgs) -> Result<i32> {
+    if !crate::systemd::control::manager_running() && !args.dry_run {
+        return Err(Error::Usage(
+            "apply needs a running systemd (use `harden --write` for offline trees)".into(),
+        ));
+    }
+    let policy = super::policy_for(None, None)?;
+    let Some(scored) = super::score_one(std::path::Path::new(&args.unit), None, &policy) else {
+        return Ok(EXIT_FAILED);
+    };
+    let opts = Options {
+        level: args.profile,
+        allow_ip: &args.allow_ip,
+        systemd_version: running_systemd_version(),
+        root: None,
+    };
+    let tables = SystemdTables::default_tables();
+    let h = harden::harden(&scored, &opts, &policy, tables)?;
+    let score = |a: &assess::Assessment| {
+        format!(
+            "{} {}",
+            assess::format_tenths(a.exposure),
+            assess::label(a.exposure)
+        )
+    };
+    if args.dry_run {
+        print!("{}", h.text);
+        return Ok(EXIT_OK);
+    }
+    let smoke = args
+        .smoke
+        .clone()
+        .or_else(|| h.facts.profile.as_ref().and_then(|p| p.smoke.clone()));
+    eprintln!(
+        "{}: applying {} ({} -> {} predicted){}",
+        h.unit,
+        h.path.display(),
+        score(&h.before),
+        score(&h.after),
+        smoke
+            .as_deref()
+            .map_or(String::new(), |s| format!(", smoke check: {s}"))
+    );
+    let outcome = apply::apply(
+        &h,
+        &ApplyOptions {
+            smoke,
+            timeout: Duration::from_secs(args.timeout),
+            settle: Duration::from_secs(args.settle),
+        },
+    )?;
+    match outcome {
+        Outcome::Applied { state, denials } => {
+            // Re-score from the files now in place.
+            let now = super::score_one(std::path::Path::new(&h.unit), None, &policy);
+            let after = now
+                .as_ref()
+                .map_or_else(|| score(&h.after), |s| score(&s.assessment));
+            println!(
+                "{}: applied; {} (pid {}), exposure {} -> {after}",
+                h.unit,
+                state.active_state,
+                state.main_pid,
+                score(&h.before)
+            );
+            for d in &denials {
+                println!("  note: {} [{}]", d.line, d.directive);
+            }
+            Ok(EXIT_OK)
+        }
+        Outcome::RolledBack {
+            reason,
+            denials,
+            recovered,
+        } => {
+            println!("{}: rolled back: {reason}", h.unit);
+            if let Some(d) = apply::blame(&denials) {
+                println!("  cause: {}= — {}", d.directive, d.explanation);
+                println!("  fix:   {}", d.fix);
+                println!("  seen:  {} ({})", d.line, d.source);
+            } else {
+                println!(
+                    "  cause: not named by the journal; the smoke check or the unit state failed"
+                );
+            }
+            if recovered {
+                println!("  {} is running again with its previous settings", h.unit);
+            } else {
+                println!(
+                    "  WARNING: {} did not come back healthy after the rollback; check `systemctl status {}`",
+                    h.unit, h.unit
+                );
+            }
+            Ok(EXIT_FAILED)
+        }
+    }
+}
+
+pub fn rollback(args: &RollbackArgs) -> Result<i32> {
+    match apply::rollback(&args.unit)? {
+        Some(b) => println!(
+            "{}: restored the drop-in kept at {}; reloaded and restarted",
+            args.unit,
+            b.display()
+        ),
+        None => println!(
+            "{}: unitguard's drop-in removed; reloaded and restarted",
+            args.unit
+        ),
+    }
+    Ok(EXIT_OK)
+}

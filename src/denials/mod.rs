@@ -1,0 +1,200 @@
+//! Sandbox denials: journal and kernel-audit lines recognised by the signatures of
+//! `data/denials.toml`, each mapped to the directive that caused it and the catalogue's
+//! one-notch-looser value.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::Catalogue;
+use crate::tables::SystemdTables;
+
+#[derive(Debug, Deserialize)]
+struct SignatureDef {
+    id: String,
+    pattern: String,
+    directive: String,
+    explain: String,
+    #[serde(default)]
+    fix: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SignaturesFile {
+    signature: Vec<SignatureDef>,
+}
+
+struct Signature {
+    def: SignatureDef,
+    re: Regex,
+}
+
+fn signatures() -> &'static [Signature] {
+    static S: OnceLock<Vec<Signature>> = OnceLock::new();
+    S.get_or_init(|| {
+        let file: SignaturesFile = toml::from_str(include_str!("../../data/denials.toml"))
+            .expect("data/denials.toml is valid");
+        file.signature
+            .into_iter()
+            .map(|def| Signature {
+                re: Regex::new(&def.pattern)
+                    .unwrap_or_else(|e| panic!("data/denials.toml {}: {e}", def.id)),
+                def,
+            })
+            .collect()
+    })
+}
+
+/// One recognised denial.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Denial {
+    /// Microseconds since the epoch, when known.
+    pub timestamp: Option<u64>,
+    pub unit: Option<String>,
+    /// "journal", "kernel" or a log file path.
+    pub source: String,
+    pub signature: String,
+    pub directive: String,
+    pub explanation: String,
+    /// What to change: the catalogue's looser value or the signature's precise fix.
+    pub fix: String,
+    pub line: String,
+}
+
+/// A log line with where it came from.
+#[derive(Debug, Clone, Default)]
+pub struct LogLine {
+    pub timestamp: Option<u64>,
+    pub unit: Option<String>,
+    pub source: String,
+    pub message: String,
+}
+
+fn fill(template: &str, caps: &regex::Captures, extra: &[(&str, String)]) -> String {
+    let mut s = template.to_string();
+    for name in ["path", "syscall", "nr", "comm", "call", "cap", "family"] {
+        if let Some(m) = caps.name(name) {
+            s = s.replace(&format!("{{{name}}}"), m.as_str());
+        }
+    }
+    for (k, v) in extra {
+        s = s.replace(&format!("{{{k}}}"), v);
+    }
+    s
+}
+
+/// Recognises one line, or `None` if it is not a sandbox denial.
+pub fn recognise(line: &LogLine) -> Option<Denial> {
+    let tables = SystemdTables::default_tables();
+    for sig in signatures() {
+        let Some(caps) = sig.re.captures(&line.message) else {
+            continue;
+        };
+        let mut extra: Vec<(&str, String)> = Vec::new();
+        if let Some(nr) = caps.name("nr").and_then(|m| m.as_str().parse::<i32>().ok()) {
+            let name = tables.syscall_name(nr).unwrap_or("?").to_string();
+            let group = tables
+                .groups
+                .iter()
+                .filter(|g| !matches!(g.name.as_str(), "@known" | "@system-service" | "@default"))
+                .find(|g| {
+                    let mut m = Vec::new();
+                    tables.expand_group(&g.name, &mut m);
+                    m.contains(&name)
+                })
+                .map_or_else(|| "-".to_string(), |g| g.name.clone());
+            extra.push(("syscall", name));
+            extra.push(("group", group));
+        }
+        let path = caps.name("path").map(|m| m.as_str().to_string());
+        extra.push((
+            "at_path",
+            path.as_ref().map_or(String::new(), |p| format!(" ({p})")),
+        ));
+        let dir = path
+            .as_deref()
+            .and_then(|p| std::path::Path::new(p).parent())
+            .map_or_else(
+                || "<the directory it writes>".to_string(),
+                |d| d.display().to_string(),
+            );
+        extra.push(("dir", dir));
+        let looser = Catalogue::get()
+            .directive(&sig.def.directive)
+            .map(|d| {
+                if d.kind == "bool" && d.looser == "no" {
+                    format!("remove {}= (or set it to no)", d.name)
+                } else if d.looser.contains(' ') {
+                    d.looser.clone()
+                } else {
+                    format!("{}={}", d.name, d.looser)
+                }
+            })
+            .unwrap_or_default();
+        let fix = sig
+            .def
+            .fix
+            .as_deref()
+            .map_or(looser, |f| fill(f, &caps, &extra));
+        return Some(Denial {
+            timestamp: line.timestamp,
+            unit: line.unit.clone(),
+            source: line.source.clone(),
+            signature: sig.def.id.clone(),
+            directive: sig.def.directive.clone(),
+            explanation: fill(&sig.def.explain, &caps, &extra),
+            fix,
+            line: line.message.clone(),
+        });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(m: &str) -> LogLine {
+        LogLine {
+            message: m.into(),
+            source: "journal".into(),
+            ..Default::default()
+        }
+    }
+
+    /// Lines seen in the real test-bed (shared/reference/real-systemd-testbed.md).
+    #[test]
+    fn recognises_real_breakages() {
+        let d = recognise(&line("nginx.service: Failed to set up mount namespacing: /run/systemd/unit-root/srv/does-not-exist: No such file or directory")).unwrap();
+        assert_eq!(
+            (d.directive.as_str(), d.signature.as_str()),
+            ("ReadWritePaths", "namespace-missing-path")
+        );
+        assert!(d.fix.contains("-/srv/does-not-exist"), "{}", d.fix);
+        let d = recognise(&line(r#"audit: type=1326 audit(1.2:3): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=1 comm="nginx" exe="/usr/sbin/nginx" sig=31 arch=c000003e syscall=50 compat=0 ip=0x0 code=0x0"#)).unwrap();
+        assert_eq!(d.directive, "SystemCallFilter");
+        assert!(d.explanation.contains("listen"), "{}", d.explanation);
+        let d = recognise(&line(r#"2026/11/22 [emerg] 469#469: open() "/var/log/nginx/error.log" failed (30: Read-only file system)"#)).unwrap();
+        assert_eq!(d.directive, "ProtectSystem");
+        assert!(d.fix.contains("ReadWritePaths=/var/log/nginx"), "{}", d.fix);
+        let d = recognise(&line("nginx: [emerg] socket() 0.0.0.0:80 failed (97: Address family not supported by protocol)")).unwrap();
+        assert_eq!(d.directive, "RestrictAddressFamilies");
+        let d = recognise(&line(
+            "[emerg] 690#690: setgid(33) failed (1: Operation not permitted)",
+        ))
+        .unwrap();
+        assert_eq!(d.directive, "CapabilityBoundingSet");
+        let d = recognise(&line(
+            r#"stat() "/var/www/html/" failed (13: Permission denied)"#,
+        ))
+        .unwrap();
+        assert_eq!(d.directive, "InaccessiblePaths");
+        assert!(
+            recognise(&line(
+                "Started nginx.service - A high performance web server."
+            ))
+            .is_none()
+        );
+    }
+}

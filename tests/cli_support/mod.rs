@@ -1,0 +1,210 @@
+//! Shared helpers of the CLI tests (cli_audit, cli_cat, bad_input): a throw-away root tree, and
+//! `unitguard` and `systemd-analyze` run on it with the same pinned environment.
+//!
+//! Every root is a fresh temporary directory passed as `--root`, and `SYSTEMD_UNIT_PATH` is
+//! removed, so the host's units never leak in. The locale is pinned (`LANG=C.UTF-8` unless a
+//! test asks for another) because both tools pick ✓/✗ or +/- from it. systemd-analyze must be
+//! installed: a test that compares with it fails when it is missing, it is never skipped.
+
+#![allow(dead_code)]
+
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+/// The unit directory tests write to, relative to the root.
+pub const UNIT_DIR: &str = "etc/systemd/system";
+
+pub struct Root {
+    dir: TempDir,
+}
+
+impl Root {
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("unitguard-cli-")
+            .tempdir()
+            .expect("temp dir");
+        std::fs::create_dir_all(dir.path().join(UNIT_DIR)).unwrap();
+        Root { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The root as a string, for `--root`.
+    pub fn arg(&self) -> String {
+        self.path().display().to_string()
+    }
+
+    /// Writes `etc/systemd/system/<name>`.
+    pub fn unit(&self, name: &str, content: impl AsRef<[u8]>) -> &Self {
+        self.file(&format!("{UNIT_DIR}/{name}"), content)
+    }
+
+    /// Writes a file at `rel` under the root, creating its directories.
+    pub fn file(&self, rel: &str, content: impl AsRef<[u8]>) -> &Self {
+        let p = self.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+        self
+    }
+
+    /// Creates a symlink at `rel` pointing to `target` (as given).
+    pub fn symlink(&self, rel: &str, target: &str) -> &Self {
+        let p = self.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        symlink(target, &p).unwrap();
+        self
+    }
+
+    pub fn dir(&self, rel: &str) -> &Self {
+        std::fs::create_dir_all(self.path().join(rel)).unwrap();
+        self
+    }
+
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.path().join(rel)
+    }
+
+    /// Replaces the root's path by `[ROOT]`, for snapshots.
+    pub fn redact(&self, s: &str) -> String {
+        s.replace(&self.arg(), "[ROOT]")
+    }
+}
+
+fn pin_env(cmd: &mut Command, lang: &str) {
+    for v in [
+        "LC_ALL",
+        "LC_CTYPE",
+        "LC_MESSAGES",
+        "LANGUAGE",
+        "SYSTEMD_UTF8",
+        "SYSTEMD_UNIT_PATH",
+        "SYSTEMD_COLORS",
+        "SYSTEMD_URLIFY",
+        "SYSTEMD_ANALYZE_DEBUG",
+        "COLUMNS",
+        "SYSTEMD_PAGER",
+        "PAGER",
+    ] {
+        cmd.env_remove(v);
+    }
+    cmd.env("LANG", lang);
+    cmd.env("SYSTEMD_LOG_COLOR", "0");
+    cmd.env("NO_COLOR", "1");
+}
+
+/// `unitguard ARGS...` run in the root directory.
+pub fn unitguard(root: &Root, lang: &str, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_unitguard"));
+    pin_env(&mut cmd, lang);
+    cmd.current_dir(root.path()).args(args);
+    cmd.output().expect("run unitguard")
+}
+
+/// `systemd-analyze security --offline=true --root=ROOT ARGS...` run in the root directory.
+pub fn systemd_analyze(root: &Root, lang: &str, args: &[&str]) -> Output {
+    let mut cmd = Command::new("systemd-analyze");
+    pin_env(&mut cmd, lang);
+    cmd.current_dir(root.path())
+        .arg("security")
+        .arg("--offline=true")
+        .arg(format!("--root={}", root.arg()))
+        .arg("--no-pager")
+        .args(args);
+    cmd.output()
+        .expect("systemd-analyze must be installed (apt-get install systemd)")
+}
+
+/// `unitguard audit --offline --root=ROOT ARGS...`.
+pub fn audit(root: &Root, lang: &str, args: &[&str]) -> Output {
+    let r = root.arg();
+    let mut full = vec!["audit", "--offline", "--root", r.as_str()];
+    full.extend_from_slice(args);
+    unitguard(root, lang, &full)
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited normally (no signal)")
+}
+
+/// Asserts that unitguard and systemd-analyze print byte-identical stdout and exit alike.
+pub fn assert_same_as_systemd(root: &Root, lang: &str, units: &[&str]) -> Output {
+    let ours = audit(root, lang, units);
+    let theirs = systemd_analyze(root, lang, units);
+    if ours.stdout != theirs.stdout {
+        let o = String::from_utf8_lossy(&ours.stdout);
+        let t = String::from_utf8_lossy(&theirs.stdout);
+        let first = o
+            .lines()
+            .zip(t.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(o.lines().count().min(t.lines().count()));
+        panic!(
+            "stdout differs from systemd-analyze (LANG={lang}, {units:?}) at line {}:\n ours:    {:?}\n systemd: {:?}\nstderr ours: {}\nstderr systemd: {}",
+            first + 1,
+            o.lines().nth(first),
+            t.lines().nth(first),
+            stderr(&ours),
+            stderr(&theirs)
+        );
+    }
+    assert_eq!(
+        code(&ours),
+        code(&theirs),
+        "exit status differs from systemd-analyze for {units:?}\nours: {}\nsystemd: {}",
+        stderr(&ours),
+        stderr(&theirs)
+    );
+    ours
+}
+
+/// A plain service: only ExecStart= (systemd's worked example, 9.6 UNSAFE).
+pub const PLAIN: &str = "[Unit]\nDescription=plain\n\n[Service]\nExecStart=/bin/true\n";
+
+/// A fairly hardened service.
+pub const HARDENED: &str = "\
+[Unit]
+Description=hardened
+
+[Service]
+ExecStart=/usr/bin/daemon --foreground
+DynamicUser=yes
+PrivateDevices=yes
+PrivateNetwork=yes
+ProtectSystem=strict
+ProtectHome=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+ProtectProc=invisible
+ProcSubset=pid
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+MemoryDenyWriteExecute=yes
+SystemCallArchitectures=native
+SystemCallFilter=@system-service
+SystemCallFilter=~@privileged @resources
+CapabilityBoundingSet=
+RestrictAddressFamilies=AF_UNIX
+IPAddressDeny=any
+DevicePolicy=closed
+UMask=0077
+";
