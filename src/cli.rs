@@ -69,6 +69,11 @@ pub struct ApplyArgs {
     #[arg(long = "allow-ip", value_name = "ADDR[/LEN]")]
     pub allow_ip: Vec<String>,
 
+    /// Apply this drop-in file (your own) instead of the generated one, with the same checks
+    /// and automatic rollback; it is installed as UNIT.d/hardening.conf
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "allow_ip"])]
+    pub dropin: Option<PathBuf>,
+
     /// Print the plan without changing anything
     #[arg(long)]
     pub dry_run: bool,

@@ -8,7 +8,7 @@ use crate::assess::{self, Assessment, Policy};
 use crate::settings::{self, Settings};
 use crate::tables::SystemdTables;
 use crate::unit::{
-    LoadError, LoadedUnit, Loader, RunSlot, RunState, SearchPath, name_for_argument,
+    LoadError, LoadedUnit, Loader, RunSlot, RunState, RunUnit, SearchPath, name_for_argument,
 };
 
 /// A scored unit, with what systemd would have warned about while loading it.
@@ -198,46 +198,101 @@ pub fn score_arguments(
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let loader = Loader::new(SearchPath::for_arguments(args, root, &cwd));
     let names: Vec<Result<String, LoadError>> = args.iter().map(|a| name_for_argument(a)).collect();
-    let mut outcomes: Vec<Outcome> = names
+    // systemd-analyze loads every argument into one manager before it scores any: first each
+    // unit's files and settings (in parallel here) ...
+    let parsed: Vec<Result<(LoadedUnit, Settings), UnitError>> = names
         .par_iter()
         .map(|name| {
-            score_name(
-                &loader,
-                name.as_ref().map_err(Clone::clone)?,
-                policy,
-                tables,
-            )
+            let unit = loader.load(name.as_ref().map_err(Clone::clone)?)?;
+            let settings = settings::build_unverified(&unit, tables)?;
+            Ok((unit, settings))
         })
         .collect();
-    // systemd loads every argument into one manager first: later arguments can turn out to
-    // be an earlier unit, or clash with it.
-    let run: Vec<Option<(&str, RunState)>> = names
+    // ... then, in argument order, what the manager makes of them: later arguments can be an
+    // earlier unit again, or clash with one.
+    let run: Vec<Option<RunUnit>> = names
         .iter()
-        .zip(&outcomes)
-        .map(|(name, o)| Some((name.as_deref().ok()?, run_state(o))))
+        .zip(&parsed)
+        .map(|(name, p)| {
+            Some(RunUnit {
+                name: name.as_deref().ok()?,
+                state: run_state(p),
+                bus_name: p
+                    .as_ref()
+                    .ok()
+                    .and_then(|(_, s)| s.service.as_ref()?.bus_name.as_deref()),
+            })
+        })
         .collect();
     let slots = loader.run(&run);
-    for (i, slot) in slots.into_iter().enumerate() {
-        match slot {
-            RunSlot::Own => {}
-            RunSlot::SameAs(j) => outcomes[i] = outcomes[j].clone(),
-            RunSlot::Exists => {
-                let id = names[i].clone().unwrap_or_default();
-                outcomes[i] = Err(UnitError::Load(LoadError::Failed {
-                    detail: format!(
-                        "{id} shares a name with a unit loaded earlier in this run, which systemd cannot merge"
-                    ),
-                    id,
-                    errno: "File exists".into(),
-                }));
-            }
-        }
+    let own: Vec<Option<Outcome>> = parsed
+        .into_par_iter()
+        .zip(slots.par_iter())
+        .enumerate()
+        .map(|(i, (p, slot))| match slot {
+            RunSlot::SameAs(_) => None,
+            _ => Some(finish_run_unit(p, *slot, &names[i], policy, tables)),
+        })
+        .collect();
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(own.len());
+    for (i, o) in own.into_iter().enumerate() {
+        let o = match (o, slots[i]) {
+            (Some(o), _) => o,
+            (None, RunSlot::SameAs(j)) => outcomes[j].clone(),
+            (None, _) => unreachable!("only SameAs slots are left for later"),
+        };
+        outcomes.push(o);
     }
     outcomes
 }
 
+/// The outcome of an argument that is a unit of its own in the run: a clash, or the unit
+/// type's own checks and the score.
+fn finish_run_unit(
+    parsed: Result<(LoadedUnit, Settings), UnitError>,
+    slot: RunSlot,
+    name: &Result<String, LoadError>,
+    policy: &Policy,
+    tables: &SystemdTables,
+) -> Outcome {
+    let clash = |id: String, detail: String| {
+        Err(UnitError::Load(LoadError::Failed {
+            id,
+            errno: "File exists".into(),
+            detail,
+        }))
+    };
+    if slot == RunSlot::NameClash {
+        let id = name.clone().unwrap_or_default();
+        let detail = format!(
+            "{id} shares a name with a unit loaded earlier in this run, which systemd cannot merge"
+        );
+        return clash(id, detail);
+    }
+    let (unit, settings) = parsed?;
+    match slot {
+        RunSlot::Own | RunSlot::SameAs(_) | RunSlot::NameClash => {}
+        RunSlot::BusNameClash => {
+            let bus = settings.service.as_ref().and_then(|s| s.bus_name.clone());
+            let detail = format!(
+                "an earlier service of this run has the same BusName={}",
+                bus.unwrap_or_default()
+            );
+            return clash(unit.id.clone(), detail);
+        }
+    }
+    settings::verify(&unit, &settings)?;
+    let assessment = assess::assess(&unit.id, &settings, policy, tables);
+    check_policy_limits(&assessment, policy)?;
+    Ok(Scored {
+        unit,
+        settings,
+        assessment,
+    })
+}
+
 /// How far loading got, for [`Loader::run`].
-fn run_state(o: &Outcome) -> RunState {
+fn run_state<T>(o: &Result<T, UnitError>) -> RunState {
     match o {
         Err(UnitError::Load(LoadError::NotFound { .. })) => RunState::NotFound,
         Err(UnitError::Load(LoadError::Failed { .. }))

@@ -75,7 +75,11 @@ fn table_is_byte_identical_to_systemd_ascii() {
     }
     let out = assert_same_as_systemd(&r, "C", &["hardened.service"]);
     let text = stdout(&out);
-    assert!(text.is_ascii(), "LANG=C output must be ASCII:\n{text}");
+    // ASCII marks and arrow (systemd's own texts still contain "…").
+    for glyph in ["✓", "✗", "→"] {
+        assert!(!text.contains(glyph), "{glyph} in LANG=C output:\n{text}");
+    }
+    assert!(text.contains("\n-> Overall exposure level for hardened.service"));
     insta::assert_snapshot!("table_hardened_ascii", text);
 }
 
@@ -315,8 +319,9 @@ fn a_unit_that_fails_to_load_exits_1_and_the_others_are_reported() {
 #[test]
 fn usage_errors_exit_2() {
     let r = mixed_root();
-    for bad in ["11", "abc", "4.55", "-1", "10.1", "", "4."] {
-        let out = audit(&r, "C.UTF-8", &["--threshold", bad, "plain.service"]);
+    for bad in ["11", "abc", "4.55", "-1", "10.1", "", "4.", "45"] {
+        let flag = format!("--threshold={bad}");
+        let out = audit(&r, "C.UTF-8", &[&flag, "plain.service"]);
         assert_eq!(code(&out), 2, "--threshold {bad:?}: {}", stderr(&out));
         assert!(out.stdout.is_empty());
         assert!(
@@ -383,11 +388,12 @@ fn security_policy_changes_numbers_like_systemd() {
     for unit in MIXED_UNITS {
         assert_same_as_systemd(&r, "C.UTF-8", &[&p, unit]);
     }
-    // The default policy file under the root is picked up, as systemd does.
+    // systemd-analyze 252 looks for its default policy on the host, not under --root: a policy
+    // file inside the root changes nothing.
     r.file(
         "etc/systemd/systemd-analyze-security.policy",
         r#"{"UMask": {"weight": 0}}"#,
     );
     let out = assert_same_as_systemd(&r, "C.UTF-8", &["plain.service"]);
-    assert!(stdout(&out).contains("Option excluded by policy, skipping"));
+    assert!(!stdout(&out).contains("Option excluded by policy, skipping"));
 }

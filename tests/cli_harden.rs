@@ -247,8 +247,8 @@ fn directives(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn values<'a>(text: &'a str, key: &str) -> Vec<String> {
-    let _ = text;
+/// The values of `key`'s lines in a drop-in, in order.
+fn values(text: &str, key: &str) -> Vec<String> {
     directives(text)
         .into_iter()
         .filter(|(k, _)| k == key)

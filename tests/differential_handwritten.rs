@@ -1385,3 +1385,423 @@ fn aliases_in_several_directories() {
         .arg("foo.unknowntype")
         .run();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Settings that make the service invalid
+
+#[test]
+fn service_verification() {
+    Test::new()
+        .unit("noexec.service", "[Service]\nUser=svc\n")
+        .unit("empty-service-section.service", "[Service]\n")
+        .unit("only-unit.service", "[Unit]\nDescription=x\n")
+        .unit(
+            "two-exec.service",
+            "[Service]\nExecStart=/bin/true\nExecStart=/bin/false\n",
+        )
+        .unit(
+            "two-exec-reset.service",
+            "[Service]\nExecStart=/bin/true\nExecStart=\nExecStart=/bin/false\n",
+        )
+        .unit(
+            "two-exec-oneshot.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/true\nExecStart=/bin/false\n",
+        )
+        .unit(
+            "semicolon.service",
+            "[Service]\nExecStart=/bin/true ; /bin/false\n",
+        )
+        .unit("oneshot-noexec.service", "[Service]\nType=oneshot\n")
+        .unit(
+            "oneshot-remain.service",
+            "[Service]\nType=oneshot\nRemainAfterExit=yes\n",
+        )
+        .unit(
+            "oneshot-remain-stop.service",
+            "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStop=/bin/true\n",
+        )
+        .unit(
+            "oneshot-stop.service",
+            "[Service]\nType=oneshot\nExecStop=/bin/true\n",
+        )
+        .unit(
+            "simple-stop.service",
+            "[Service]\nType=simple\nExecStop=/bin/true\nRemainAfterExit=yes\n",
+        )
+        .unit(
+            "notype-stop-remain.service",
+            "[Service]\nExecStop=/bin/true\nRemainAfterExit=yes\n",
+        )
+        .unit(
+            "success-action.service",
+            "[Unit]\nSuccessAction=reboot\n[Service]\nType=oneshot\n",
+        )
+        .unit(
+            "success-action-none.service",
+            "[Unit]\nSuccessAction=none\n[Service]\nType=oneshot\n",
+        )
+        .unit(
+            "success-action-bad.service",
+            "[Unit]\nSuccessAction=bogus\n[Service]\nType=oneshot\n",
+        )
+        .unit(
+            "dbus-nobus.service",
+            "[Service]\nType=dbus\nExecStart=/bin/true\n",
+        )
+        .unit(
+            "dbus-bus.service",
+            "[Service]\nType=dbus\nBusName=org.example.Foo\nExecStart=/bin/true\n",
+        )
+        .unit(
+            "busname-only.service",
+            "[Service]\nBusName=org.example.Foo\nExecStart=/bin/true\n",
+        )
+        .unit(
+            "busname-invalid.service",
+            "[Service]\nType=dbus\nBusName=not a bus\nExecStart=/bin/true\n",
+        )
+        .unit(
+            "busname-reset.service",
+            "[Service]\nType=dbus\nBusName=org.example.Foo\nBusName=\nExecStart=/bin/true\n",
+        )
+        .unit(
+            "busname-oneshot.service",
+            "[Service]\nBusName=org.example.Foo\n",
+        )
+        .unit(
+            "pam-killmode.service",
+            "[Service]\nExecStart=/bin/true\nPAMName=login\nKillMode=process\n",
+        )
+        .unit(
+            "pam-mixed.service",
+            "[Service]\nExecStart=/bin/true\nPAMName=login\nKillMode=mixed\n",
+        )
+        .unit(
+            "pam-none.service",
+            "[Service]\nExecStart=/bin/true\nPAMName=login\nKillMode=none\n",
+        )
+        .unit(
+            "pam-reset.service",
+            "[Service]\nExecStart=/bin/true\nPAMName=login\nPAMName=\nKillMode=process\n",
+        )
+        .unit(
+            "restart-always-oneshot.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/true\nRestart=always\n",
+        )
+        .unit(
+            "restart-onsuccess-oneshot.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/true\nRestart=on-success\n",
+        )
+        .unit(
+            "restart-onfailure-oneshot.service",
+            "[Service]\nType=oneshot\nExecStart=/bin/true\nRestart=on-failure\n",
+        )
+        .unit(
+            "restart-always.service",
+            "[Service]\nExecStart=/bin/true\nRestart=always\n",
+        )
+        .unit(
+            "bad-type.service",
+            "[Service]\nType=bogus\nExecStart=/bin/true\n",
+        )
+        .unit(
+            "type-exec.service",
+            "[Service]\nType=exec\nExecStart=/bin/true\n",
+        )
+        .unit(
+            "type-forking.service",
+            "[Service]\nType=forking\nExecStart=/bin/true\n",
+        )
+        .unit(
+            "type-idle.service",
+            "[Service]\nType=idle\nExecStart=/bin/true\n",
+        )
+        .unit("type-notify-oneshot.service", "[Service]\nType=notify\n")
+        .unit("exec-relative.service", "[Service]\nExecStart=true\n")
+        .unit(
+            "exec-relative-slash.service",
+            "[Service]\nExecStart=bin/true\n",
+        )
+        .unit("exec-dir.service", "[Service]\nExecStart=/bin/\n")
+        .unit(
+            "exec-prefixes.service",
+            "[Service]\nExecStart=-@:+!/bin/true argv0\n",
+        )
+        .unit(
+            "exec-double-bang.service",
+            "[Service]\nExecStart=!!/bin/true\n",
+        )
+        .unit("exec-at-only.service", "[Service]\nExecStart=@/bin/true\n")
+        .unit("exec-empty-prefix.service", "[Service]\nExecStart=-\n")
+        .unit(
+            "exec-quoted.service",
+            "[Service]\nExecStart=\"/bin/true\" \"a b\"\n",
+        )
+        .unit(
+            "exec-unbalanced.service",
+            "[Service]\nExecStart=/bin/true \"a b\n",
+        )
+        .unit(
+            "exec-unbalanced-ignore.service",
+            "[Service]\nExecStart=-/bin/true \"a b\n",
+        )
+        .unit(
+            "exec-special.service",
+            "[Service]\nExecStart=/bin/tr\\x75e\n",
+        )
+        .unit(
+            "exec-stop-bad.service",
+            "[Service]\nExecStart=/bin/true\nExecStop=relative/x\n",
+        )
+        .unit(
+            "exec-startpre-bad.service",
+            "[Service]\nExecStart=/bin/true\nExecStartPre=relative/x\n",
+        )
+        .unit(
+            "exec-startpre-only.service",
+            "[Service]\nType=oneshot\nExecStartPre=/bin/true\n",
+        )
+        .unit("exec-percent.service", "[Service]\nExecStart=/bin/%n\n")
+        .unit("exec-semicolon-only.service", "[Service]\nExecStart=;\n")
+        .unit(
+            "exec-escaped-semicolon.service",
+            "[Service]\nExecStart=/bin/echo \\;\n",
+        )
+        .unit(
+            "exec-trailing-semicolon.service",
+            "[Service]\nExecStart=/bin/true ;\n",
+        )
+        .unit(
+            "exec-two-semicolons.service",
+            "[Service]\nExecStart=/bin/true ; ; /bin/false\n",
+        )
+        .unit(
+            "remain-junk.service",
+            "[Service]\nType=oneshot\nRemainAfterExit=junk\n",
+        )
+        .run();
+}
+
+// ---------------------------------------------------------------------------------------------
+// File syntax
+
+#[test]
+fn file_syntax() {
+    let long_value = "y".repeat(1024 * 1024);
+    Test::new()
+        .unit("comments.service", "# c\n; c\n  # indented\n[Service]\n# User=root\nExecStart=/bin/true\n  ;User=root\nUser=svc\n")
+        .unit("continuation.service", "[Service]\nExecStart=/bin/true\nUser=sv\\\nc\nCapabilityBoundingSet=CAP_SYS_ADMIN \\\n  CAP_KILL\n")
+        .unit("continuation-comment.service", "[Service]\nExecStart=/bin/true\nCapabilityBoundingSet=CAP_SYS_ADMIN \\\n# a comment\n CAP_KILL\n")
+        .unit("continuation-eof.service", "[Service]\nExecStart=/bin/true\nUser=nobody\\")
+        .unit("continuation-escaped.service", "[Service]\nExecStart=/bin/true\nUser=svc\\\\\nPrivateTmp=yes\n")
+        .unit("continuation-empty.service", "[Service]\nExecStart=/bin/true\nUser=nobody\\\n\nPrivateTmp=yes\n")
+        .unit("continuation-section.service", "[Service]\nExecStart=/bin/true\nUser=nobody\\\n[Unit]\n")
+        .unit("crlf.service", "[Service]\r\nExecStart=/bin/true\r\nUser=nobody\r\nPrivateTmp=yes\r\n")
+        .unit("cr.service", "[Service]\rExecStart=/bin/true\rUser=nobody\rPrivateTmp=yes\r")
+        .unit("lfcr.service", "[Service]\n\rExecStart=/bin/true\n\rUser=nobody\\\n\rPrivateTmp=yes\n\r")
+        .unit("crcr.service", "[Service]\r\rExecStart=/bin/true\r\rUser=nobody\\\r\rPrivateTmp=yes\n")
+        .unit("nul.service", b"[Service]\nExecStart=/bin/true\nUser=no\x00body\nPrivateTmp=yes\n".as_slice())
+        .unit("nul-cont.service", b"[Service]\nExecStart=/bin/true\nUser=nobody\\\x00PrivateTmp=yes\n".as_slice())
+        .unit("nul-lf.service", b"[Service]\nExecStart=/bin/true\nUser=nobody\\\n\x00PrivateTmp=yes\n".as_slice())
+        .unit("bom.service", b"\xef\xbb\xbf[Service]\nExecStart=/bin/true\nUser=nobody\n".as_slice())
+        .unit("bom-later.service", b"[Service]\nExecStart=/bin/true\n\xef\xbb\xbfUser=nobody\n".as_slice())
+        .unit("bom-twice.service", b"\xef\xbb\xbf[Service]\nExecStart=/bin/true\n\xef\xbb\xbfUser=nobody\n".as_slice())
+        .unit("bom-comment.service", b"\xef\xbb\xbf# comment\n[Service]\nExecStart=/bin/true\n".as_slice())
+        .unit("bad-utf8-value.service", b"[Service]\nExecStart=/bin/true\nUser=\xff\n".as_slice())
+        .unit("bad-utf8-comment.service", b"# \xff\n[Service]\nExecStart=/bin/true\n".as_slice())
+        .unit("bad-utf8-other-section.service", b"[X-Foo]\nA=\xff\n[Service]\nExecStart=/bin/true\n".as_slice())
+        .unit("long-ok.service", format!("[Service]\nExecStart=/bin/true\nX={}\n", &long_value[..1024 * 1024 - 3]))
+        .unit("long-limit.service", format!("[Service]\nExecStart=/bin/true\nX={}\n", &long_value[..1024 * 1024 - 2]))
+        .unit("long-over.service", format!("[Service]\nExecStart=/bin/true\nX={long_value}\n"))
+        .unit("long-cont.service", format!("[Service]\nExecStart=/bin/true\nX={}\\\n{}\n", &long_value[..600_000], &long_value[..600_000]))
+        .unit("long-comment.service", format!("[Service]\nExecStart=/bin/true\n#{long_value}\n"))
+        .unit("unknown-section.service", "[Bogus]\nUser=root\n[Service]\nExecStart=/bin/true\nUser=svc\n")
+        .unit("x-section.service", "[Service]\nExecStart=/bin/true\nUser=svc\n[X-Mine]\nUser=root\n")
+        .unit("lowercase-section.service", "[service]\nExecStart=/bin/true\n")
+        .unit("outside.service", "User=root\n[Service]\nExecStart=/bin/true\n")
+        .unit("missing-eq.service", "[Service]\nExecStart=/bin/true\nUser svc\nPrivateTmp\n")
+        .unit("empty-key.service", "[Service]\nExecStart=/bin/true\n=svc\n")
+        .unit("key-spaces.service", "[Service]\n  ExecStart  =  /bin/true  \n\tUser\t=\tsvc\t\n")
+        .unit("key-case.service", "[Service]\nExecStart=/bin/true\nuser=svc\nUSER=svc\n")
+        .unit("bad-header.service", "[Service\nExecStart=/bin/true\n")
+        .unit("bad-header2.service", "[Service]x\nExecStart=/bin/true\n")
+        .unit("header-quote.service", "[Service]\nExecStart=/bin/true\n[Ser'vice]\n")
+        .unit("header-space.service", "[ Service ]\nExecStart=/bin/true\n")
+        .unit("header-empty.service", "[]\n[Service]\nExecStart=/bin/true\n")
+        .unit("header-indent.service", "  [Service]  \nExecStart=/bin/true\n")
+        .unit("header-nested.service", "[[Service]]\nExecStart=/bin/true\n")
+        .unit("section-twice.service", "[Service]\nExecStart=/bin/true\n[Unit]\n[Service]\nUser=svc\n")
+        .unit("install-section.service", "[Service]\nExecStart=/bin/true\n[Install]\nUser=root\nWantedBy=multi-user.target\n")
+        .unit("value-eq.service", "[Service]\nExecStart=/bin/true\nUser=a=b\n")
+        .unit("trailing-ws.service", "[Service]\nExecStart=/bin/true\nUser=svc   \t\n")
+        .unit("deprecated.service", "[Service]\nExecStart=/bin/true\nPermissionsStartOnly=yes\nMemoryLimit=1G\n")
+        .run();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Other unit types
+
+#[test]
+fn other_unit_types() {
+    Test::new()
+        .unit("s.socket", "[Socket]\nListenStream=/run/s.sock\n")
+        .unit("s2.socket", "[Socket]\nListenStream=/run/s.sock\nUser=svc\nPrivateTmp=yes\nIPAddressDeny=any\nDevicePolicy=closed\nRestrictAddressFamilies=AF_UNIX\nSystemCallFilter=@system-service\n")
+        .unit("nolisten.socket", "[Socket]\nAccept=yes\n")
+        .unit("emptylisten.socket", "[Socket]\nListenStream=/run/x\nListenStream=\n")
+        .unit("fifo.socket", "[Socket]\nListenFIFO=/run/x.fifo\n")
+        .unit("netlink.socket", "[Socket]\nListenNetlink=kobject-uevent 1\n")
+        .unit("badlisten.socket", "[Socket]\nListenStream=bogus:addr:x\n")
+        .unit("t.timer", "[Timer]\nOnCalendar=daily\n")
+        .unit("t2.timer", "[Timer]\nOnBootSec=5min\n")
+        .unit("novalue.timer", "[Timer]\nPersistent=yes\n")
+        .unit("badcal.timer", "[Timer]\nOnCalendar=bogus\n")
+        .unit("p.path", "[Path]\nPathExists=/etc/foo\n")
+        .unit("p2.path", "[Path]\nPathChanged=/etc/foo\nDirectoryNotEmpty=/x\n")
+        .unit("nopath.path", "[Path]\nMakeDirectory=yes\n")
+        .unit("relpath.path", "[Path]\nPathExists=relative\n")
+        .unit("tg.target", "[Unit]\nDescription=x\n")
+        .unit("tg-nodeps.target", "[Unit]\nDefaultDependencies=no\n")
+        .unit("empty-ish.target", "\n")
+        .unit("x.slice", "[Slice]\nDevicePolicy=closed\nIPAddressDeny=any\nIPAddressAllow=localhost\n")
+        .unit("y.slice", "[Slice]\nDelegate=yes\nDeviceAllow=/dev/null r\nDevicePolicy=strict\n")
+        .unit("-.slice", "[Slice]\n")
+        .unit("a-b.slice", "[Slice]\n")
+        .unit("srv.mount", "[Mount]\nWhat=/dev/sda1\nWhere=/srv\nUser=svc\nPrivateTmp=yes\n")
+        .unit("wrong.mount", "[Mount]\nWhat=/dev/sda1\nWhere=/other\n")
+        .unit("nowhat.mount", "[Mount]\nWhere=/nowhat\n")
+        .unit("swapfile.swap", "[Swap]\nWhat=/swapfile\n")
+        .unit("dev-sda2.swap", "[Swap]\nWhat=/dev/sda2\nProtectSystem=strict\n")
+        .unit("srv.automount", "[Automount]\nWhere=/srv\n")
+        .unit("x.scope", "[Scope]\n")
+        .unit("x.device", "[Unit]\nDescription=x\n")
+        .unit("s@.socket", "[Socket]\nListenStream=/run/%i.sock\nUser=%i\n")
+        .arg_unit("s@root.socket")
+        .arg_unit("s@svc.socket")
+        .run();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Security policies
+
+const POLICY_UNITS: &[&str] = &[
+    "",
+    "User=svc\nDynamicUser=yes",
+    "ProtectProc=noaccess\nUMask=0027\nProtectSystem=full\nProtectHome=tmpfs",
+    "SystemCallFilter=@system-service\nSystemCallArchitectures=native\nRestrictAddressFamilies=AF_UNIX",
+    "[Unit]\nDefaultDependencies=no",
+    "User=svc\nPrivateNetwork=yes\nIPAddressDeny=any\nIPAddressAllow=localhost\nDevicePolicy=closed",
+];
+
+fn check_policy(prefix: &str, policy: &str) {
+    services(Test::new(), prefix, POLICY_UNITS)
+        .policy(policy)
+        .run();
+}
+
+#[test]
+fn policy_weights_ranges_and_descriptions() {
+    check_policy(
+        "pol-a",
+        r#"{
+            "UserOrDynamicUser": {"weight": 0},
+            "PrivateNetwork": {"weight": 5000, "range": 1},
+            "ProtectHome": {"weight": 10, "range": 20},
+            "UMask": {"range": 100},
+            "ProtectProc": {"range": 30, "description_bad": "custom bad", "description_good": "custom good"},
+            "PrivateTmp": {"description_good": "tmp good", "description_bad": "tmp bad", "description_na": "tmp na"},
+            "RemoveIPC": {"description_na": "ipc na"},
+            "SystemCallFilter_swap": {"description_bad": "ignored: own description"},
+            "CapabilityBoundingSet_CAP_NET_BIND_SERVICE_BROADCAST_RAW)": {"weight": 0},
+            "CapabilityBoundingSet_CAP_NET_BIND_SERVICE_BROADCAST_RAW": {"weight": 7777},
+            "KeyringMode": {"weight": 1000.0, "range": 2.0},
+            "Delegate": {"weight": 2.5},
+            "NotifyAccess": {"weight": -1},
+            "LockPersonality": {"weight": "10"},
+            "MemoryDenyWriteExecute": {"weight": true},
+            "RestrictRealtime": {"weight": null},
+            "PrivateUsers": {"range": 5, "weight": 3},
+            "ProcSubset": {"description_good": 5, "description_bad": ["x"]},
+            "Bogus": {"weight": 0},
+            "ProtectClock": "not an object",
+            "ProtectHostname": [1, 2]
+        }"#,
+    );
+}
+
+#[test]
+fn policy_top_level_not_an_object() {
+    check_policy("pol-b", "[1, 2, 3]");
+    check_policy("pol-c", "\"string\"");
+    check_policy("pol-d", "{}");
+    check_policy("pol-e", "null");
+}
+
+#[test]
+fn policy_every_check_weighted() {
+    check_policy(
+        "pol-f",
+        r#"{"UserOrDynamicUser": {"weight": 1}, "PrivateDevices": {"weight": 1, "range": 1},
+            "SupplementaryGroups": {"weight": 0}, "RemoveIPC": {"weight": 0},
+            "PrivateTmp": {"weight": 0}, "ProtectHome": {"weight": 0},
+            "ProtectSystem": {"weight": 0}, "RootDirectoryOrRootImage": {"weight": 0}}"#,
+    );
+    check_policy(
+        "pol-g",
+        r#"{"UserOrDynamicUser": {"weight": 1e3, "range": 1E1}, "UMask": {"weight": 100.5}, "ProtectProc": {"weight": 0.0}}"#,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Without --root: the unit file's own directory first, then the host's unit path
+
+#[test]
+fn without_root_paths() {
+    Test::without_root()
+        .unit("ug-plain.service", EXEC)
+        .unit(
+            "ug-hardened.service",
+            service(
+                "User=svc\nPrivateTmp=yes\nProtectSystem=strict\nSystemCallFilter=@system-service",
+            ),
+        )
+        .file(
+            "units/ug-hardened.service.d/10.conf",
+            "[Service]\nPrivateNetwork=yes\n",
+        )
+        .unit("ug-tmpl@.service", service("User=%i"))
+        .arg_unit("ug-tmpl@root.service")
+        .arg_unit("ug-tmpl@svc.service")
+        .arg_unit("ug-missing.service")
+        .arg_unit("ug-missing@x.service")
+        .unit("ug-dash-x.service", EXEC)
+        .file(
+            "units/ug-dash-.service.d/10.conf",
+            "[Service]\nUser=nobody\n",
+        )
+        .link_unit("ug-alias.service", "ug-plain.service")
+        .link_unit("ug-masked.service", "/dev/null")
+        .unit("ug-empty.service", "")
+        .unit("ug-bad.service", service("User=00"))
+        .unit("ug.socket", "[Socket]\nListenStream=/run/ug.sock\n")
+        .file("other/ug-other.service", service("User=nobody"))
+        .arg("{tree}/other/ug-other.service")
+        .arg("other/ug-other.service")
+        .arg("./units/../units/ug-plain.service")
+        .arg("{tree}/nonexistent-dir/ug-x.service")
+        .arg("{tree}/units/not-a-unit-name")
+        .run();
+}
+
+#[test]
+fn without_root_host_units_are_found_by_name() {
+    Test::without_root()
+        .unit("ug-local.service", EXEC)
+        .arg("systemd-journald.service")
+        .arg("getty@tty1.service")
+        .arg("systemd-timesyncd.service")
+        .arg("dbus-org.freedesktop.timesync1.service")
+        .arg("ug-definitely-not-installed.service")
+        .arg("multi-user.target")
+        .arg("-.slice")
+        .run();
+}

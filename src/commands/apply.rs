@@ -41,7 +41,17 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
         root: None,
     };
     let tables = SystemdTables::default_tables();
-    let h = harden::harden(&scored, &opts, &policy, tables)?;
+    let mut h = harden::harden(&scored, &opts, &policy, tables)?;
+    if let Some(file) = &args.dropin {
+        // The user's own drop-in: the same journal, checks and rollback; the daemon
+        // profile still gives the smoke check and the log files to read.
+        let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+        h.after = harden::predict(&scored, &text, &policy, tables).map_err(|e| {
+            Error::Usage(format!("{}: the drop-in does not load: {e}", file.display()))
+        })?;
+        h.text = text;
+        h.lines.clear();
+    }
     let score = |a: &assess::Assessment| {
         format!(
             "{} {}",
@@ -97,6 +107,7 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
         Outcome::RolledBack {
             reason,
             denials,
+            suspects,
             recovered,
         } => {
             println!("{}: rolled back: {reason}", h.unit);
@@ -104,9 +115,25 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
                 println!("  cause: {}= — {}", d.directive, d.explanation);
                 println!("  fix:   {}", d.fix);
                 println!("  seen:  {} ({})", d.line, d.source);
+            } else if let Some((d, rest)) = suspects.split_first() {
+                println!(
+                    "  cause: {}= (suspected: nothing was logged) — {}",
+                    d.directive, d.explanation
+                );
+                println!("  fix:   {}", d.fix);
+                println!("  in the drop-in: {}", d.line);
+                if !rest.is_empty() {
+                    println!(
+                        "  also silent when they break something: {}",
+                        rest.iter()
+                            .map(|d| format!("{}=", d.directive))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
             } else {
                 println!(
-                    "  cause: not named by the journal; the smoke check or the unit state failed"
+                    "  cause: not named by the journal or the service's logs; the smoke check or the unit state failed"
                 );
             }
             if recovered {
@@ -124,12 +151,16 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
 
 pub fn rollback(args: &RollbackArgs) -> Result<i32> {
     match apply::rollback(&args.unit)? {
-        Some(b) => println!(
+        apply::RolledBack::Repaired { step } => println!(
+            "{}: repaired an apply interrupted after step '{step}': the drop-in it replaced is back; reloaded and restarted",
+            args.unit
+        ),
+        apply::RolledBack::Restored(b) => println!(
             "{}: restored the drop-in kept at {}; reloaded and restarted",
             args.unit,
             b.display()
         ),
-        None => println!(
+        apply::RolledBack::Removed => println!(
             "{}: unitguard's drop-in removed; reloaded and restarted",
             args.unit
         ),

@@ -36,10 +36,12 @@ pub fn score_one(unit: &Path, root: Option<&Path>, policy: &Policy) -> Option<Sc
 /// naming the file (and line), which ends the run with exit status 2 before any unit is read.
 ///
 /// [`Error::Policy`]: crate::Error::Policy
-pub fn policy_for(given: Option<&Path>, root: Option<&Path>) -> crate::Result<Policy> {
+pub fn policy_for(given: Option<&Path>, _root: Option<&Path>) -> crate::Result<Policy> {
     let policy = match given {
         Some(p) => Policy::load(p),
-        None => Policy::find_default(root).map(Option::unwrap_or_default),
+        // systemd-analyze 252 looks for the default policy on the host even with --root
+        // (it passes no root to its config-file search), so `root` is not used here.
+        None => Policy::find_default(None).map(Option::unwrap_or_default),
     }
     .map_err(|e| match e {
         crate::Error::Io { path, source } => crate::Error::Policy {

@@ -196,5 +196,32 @@ mod tests {
             ))
             .is_none()
         );
+        // More lines from the test-bed (tests/testbed_apply.rs).
+        let d = recognise(&line("[2026-11-24 02:09:49,286] ERROR in app: cannot write state in /var/lib/pyapp: [Errno 30] Read-only file system: '/var/lib/pyapp/.lock'")).unwrap();
+        assert_eq!(d.directive, "ProtectSystem");
+        assert!(d.fix.contains("ReadWritePaths=/var/lib/pyapp "), "{}", d.fix);
+        let d = recognise(&line(
+            "failed to drop supplementary groups: Operation not permitted",
+        ))
+        .unwrap();
+        assert_eq!(
+            (d.directive.as_str(), d.signature.as_str()),
+            ("CapabilityBoundingSet", "user-switch-failed")
+        );
+        assert_eq!(
+            recognise(&line("Error: Could not change user id"))
+                .unwrap()
+                .signature,
+            "user-switch-failed"
+        );
+        let d = recognise(&line(
+            "WARNING:  error during JITing: Operation not permitted",
+        ))
+        .unwrap();
+        assert_eq!(d.directive, "MemoryDenyWriteExecute");
+        let d = recognise(&line("nginx: [emerg] socket() 0.0.0.0:80 failed (97: Address family not supported by protocol)")).unwrap();
+        assert!(d.fix.contains("AF_INET "), "{}", d.fix);
+        let d = recognise(&line("nginx: [emerg] socket() [::]:80 failed (97: Address family not supported by protocol)")).unwrap();
+        assert!(d.fix.contains("AF_INET6"), "{}", d.fix);
     }
 }

@@ -122,6 +122,11 @@ fn kept_capabilities(p: &Planner) -> Option<BTreeSet<String>> {
                 return None;
             }
             keep.extend(pr.capabilities.iter().map(|c| c.to_ascii_uppercase()));
+            // CAP_CHOWN only for the directories it creates on its first start (they exist
+            // afterwards): strict drops it; `apply` catches a host where they are missing.
+            if p.strict() && f.has("chown-first-start") {
+                keep.remove("CAP_CHOWN");
+            }
         }
         None if p.is_root() => {
             if !p.strict() {
@@ -436,7 +441,12 @@ pub fn plan(i: &Inputs) -> Vec<Line> {
     }
 
     // Capabilities.
-    if let Some(keep) = kept_capabilities(&p) {
+    let kept = kept_capabilities(&p);
+    // Whether the service can still chown() files it does not own after this drop-in.
+    let chown_bit = i.tables.capability("CAP_CHOWN").unwrap_or(0);
+    let chown_kept = e.capability_bounding_set & (1u64 << chown_bit) != 0
+        && kept.as_ref().is_none_or(|k| k.contains("CAP_CHOWN"));
+    if let Some(keep) = kept {
         let current = e.capability_bounding_set;
         let t = i.tables;
         let mut drop: Vec<(u32, String)> = t
@@ -526,10 +536,15 @@ pub fn plan(i: &Inputs) -> Vec<Line> {
                             .as_ref()
                             .map_or("the service", |pr| pr.name.as_str())
                             .to_string();
-                        back.push((
-                            "@setuid @chown".into(),
-                            format!("{who} switches user and owns its files itself"),
-                        ));
+                        // @chown only where CAP_CHOWN stays: without it the calls are useless.
+                        back.push(if chown_kept {
+                            (
+                                "@setuid @chown".into(),
+                                format!("{who} switches user and owns its files itself"),
+                            )
+                        } else {
+                            ("@setuid".into(), format!("{who} switches user itself"))
+                        });
                     }
                     if let Some(pr) = &f.profile {
                         for sc in &pr.syscalls {

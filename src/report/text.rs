@@ -87,8 +87,8 @@ fn pad_left(out: &mut String, s: &str, width: usize) {
 
 /// The table and summary line, as `systemd-analyze security UNIT` prints them when piped:
 /// every column padded to its widest cell (header included), one space between columns,
-/// EXPOSURE right-aligned, and the trailing blanks of the last column dropped (so a row without
-/// an exposure ends with the separator space after DESCRIPTION).
+/// EXPOSURE values right-aligned (not its header), and the trailing blanks of the last column
+/// dropped (so a row without an exposure ends with the separator space after DESCRIPTION).
 pub fn detailed(a: &Assessment, utf8: bool) -> String {
     let mark = |set: Option<bool>| match (set, utf8) {
         (None, _) => " ",
@@ -120,21 +120,25 @@ pub fn detailed(a: &Assessment, utf8: bool) -> String {
     let w_desc = width(&mut rows.iter().map(|r| r.2), "DESCRIPTION");
     let w_exp = width(&mut rows.iter().map(|r| r.3.as_str()), "EXPOSURE");
     let mut out = String::with_capacity((rows.len() + 3) * (w_name + w_desc + w_exp + 8));
-    let mut row = |m: &str, name: &str, desc: &str, exp: &str| {
+    let mut row = |m: &str, name: &str, desc: &str, exp: &str, header: bool| {
         out.push_str(m);
         out.push(' ');
         pad_right(&mut out, name, w_name);
         out.push(' ');
         pad_right(&mut out, desc, w_desc);
         out.push(' ');
-        if !exp.is_empty() {
+        // Only the data cells of EXPOSURE are right-aligned; the header is left-aligned (and
+        // its trailing padding dropped), which shows when an exposure is wider than 8 cells.
+        if header {
+            out.push_str(exp);
+        } else if !exp.is_empty() {
             pad_left(&mut out, exp, w_exp);
         }
         out.push('\n');
     };
-    row(" ", "NAME", "DESCRIPTION", "EXPOSURE");
+    row(" ", "NAME", "DESCRIPTION", "EXPOSURE", true);
     for (m, name, desc, exp) in &rows {
-        row(m, name, desc, exp);
+        row(m, name, desc, exp, false);
     }
     let arrow = if utf8 { "→" } else { "->" };
     let _ = writeln!(

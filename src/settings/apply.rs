@@ -6,7 +6,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::values::{self, PLAIN, UNQUOTE, UNQUOTE_RELAX, parse_bool};
 use super::{
     CAP_ALL, CgroupSettings, ExecSettings, IpPrefix, NAMESPACE_FLAGS_INITIAL, NAMESPACES,
-    ServiceSettings, Settings, has_cgroup_context, has_exec_context, implied, type_section,
+    ServiceSettings, Settings, TypeSettings, calendar, has_cgroup_context, has_exec_context,
+    implied, type_section, types,
 };
 use crate::tables::SystemdTables;
 use crate::unit::name;
@@ -55,6 +56,14 @@ const EXEC_COMMANDS: &[&str] = &[
 
 /// Builds the effective settings of a loaded unit, or the load error systemd would report.
 pub fn build(unit: &LoadedUnit, tables: &SystemdTables) -> Result<Settings, LoadError> {
+    let s = build_unverified(unit, tables)?;
+    verify(unit, &s)?;
+    Ok(s)
+}
+
+/// The unit's settings as systemd has them before the unit type's own checks ([`verify`]):
+/// fragment and drop-ins applied, implied settings added. Fails for what breaks the fragment.
+pub fn build_unverified(unit: &LoadedUnit, tables: &SystemdTables) -> Result<Settings, LoadError> {
     let unit_type = unit.unit_type().to_string();
     let mut b = Builder {
         tables,
@@ -64,26 +73,30 @@ pub fn build(unit: &LoadedUnit, tables: &SystemdTables) -> Result<Settings, Load
         },
         section: type_section(&unit_type),
         s: Settings {
-            default_dependencies: true,
+            // The root slice, the system slice and the root mount run without default
+            // dependencies (slice_load_root_slice() and friends).
+            default_dependencies: !matches!(
+                unit.id.as_str(),
+                "-.slice" | "system.slice" | "-.mount"
+            ),
             success_action: false,
             exec: has_exec_context(&unit_type).then(|| ExecSettings::new(&unit_type)),
             cgroup: has_cgroup_context(&unit_type).then(CgroupSettings::new),
             service: (unit_type == "service").then(|| ServiceSettings {
-                kill_mode: "control-group".into(),
                 restart: "no".into(),
                 notify_access: "none".into(),
+                exit_type: "main".into(),
                 ..Default::default()
             }),
             unit_type: unit_type.clone(),
-            has_listen: false,
-            has_trigger: false,
+            types: TypeSettings::default(),
             warnings: Vec::new(),
         },
         where_: String::new(),
         line: 0,
     };
     for (i, file) in unit.files.iter().enumerate() {
-        let is_fragment = i == 0;
+        let is_fragment = i == 0 && !unit.fragment.as_os_str().is_empty();
         b.where_ = file.path.display().to_string();
         let mut stopped = false;
         for a in &file.assignments {
@@ -122,16 +135,22 @@ pub fn build(unit: &LoadedUnit, tables: &SystemdTables) -> Result<Settings, Load
     }
     let mut s = b.s;
     implied::apply(&mut s, &unit.id, tables);
-    verify(&s).map_err(|msg| LoadError::BadSetting {
-        id: unit.id.clone(),
-        detail: format!("{}: {msg}", unit.id),
-        merged: true,
-    })?;
     Ok(s)
 }
 
-/// The unit type's own checks (service_verify() and friends).
-fn verify(s: &Settings) -> Result<(), String> {
+/// The unit type's own checks (service_verify(), socket_verify(), ...): the unit loads
+/// with the "bad-setting" state when they fail.
+pub fn verify(unit: &LoadedUnit, s: &Settings) -> Result<(), LoadError> {
+    check_type(unit, s).map_err(|msg| LoadError::BadSetting {
+        id: unit.id.clone(),
+        detail: format!("{}: {msg}", unit.id),
+        merged: true,
+    })
+}
+
+fn check_type(unit: &LoadedUnit, s: &Settings) -> Result<(), String> {
+    let t = &s.types;
+    let has_name = |n: &str| unit.id == n || unit.aliases.iter().any(|a| a == n);
     if let Some(svc) = &s.service {
         let ty = svc.service_type.clone().unwrap_or_else(|| {
             if svc.bus_name.is_some() {
@@ -159,20 +178,108 @@ fn verify(s: &Settings) -> Result<(), String> {
         if ty == "oneshot" && matches!(svc.restart.as_str(), "always" | "on-success") {
             return Err("Service has Restart= set to either always or on-success, which isn't allowed for Type=oneshot services. Refusing.".into());
         }
+        if ty == "oneshot" && svc.restart_force_status {
+            return Err("Service has RestartForceStatus= set, which isn't allowed for Type=oneshot services. Refusing.".into());
+        }
+        if ty == "oneshot" && svc.exit_type == "cgroup" {
+            return Err("Service has ExitType=cgroup set, which isn't allowed for Type=oneshot services. Refusing.".into());
+        }
         if ty == "dbus" && svc.bus_name.is_none() {
             return Err(
                 "Service is of type D-Bus but no D-Bus service name has been specified. Refusing."
                     .into(),
             );
         }
-        if svc.pam_name.is_some() && !matches!(svc.kill_mode.as_str(), "control-group" | "mixed") {
+        if t.pam_name.is_some() && !matches!(t.kill_mode.as_str(), "control-group" | "mixed") {
             return Err("Service has PAM enabled. Kill mode must be set to 'control-group' or 'mixed'. Refusing.".into());
         }
     }
+    let pam_needs_cgroup = || {
+        if t.pam_name.is_some() && t.kill_mode != "control-group" {
+            Err(
+                "Unit has PAM enabled. Kill mode must be set to 'control-group'. Refusing."
+                    .to_string(),
+            )
+        } else {
+            Ok(())
+        }
+    };
     match s.unit_type.as_str() {
-        "socket" if !s.has_listen => Err("Unit has no Listen setting (ListenStream=, ListenDatagram=, ListenFIFO=, ...). Refusing.".into()),
-        "timer" if !s.has_trigger => Err("Timer unit lacks value setting. Refusing.".into()),
-        "path" if !s.has_trigger => Err("Path unit lacks path setting. Refusing.".into()),
+        "socket" => {
+            if t.ports.is_empty() {
+                return Err("Unit has no Listen setting (ListenStream=, ListenDatagram=, ListenFIFO=, ...). Refusing.".into());
+            }
+            let non_accept = t.ports.iter().any(|p| !p.socket || !p.can_accept);
+            if t.accept && non_accept {
+                return Err("Unit configured for accepting sockets, but sockets are non-accepting. Refusing.".into());
+            }
+            if t.accept && t.max_connections == 0 {
+                return Err("MaxConnection= setting too small. Refusing.".into());
+            }
+            if t.accept && t.service_set {
+                return Err("Explicit service configuration for accepting socket units not supported. Refusing.".into());
+            }
+            pam_needs_cgroup()?;
+            let nodes: BTreeSet<&str> = t.ports.iter().filter_map(|p| p.node.as_deref()).collect();
+            let nodes_total = t.ports.iter().filter(|p| p.node.is_some()).count();
+            if t.symlinks > 0 && !(nodes_total == 1 && nodes.len() == 1) {
+                return Err("Unit has symlinks set but none or more than one node in the file system. Refusing.".into());
+            }
+            Ok(())
+        }
+        "timer" if t.timer_values == 0 && !t.on_clock_change && !t.on_timezone_change => {
+            Err("Timer unit lacks value setting. Refusing.".into())
+        }
+        "path" if t.path_specs == 0 => Err("Path unit lacks path setting. Refusing.".into()),
+        "mount" => {
+            let where_ = t
+                .where_
+                .clone()
+                .or_else(|| name::unescape_path(name::prefix(&unit.id)).ok())
+                .unwrap_or_default();
+            let expected = format!("{}.mount", types::escape_path(&where_));
+            if !has_name(&expected) {
+                return Err("Where= setting doesn't match unit name. Refusing.".into());
+            }
+            if types::mount_point_is_api_or_ignored(&where_) {
+                return Err(format!(
+                    "Cannot create mount unit for API file system {where_}. Refusing."
+                ));
+            }
+            if t.what.is_none() && unit.id != "-.mount" {
+                return Err("What= setting is missing. Refusing.".into());
+            }
+            pam_needs_cgroup()
+        }
+        "swap" => {
+            let what = t
+                .what
+                .clone()
+                .or_else(|| name::unescape_path(name::prefix(&unit.id)).ok())
+                .unwrap_or_default();
+            let expected = format!("{}.swap", types::escape_path(&values::simplify_path(&what)));
+            if !has_name(&expected) {
+                return Err("Value of What= and unit name do not match, not loading.".into());
+            }
+            pam_needs_cgroup()
+        }
+        "automount" => {
+            let where_ = t
+                .where_
+                .clone()
+                .or_else(|| name::unescape_path(name::prefix(&unit.id)).ok())
+                .unwrap_or_default();
+            if where_ == "/" {
+                return Err(
+                    "Cannot have an automount unit for the root directory. Refusing.".into(),
+                );
+            }
+            let expected = format!("{}.automount", types::escape_path(&where_));
+            if !has_name(&expected) {
+                return Err("Where= setting doesn't match unit name. Refusing.".into());
+            }
+            Ok(())
+        }
         _ => Ok(()),
     }
 }
@@ -205,7 +312,7 @@ impl Builder<'_> {
         if self.s.service.is_some() && self.assign_service(key, v)? {
             return Ok(());
         }
-        if self.assign_trigger(key, v) {
+        if self.assign_type(key, v)? {
             return Ok(());
         }
         if self.s.exec.is_some() && self.assign_exec(key, v)? {
@@ -257,41 +364,226 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn assign_trigger(&mut self, key: &str, v: &str) -> bool {
-        let listen = [
-            "ListenStream",
-            "ListenDatagram",
-            "ListenSequentialPacket",
-            "ListenFIFO",
-            "ListenNetlink",
-            "ListenSpecial",
-            "ListenMessageQueue",
-            "ListenUSBFunction",
-        ];
-        let timer = [
-            "OnActiveSec",
-            "OnBootSec",
-            "OnStartupSec",
-            "OnUnitActiveSec",
-            "OnUnitInactiveSec",
-            "OnCalendar",
-            "OnClockChange",
-            "OnTimezoneChange",
-        ];
-        let path = [
-            "PathExists",
-            "PathExistsGlob",
-            "PathChanged",
-            "PathModified",
-            "DirectoryNotEmpty",
-        ];
-        match self.s.unit_type.as_str() {
-            "socket" if listen.contains(&key) => self.s.has_listen = !v.is_empty(),
-            "timer" if timer.contains(&key) => self.s.has_trigger = !v.is_empty(),
-            "path" if path.contains(&key) => self.s.has_trigger = !v.is_empty(),
-            _ => return false,
+    /// Settings of sockets, timers, paths, mounts, swaps and automounts that decide whether
+    /// the unit loads, plus PAMName= and KillMode=. Returns Ok(true) if the key was one.
+    fn assign_type(&mut self, key: &str, v: &str) -> Result<bool, Fatal> {
+        let ty = self.s.unit_type.clone();
+        let exec_type = matches!(ty.as_str(), "service" | "socket" | "mount" | "swap");
+        match (ty.as_str(), key) {
+            (_, "PAMName") if exec_type => match self.expand(v) {
+                Ok(k) => self.s.types.pam_name = (!k.is_empty()).then_some(k),
+                Err(e) => self.warn(format!(
+                    "Failed to resolve unit specifiers in {v}, ignoring: {e}"
+                )),
+            },
+            (_, "KillMode") if exec_type || ty == "scope" => {
+                if matches!(v, "control-group" | "process" | "mixed" | "none") {
+                    self.s.types.kill_mode = v.into();
+                } else {
+                    self.warn(format!("Failed to parse kill mode, ignoring: {v}"));
+                }
+            }
+            ("socket", "ListenStream" | "ListenDatagram" | "ListenSequentialPacket") => {
+                if v.is_empty() {
+                    self.s.types.ports.clear();
+                    return Ok(true);
+                }
+                let Ok(mut k) = self.expand(v) else {
+                    self.warn(format!(
+                        "Failed to resolve unit specifiers in '{v}', ignoring"
+                    ));
+                    return Ok(true);
+                };
+                if let Some(rest) = k.strip_prefix("/var/run/") {
+                    k = format!("/run/{rest}");
+                }
+                let Some(unix) = types::socket_address(&k) else {
+                    self.warn(format!("Failed to parse address value in '{k}', ignoring"));
+                    return Ok(true);
+                };
+                if key == "ListenSequentialPacket" && !unix {
+                    self.warn(format!("Address family not supported, ignoring: {v}"));
+                    return Ok(true);
+                }
+                let node = (unix && k.starts_with('/')).then(|| k.clone());
+                self.s.types.ports.push(types::ListenPort {
+                    socket: true,
+                    can_accept: key != "ListenDatagram",
+                    node,
+                });
+            }
+            ("socket", "ListenNetlink") => {
+                if v.is_empty() {
+                    self.s.types.ports.clear();
+                    return Ok(true);
+                }
+                let Ok(k) = self.expand(v) else {
+                    self.warn(format!(
+                        "Failed to resolve unit specifiers in '{v}', ignoring"
+                    ));
+                    return Ok(true);
+                };
+                if !types::netlink_address(&k) {
+                    self.warn(format!("Failed to parse address value in '{k}', ignoring"));
+                    return Ok(true);
+                }
+                self.s.types.ports.push(types::ListenPort {
+                    socket: true,
+                    can_accept: false,
+                    node: None,
+                });
+            }
+            (
+                "socket",
+                "ListenFIFO" | "ListenSpecial" | "ListenMessageQueue" | "ListenUSBFunction",
+            ) => {
+                if v.is_empty() {
+                    self.s.types.ports.clear();
+                    return Ok(true);
+                }
+                let Some(path) = self.absolute_path_setting(key, v) else {
+                    return Ok(true);
+                };
+                let node = matches!(key, "ListenFIFO" | "ListenSpecial").then_some(path);
+                self.s.types.ports.push(types::ListenPort {
+                    socket: false,
+                    can_accept: false,
+                    node,
+                });
+            }
+            ("socket", "Accept") => match parse_bool(v) {
+                Some(b) => self.s.types.accept = b,
+                None => self.warn(format!("Failed to parse boolean value, ignoring: {v}")),
+            },
+            ("socket", "MaxConnections") => {
+                match v.parse::<u64>().ok().filter(|_| !v.starts_with('+')) {
+                    Some(n) if n <= u64::from(u32::MAX) => self.s.types.max_connections = n,
+                    _ => self.warn(format!(
+                        "Failed to parse MaxConnections= value, ignoring: {v}"
+                    )),
+                }
+            }
+            ("socket", "Service") => {
+                let k = self
+                    .expand(v)
+                    .map_err(|e| Fatal(format!("Failed to resolve unit specifiers in {v}: {e}")))?;
+                if !k.ends_with(".service") {
+                    return Err(Fatal(format!("Unit must be of type service: {k}")));
+                }
+                if !name::is_valid(&k) || name::classify(&k) == Some(name::NameKind::Template) {
+                    return Err(Fatal(format!("Failed to load unit {k}: Invalid argument")));
+                }
+                self.s.types.service_set = true;
+            }
+            ("socket", "Symlinks") => {
+                if v.is_empty() {
+                    self.s.types.symlinks = 0;
+                    return Ok(true);
+                }
+                let words = values::words(v, UNQUOTE).unwrap_or_else(|w| w);
+                for w in words {
+                    let Ok(k) = self.expand(&w) else {
+                        self.warn(format!(
+                            "Failed to resolve unit specifiers in {w}, ignoring"
+                        ));
+                        return Ok(true);
+                    };
+                    if !k.starts_with('/') {
+                        self.warn(format!("Symlink path is not absolute, ignoring: {k}"));
+                        return Ok(true);
+                    }
+                    self.s.types.symlinks += 1;
+                }
+            }
+            (
+                "timer",
+                "OnActiveSec" | "OnBootSec" | "OnStartupSec" | "OnUnitActiveSec"
+                | "OnUnitInactiveSec" | "OnCalendar",
+            ) => {
+                if v.is_empty() {
+                    self.s.types.timer_values = 0;
+                    return Ok(true);
+                }
+                let Ok(k) = self.expand(v) else {
+                    self.warn(format!(
+                        "Failed to resolve unit specifiers in {v}, ignoring"
+                    ));
+                    return Ok(true);
+                };
+                let ok = if key == "OnCalendar" {
+                    calendar::is_valid(&k)
+                } else {
+                    types::parse_timespan(&k)
+                };
+                if ok {
+                    self.s.types.timer_values += 1;
+                } else {
+                    self.warn(format!("Failed to parse timer value, ignoring: {k}"));
+                }
+            }
+            ("timer", "OnClockChange" | "OnTimezoneChange") => match parse_bool(v) {
+                Some(b) if key == "OnClockChange" => self.s.types.on_clock_change = b,
+                Some(b) => self.s.types.on_timezone_change = b,
+                None => self.warn(format!("Failed to parse boolean value, ignoring: {v}")),
+            },
+            (
+                "path",
+                "PathExists" | "PathExistsGlob" | "PathChanged" | "PathModified"
+                | "DirectoryNotEmpty",
+            ) => {
+                if v.is_empty() {
+                    self.s.types.path_specs = 0;
+                    return Ok(true);
+                }
+                if self.absolute_path_setting(key, v).is_some() {
+                    self.s.types.path_specs += 1;
+                }
+            }
+            ("mount" | "automount", "Where") => {
+                if v.is_empty() {
+                    self.s.types.where_ = None;
+                    return Ok(true);
+                }
+                if let Some(p) = self.absolute_path_setting(key, v) {
+                    self.s.types.where_ = Some(p);
+                }
+            }
+            ("mount", "What") => match self.expand(v) {
+                Ok(k) => self.s.types.what = (!k.is_empty()).then_some(k),
+                Err(e) => self.warn(format!(
+                    "Failed to resolve unit specifiers in {v}, ignoring: {e}"
+                )),
+            },
+            ("swap", "What") => {
+                if v.is_empty() {
+                    self.s.types.what = None;
+                    return Ok(true);
+                }
+                if let Some(p) = self.absolute_path_setting(key, v) {
+                    self.s.types.what = Some(p);
+                }
+            }
+            _ => return Ok(false),
         }
-        true
+        Ok(true)
+    }
+
+    /// unit_path_printf() + path_simplify_and_warn(PATH_CHECK_ABSOLUTE); `None` (with a
+    /// warning) when systemd ignores the assignment.
+    fn absolute_path_setting(&mut self, key: &str, v: &str) -> Option<String> {
+        let Ok(k) = self.expand(v) else {
+            self.warn(format!(
+                "Failed to resolve unit specifiers in '{v}', ignoring"
+            ));
+            return None;
+        };
+        let p = values::absolute_path(&k);
+        if p.is_none() {
+            self.warn(format!(
+                "{key}= path is not absolute or not normalized, ignoring: {k}"
+            ));
+        }
+        p
     }
 
     fn expand(&self, v: &str) -> Result<String, specifier::BadSpecifier> {
@@ -301,19 +593,25 @@ impl Builder<'_> {
     /// Returns Ok(true) if the key was a service key.
     fn assign_service(&mut self, key: &str, v: &str) -> Result<bool, Fatal> {
         if EXEC_COMMANDS.contains(&key) {
-            let n = self.parse_exec_line(key, v)?;
-            let svc = self.s.service.as_mut().unwrap();
-            let slot = match key {
-                "ExecStart" => Some(&mut svc.exec_start),
-                "ExecStop" => Some(&mut svc.exec_stop),
-                _ => None,
-            };
-            if let Some(slot) = slot {
-                match n {
-                    None => *slot = 0,
-                    Some(k) => *slot += k,
+            fn slot<'b>(b: &'b mut Builder, key: &str) -> Option<&'b mut usize> {
+                let svc = b.s.service.as_mut()?;
+                match key {
+                    "ExecStart" => Some(&mut svc.exec_start),
+                    "ExecStop" => Some(&mut svc.exec_stop),
+                    _ => None,
                 }
             }
+            if v.is_empty() {
+                if let Some(n) = slot(self, key) {
+                    *n = 0;
+                }
+                return Ok(true);
+            }
+            self.parse_exec_line(v, |b| {
+                if let Some(n) = slot(b, key) {
+                    *n += 1;
+                }
+            })?;
             return Ok(true);
         }
         let enum_value = |allowed: &[&str]| allowed.contains(&v).then(|| v.to_string());
@@ -352,9 +650,8 @@ impl Builder<'_> {
                         return Ok(true);
                     }
                 };
-                if k.is_empty() {
-                    self.s.service.as_mut().unwrap().bus_name = None;
-                } else if bus_name_is_valid(&k) {
+                // An empty value is no reset: it is an invalid name, and ignored.
+                if bus_name_is_valid(&k) {
                     self.s.service.as_mut().unwrap().bus_name = Some(k);
                 } else {
                     self.warn(format!("Invalid bus name, ignoring: {k}"));
@@ -366,61 +663,74 @@ impl Builder<'_> {
                     "Failed to parse notify access specifier, ignoring: {v}"
                 )),
             },
-            "KillMode" => match enum_value(&["control-group", "process", "mixed", "none"]) {
-                Some(k) => self.s.service.as_mut().unwrap().kill_mode = k,
-                None => self.warn(format!("Failed to parse kill mode, ignoring: {v}")),
+            "ExitType" => match enum_value(&["main", "cgroup"]) {
+                Some(t) => self.s.service.as_mut().unwrap().exit_type = t,
+                None => self.warn(format!("Failed to parse service exit type, ignoring: {v}")),
             },
-            "PAMName" => {
-                let k = self.expand(v).unwrap_or_else(|_| v.to_string());
-                self.s.service.as_mut().unwrap().pam_name = (!k.is_empty()).then_some(k);
+            "RestartForceStatus" => {
+                let svc = self.s.service.as_mut().unwrap();
+                if v.is_empty() {
+                    svc.restart_force_status = false;
+                } else if values::words(v, PLAIN)
+                    .unwrap_or_else(|w| w)
+                    .iter()
+                    .any(|w| exit_status_or_signal(w))
+                {
+                    svc.restart_force_status = true;
+                }
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    /// Parses an Exec*= line: `None` resets the list, `Some(n)` appends n commands.
-    fn parse_exec_line(&mut self, key: &str, v: &str) -> Result<Option<usize>, Fatal> {
-        if v.is_empty() {
-            return Ok(None);
-        }
-        let mut count = 0;
-        // Commands are separated by a lone ";" word.
-        let mut commands: Vec<Vec<String>> = vec![Vec::new()];
-        let words = match values::words(v, UNQUOTE) {
-            Ok(w) => w,
-            Err(w) => w,
+    /// config_parse_exec(): an empty value resets the list; otherwise commands separated by
+    /// lone `;` words are appended one by one (so commands before a failing one stay). A bad
+    /// command is fatal unless its executable carries the `-` prefix, in which case the rest
+    /// of the line is ignored.
+    fn parse_exec_line(&mut self, v: &str, mut add: impl FnMut(&mut Self)) -> Step {
+        let flags = values::ExtractFlags {
+            unquote: true,
+            cunescape: true,
+            ..Default::default()
         };
-        let raw_words: Vec<&str> = v.split_whitespace().collect();
-        let mut raw_iter = raw_words.iter();
-        for w in words {
-            let raw = raw_iter.next().copied().unwrap_or("");
-            if raw == ";" && !commands.last().unwrap().is_empty() {
-                commands.push(Vec::new());
-            } else {
-                commands.last_mut().unwrap().push(w);
-            }
-        }
-        for cmd in commands {
-            if cmd.is_empty() {
+        let mut p: Option<&str> = Some(v);
+        loop {
+            let mut semicolon = false;
+            let Some(rest) = p else { return Ok(()) };
+            let Ok(Some((first, after))) = values::extract_first_word_and_warn(rest, flags) else {
+                if values::extract_first_word_and_warn(rest, flags).is_err() {
+                    self.warn(format!("Unbalanced quoting, ignoring: \"{v}\""));
+                }
+                return Ok(());
+            };
+            p = after;
+            if first == ";" {
                 continue;
             }
-            let first = &cmd[0];
+            // Prefixes: each of - @ : once; + or ! (or !!) but not both.
+            let (mut ignore, mut argv0, mut no_env) = (false, false, false);
+            let (mut privileged, mut no_setuid, mut ambient) = (false, false, false);
             let mut f = first.as_str();
-            let (mut ignore, mut argv0) = (false, false);
             loop {
-                match f.chars().next() {
-                    Some('-') if !ignore => ignore = true,
-                    Some('@') if !argv0 => argv0 = true,
-                    Some(':' | '+' | '!') => {}
+                match f.as_bytes().first() {
+                    Some(b'-') if !ignore => ignore = true,
+                    Some(b'@') if !argv0 => argv0 = true,
+                    Some(b':') if !no_env => no_env = true,
+                    Some(b'+') if !(privileged || no_setuid || ambient) => privileged = true,
+                    Some(b'!') if !(privileged || no_setuid || ambient) => no_setuid = true,
+                    Some(b'!') if no_setuid && !privileged && !ambient => {
+                        no_setuid = false;
+                        ambient = true;
+                    }
                     _ => break,
                 }
                 f = &f[1..];
             }
-            let fail = |this: &mut Self, msg: String| -> Result<Option<usize>, Fatal> {
+            let fail = |this: &mut Self, msg: String| -> Step {
                 if ignore {
                     this.warn(format!("{msg}, ignoring"));
-                    Ok(Some(count))
+                    Ok(())
                 } else {
                     Err(Fatal(msg))
                 }
@@ -452,32 +762,59 @@ impl Builder<'_> {
                     format!("Executable path specifies a directory: {path}"),
                 );
             }
-            if !path.starts_with('/')
-                && (path.contains('/') || path == "." || path == ".." || path.len() > 255)
-            {
+            let filename_ok =
+                !path.contains('/') && path != "." && path != ".." && path.len() <= 255;
+            if !path.starts_with('/') && !filename_ok {
                 return fail(
                     self,
                     format!("Neither a valid executable name nor an absolute path: {path}"),
                 );
             }
-            for w in &cmd[1..] {
-                if let Err(e) = self.expand(w) {
-                    return fail(
-                        self,
-                        format!("Failed to resolve unit specifiers in {w}: {e}"),
-                    );
+            let mut argc = usize::from(!argv0);
+            while let Some(rest) = p.filter(|r| !r.is_empty()) {
+                let rb = rest.as_bytes();
+                let ws_or_end = |i: usize| rb.get(i).is_none_or(|c| b" \t\n\r".contains(c));
+                if rb[0] == b';' && ws_or_end(1) {
+                    p = Some(rest[1..].trim_start_matches([' ', '\t', '\n', '\r']));
+                    semicolon = true;
+                    break;
+                }
+                if rb.starts_with(b"\\;") && ws_or_end(2) {
+                    p = Some(rest[2..].trim_start_matches([' ', '\t', '\n', '\r']));
+                    argc += 1;
+                    continue;
+                }
+                match values::extract_first_word_and_warn(rest, flags) {
+                    Ok(None) => {
+                        p = None;
+                        break;
+                    }
+                    Err(()) => {
+                        return fail(self, format!("Unbalanced quoting: \"{v}\""));
+                    }
+                    Ok(Some((word, after))) => {
+                        if let Err(e) = self.expand(&word) {
+                            return fail(
+                                self,
+                                format!("Failed to resolve unit specifiers in {word}: {e}"),
+                            );
+                        }
+                        argc += 1;
+                        p = after;
+                    }
                 }
             }
-            if argv0 && cmd.len() < 2 {
+            if argc == 0 {
                 return fail(
                     self,
                     format!("Empty executable name or zeroeth argument: {v}"),
                 );
             }
-            let _ = key;
-            count += 1;
+            add(self);
+            if !semicolon {
+                return Ok(());
+            }
         }
-        Ok(Some(count))
     }
 
     fn exec(&mut self) -> &mut ExecSettings {
@@ -1151,6 +1488,20 @@ fn parse_prefix(w: &str) -> Option<IpPrefix> {
 /// inet_pton(AF_INET): exactly four decimal parts.
 fn parse_ipv4_strict(s: &str) -> Option<Ipv4Addr> {
     s.parse().ok()
+}
+
+/// config_parse_set_status(): an exit status 0–255 or a signal name (with or without SIG).
+fn exit_status_or_signal(w: &str) -> bool {
+    const SIGNALS: &[&str] = &[
+        "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "IOT", "BUS", "FPE", "KILL", "USR1", "SEGV",
+        "USR2", "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU",
+        "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "POLL", "PWR", "SYS",
+    ];
+    if w.parse::<u8>().is_ok() && !w.starts_with('+') {
+        return true;
+    }
+    let sig = w.strip_prefix("SIG").unwrap_or(w);
+    SIGNALS.contains(&sig)
 }
 
 /// sd_bus_service_name_is_valid().

@@ -3,14 +3,17 @@
 //! (§3.2 of the spec). This is what the scorer reads.
 
 mod apply;
+mod calendar;
 mod implied;
 pub mod syscall_filter;
+pub mod types;
 pub mod values;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use apply::build;
+pub use apply::{build, build_unverified, verify};
 pub use syscall_filter::SyscallFilter;
+pub use types::TypeSettings;
 
 /// ProtectSystem= / ProtectHome= and the other enum-valued settings keep systemd's strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,9 +95,11 @@ pub struct ServiceSettings {
     pub exec_stop: usize,
     pub remain_after_exit: bool,
     pub bus_name: Option<String>,
-    pub pam_name: Option<String>,
-    pub kill_mode: String,
     pub restart: String,
+    /// RestartForceStatus= is not empty.
+    pub restart_force_status: bool,
+    /// ExitType=: "main" or "cgroup".
+    pub exit_type: String,
     pub notify_access: String,
 }
 
@@ -109,9 +114,9 @@ pub struct Settings {
     /// `None` for unit types without a cgroup context.
     pub cgroup: Option<CgroupSettings>,
     pub service: Option<ServiceSettings>,
-    /// Socket, timer, path, mount and swap settings that make the unit loadable.
-    pub has_listen: bool,
-    pub has_trigger: bool,
+    /// Socket, timer, path, mount, swap and automount settings that make the unit loadable,
+    /// and PAMName=/KillMode=.
+    pub types: TypeSettings,
     /// What systemd would have warned about, with file:line.
     pub warnings: Vec<String>,
 }

@@ -98,6 +98,173 @@ pub fn words(s: &str, flags: Extract) -> Result<Vec<String>, Vec<String>> {
     }
 }
 
+/// Flags of systemd's extract_first_word(), for the callers that need the exact semantics
+/// (the position after the word, C escapes, custom separators).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExtractFlags {
+    /// `None`: whitespace.
+    pub separators: Option<&'static str>,
+    pub unquote: bool,
+    pub relax: bool,
+    pub cunescape: bool,
+    pub unescape_relax: bool,
+    pub dont_coalesce: bool,
+}
+
+/// One step of extract_first_word(): `Ok(None)` when there is no word left, else the word and
+/// the rest (`None` for systemd's NULL pointer: the input ended inside the word). `Err` is
+/// EINVAL (an unbalanced quote, a bad escape or a trailing backslash).
+pub fn extract_first_word(p: &str, f: ExtractFlags) -> Result<Option<(String, Option<&str>)>, ()> {
+    let seps = f.separators.unwrap_or(" \t\n\r");
+    let is_sep = |c: u8| seps.as_bytes().contains(&c);
+    let b = p.as_bytes();
+    let mut i = 0;
+    let mut out: Vec<u8> = Vec::new();
+    // Leading separators.
+    loop {
+        match b.get(i) {
+            None if f.dont_coalesce => return Ok(Some((String::new(), None))),
+            None => return Ok(None),
+            Some(&c) if is_sep(c) => {
+                if f.dont_coalesce {
+                    return Ok(Some((String::new(), Some(&p[i + 1..]))));
+                }
+                i += 1;
+            }
+            Some(_) => break,
+        }
+    }
+    let mut quote: Option<u8> = None;
+    fn finish(out: Vec<u8>, rest: Option<&str>) -> Result<Option<(String, Option<&str>)>, ()> {
+        Ok(Some((String::from_utf8_lossy(&out).into_owned(), rest)))
+    }
+    loop {
+        let Some(&c) = b.get(i) else {
+            if quote.is_some() && !f.relax {
+                return Err(());
+            }
+            return finish(out, None);
+        };
+        if c == b'\\' {
+            i += 1;
+            let Some(&n) = b.get(i) else {
+                if f.unescape_relax && (quote.is_none() || f.relax) {
+                    out.push(b'\\');
+                    return finish(out, None);
+                }
+                if f.relax {
+                    return finish(out, None);
+                }
+                return Err(());
+            };
+            if f.cunescape {
+                match cunescape_one(&b[i..]) {
+                    Some((bytes, used)) => {
+                        out.extend_from_slice(&bytes);
+                        i += used;
+                    }
+                    None if f.unescape_relax => {
+                        out.push(b'\\');
+                        out.push(n);
+                        i += 1;
+                    }
+                    None => return Err(()),
+                }
+            } else {
+                out.push(n);
+                i += 1;
+            }
+            continue;
+        }
+        match quote {
+            Some(q) => {
+                if c == q {
+                    quote = None;
+                } else {
+                    out.push(c);
+                }
+                i += 1;
+            }
+            None => {
+                if f.unquote && (c == b'\'' || c == b'"') {
+                    quote = Some(c);
+                    i += 1;
+                } else if is_sep(c) {
+                    if f.dont_coalesce {
+                        return finish(out, Some(&p[i + 1..]));
+                    }
+                    while b.get(i).is_some_and(|&c| is_sep(c)) {
+                        i += 1;
+                    }
+                    if i == b.len() {
+                        return finish(out, None);
+                    }
+                    return finish(out, Some(&p[i..]));
+                } else {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        }
+    }
+}
+
+/// extract_first_word_and_warn(): on EINVAL, retried keeping unknown escapes verbatim.
+pub fn extract_first_word_and_warn(
+    p: &str,
+    f: ExtractFlags,
+) -> Result<Option<(String, Option<&str>)>, ()> {
+    match extract_first_word(p, f) {
+        Err(()) if !f.unescape_relax => extract_first_word(
+            p,
+            ExtractFlags {
+                unescape_relax: true,
+                ..f
+            },
+        ),
+        r => r,
+    }
+}
+
+/// cunescape_one() for the bytes after a backslash: the decoded bytes and how many input
+/// bytes they used. NUL is refused.
+fn cunescape_one(b: &[u8]) -> Option<(Vec<u8>, usize)> {
+    let hex = |i: usize| b.get(i).and_then(|&c| (c as char).to_digit(16));
+    let simple = |c: u8| Some((vec![c], 1));
+    match *b.first()? {
+        b'a' => simple(7),
+        b'b' => simple(8),
+        b'f' => simple(12),
+        b'n' => simple(b'\n'),
+        b'r' => simple(b'\r'),
+        b't' => simple(b'\t'),
+        b'v' => simple(11),
+        b'\\' => simple(b'\\'),
+        b'"' => simple(b'"'),
+        b'\'' => simple(b'\''),
+        b's' => simple(b' '),
+        b'x' => {
+            let v = hex(1)? * 16 + hex(2)?;
+            (v != 0).then(|| (vec![v as u8], 3))
+        }
+        b'u' | b'U' => {
+            let n = if b[0] == b'u' { 4 } else { 8 };
+            let mut v: u32 = 0;
+            for k in 1..=n {
+                v = v * 16 + hex(k)?;
+            }
+            let ch = char::from_u32(v).filter(|&c| c != '\0')?;
+            Some((ch.to_string().into_bytes(), n + 1))
+        }
+        b'0'..=b'7' => {
+            let oct = |i: usize| b.get(i).and_then(|&c| (c as char).to_digit(8));
+            let v = oct(0)? * 64 + oct(1)? * 8 + oct(2)?;
+            (v != 0 && v <= 255).then(|| (vec![v as u8], 3))
+        }
+        _ => None,
+    }
+}
+
 /// C's strtol() with base 0 after systemd's mangle_base(): `0x` hex, `0o`/`0b`, leading-0
 /// octal, optional sign. The whole string must be consumed.
 pub fn parse_c_long(s: &str) -> Option<i64> {
@@ -237,6 +404,44 @@ mod tests {
         assert!(words("\"a b", UNQUOTE).is_err());
         assert_eq!(words("\"a b", UNQUOTE_RELAX).unwrap(), ["a b"]);
         assert_eq!(words("a\\ b", PLAIN).unwrap(), ["a b"]);
+    }
+
+    #[test]
+    fn extract_first_word_like_systemd() {
+        let f = ExtractFlags {
+            unquote: true,
+            cunescape: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            extract_first_word("  a\\x41 \"b c\"  d", f),
+            Ok(Some(("aA".into(), Some("\"b c\"  d"))))
+        );
+        assert_eq!(
+            extract_first_word("\"b c\"  d", f),
+            Ok(Some(("b c".into(), Some("d"))))
+        );
+        assert_eq!(extract_first_word("d", f), Ok(Some(("d".into(), None))));
+        assert_eq!(extract_first_word("  ", f), Ok(None));
+        assert_eq!(extract_first_word("\"a", f), Err(()));
+        assert_eq!(extract_first_word("\\q", f), Err(()));
+        assert_eq!(
+            extract_first_word_and_warn("\\q x", f),
+            Ok(Some(("\\q".into(), Some("x"))))
+        );
+        let colon = ExtractFlags {
+            separators: Some(":"),
+            dont_coalesce: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            extract_first_word("a:b", colon),
+            Ok(Some(("a".into(), Some("b"))))
+        );
+        assert_eq!(
+            extract_first_word(":b", colon),
+            Ok(Some(("".into(), Some("b"))))
+        );
     }
 
     #[test]

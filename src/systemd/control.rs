@@ -55,6 +55,77 @@ pub fn restart(unit: &str) -> Result<()> {
     Ok(())
 }
 
+/// Clears a failed state and the start rate limit, so that a restart after a crash loop
+/// ("Start request repeated too quickly") is not refused.
+pub fn reset_failed(unit: &str) -> Result<()> {
+    let _ = systemctl(&["reset-failed", unit])?;
+    Ok(())
+}
+
+/// The command names (`comm`) and executables of the unit's processes, read from its
+/// control group (empty when it has none or the cgroup file system is not readable).
+pub fn processes(unit: &str) -> Vec<(String, String)> {
+    let Ok(out) = systemctl(&["show", unit, "--property=ControlGroup", "--value"]) else {
+        return Vec::new();
+    };
+    let cg = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if cg.is_empty() {
+        return Vec::new();
+    }
+    let mut pids = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from(format!("/sys/fs/cgroup{cg}"))];
+    while let Some(d) = dirs.pop() {
+        if let Ok(t) = std::fs::read_to_string(d.join("cgroup.procs")) {
+            pids.extend(t.lines().filter_map(|l| l.trim().parse::<u32>().ok()));
+        }
+        if let Ok(entries) = std::fs::read_dir(&d) {
+            dirs.extend(
+                entries
+                    .flatten()
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                    .map(|e| e.path()),
+            );
+        }
+    }
+    pids.into_iter()
+        .map(|pid| {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .map(|c| c.trim_end().to_string())
+                .unwrap_or_default();
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe"))
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            (comm, exe)
+        })
+        .collect()
+}
+
+/// Everything that names the unit's programs: the paths of its Exec*= commands and the
+/// command names and executables of its running processes. Kernel audit lines (which carry
+/// `comm=` and `exe=`, never the unit) are matched against these.
+pub fn program_names(unit: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    if let Ok(out) = systemctl(&[
+        "show",
+        unit,
+        "--property=ExecStartPre,ExecStart,ExecStartPost,ExecReload,ExecStop,ExecStopPost",
+    ]) {
+        for word in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+            if let Some(p) = word.strip_prefix("path=") {
+                names.push(p.to_string());
+            }
+        }
+    }
+    for (comm, exe) in processes(unit) {
+        names.push(comm);
+        names.push(exe);
+    }
+    names.retain(|n| !n.is_empty());
+    names.sort();
+    names.dedup();
+    names
+}
+
 pub fn state(unit: &str) -> Result<UnitState> {
     let out = systemctl(&[
         "show",

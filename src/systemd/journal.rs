@@ -31,7 +31,9 @@ fn message_of(v: &serde_json::Value) -> Option<String> {
 /// Converts one `journalctl -o json` record.
 pub fn parse_record(json: &str) -> Option<LogLine> {
     let v: serde_json::Value = serde_json::from_str(json).ok()?;
-    let unit = ["_SYSTEMD_UNIT", "UNIT", "USER_UNIT"]
+    // UNIT= names the unit a message is about (systemd's own lines, logged from init.scope);
+    // _SYSTEMD_UNIT= the unit of the process that logged it.
+    let unit = ["UNIT", "USER_UNIT", "_SYSTEMD_UNIT"]
         .iter()
         .find_map(|k| v.get(*k).and_then(|u| u.as_str()).map(str::to_string));
     let kernel = v
@@ -94,8 +96,64 @@ pub fn read(
         .lines()
         .filter_map(parse_record)
         .collect();
-    lines.extend(kernel_audit_lines(since_usec));
+    // `--since @SECONDS[.FRACTION]` cuts the kernel lines too; other forms of `since` are
+    // journalctl's to interpret, and then every kernel audit line is read.
+    let since_usec = since_usec.or_else(|| since.and_then(parse_at_seconds));
+    let mut kernel = kernel_audit_lines(since_usec);
+    if let Some(u) = unit {
+        // The kernel lines name a process, not a unit: keep those of the unit's programs.
+        let names = crate::systemd::control::program_names(u);
+        kernel.retain(|l| kernel_line_is_from(&l.message, &names));
+        for l in &mut kernel {
+            l.unit = Some(u.to_string());
+        }
+    }
+    lines.extend(kernel);
     Ok(lines)
+}
+
+fn quoted_field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let start = line.find(&format!(" {key}=\""))? + key.len() + 3;
+    let rest = &line[start..];
+    Some(&rest[..rest.find('"')?])
+}
+
+/// Whether a kernel audit line (`comm="nginx" exe="/usr/sbin/nginx"`) is from one of the
+/// programs in `names` (paths, executables or command names). `comm` is cut to 15 bytes.
+pub fn kernel_line_is_from(line: &str, names: &[String]) -> bool {
+    let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    let cut = |s: &str| s.chars().take(15).collect::<String>();
+    let exe = quoted_field(line, "exe");
+    let comm = quoted_field(line, "comm");
+    names.iter().any(|n| {
+        exe.is_some_and(|e| e == n || base(e) == base(n))
+            || comm.is_some_and(|c| !c.is_empty() && c == cut(&base(n)))
+    })
+}
+
+/// "@1700000000.25" → microseconds since the epoch.
+fn parse_at_seconds(s: &str) -> Option<u64> {
+    let rest = s.strip_prefix('@')?;
+    let (int, frac) = rest.split_once('.').unwrap_or((rest, ""));
+    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut usec: String = frac.chars().take(6).collect();
+    while usec.len() < 6 {
+        usec.push('0');
+    }
+    Some(int.parse::<u64>().ok()? * 1_000_000 + usec.parse::<u64>().ok()?)
+}
+
+/// The event time of a kernel audit line, `audit(1700000000.123:45)`, in microseconds.
+fn audit_time_usec(line: &str) -> Option<u64> {
+    let start = line.find("audit(")? + "audit(".len();
+    let rest = &line[start..];
+    let end = rest.find(':')?;
+    parse_at_seconds(&format!("@{}", &rest[..end]))
 }
 
 /// Calls `f` for every new line until it returns false.
@@ -131,21 +189,32 @@ fn kernel_audit_lines(since_usec: Option<u64>) -> Vec<LogLine> {
     else {
         return Vec::new();
     };
-    let boot_cut = since_usec.map(|s| s / 1_000_000);
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|l| l.contains("type=1326"))
-        .filter(|l| {
-            // "2026-11-22T10:00:00,123456+00:00 audit: ..." — keep lines after the cut.
-            let Some(cut) = boot_cut else { return true };
-            let ts = l.split_whitespace().next().unwrap_or_default();
-            parse_iso_seconds(ts).is_none_or(|t| t >= cut)
-        })
-        .map(|l| LogLine {
-            timestamp: None,
-            unit: None,
-            source: "kernel".into(),
-            message: l.to_string(),
+        .filter_map(|l| {
+            // The audit record's own time, audit(SECONDS.MILLIS:SERIAL), is exact; dmesg's
+            // "2026-11-22T10:00:00,123456+00:00" is derived from the boot clock and can drift
+            // by seconds, so it is only the fallback (to the second).
+            let exact = audit_time_usec(l);
+            if let Some(cut) = since_usec {
+                let keep = match exact {
+                    Some(t) => t >= cut,
+                    None => {
+                        let ts = l.split_whitespace().next().unwrap_or_default();
+                        parse_iso_seconds(ts).is_none_or(|t| t >= cut / 1_000_000)
+                    }
+                };
+                if !keep {
+                    return None;
+                }
+            }
+            Some(LogLine {
+                timestamp: exact,
+                unit: None,
+                source: "kernel".into(),
+                message: l.to_string(),
+            })
         })
         .collect()
 }
@@ -194,6 +263,21 @@ mod tests {
         assert_eq!(
             parse_iso_seconds("2023-11-14T23:13:20,5+01:00"),
             Some(1_700_000_000)
+        );
+        assert_eq!(parse_at_seconds("@1700000000"), Some(1_700_000_000_000_000));
+        assert_eq!(
+            parse_at_seconds("@1700000000.25"),
+            Some(1_700_000_000_250_000)
+        );
+        assert_eq!(parse_at_seconds("-1h"), None);
+        let audit = r#"audit: type=1326 audit(1.2:3): pid=9 comm="systemd-memcach" exe="/usr/bin/perl" sig=31 syscall=50"#;
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(kernel_line_is_from(audit, &names(&["/usr/share/memcached/scripts/systemd-memcached-wrapper"])));
+        assert!(kernel_line_is_from(audit, &names(&["/usr/bin/perl"])));
+        assert!(!kernel_line_is_from(audit, &names(&["/usr/sbin/nginx", "nginx"])));
+        assert_eq!(
+            audit_time_usec(r#"[ 6125.359587] audit: type=1326 audit(1795485536.440:2): auid=4294967295 pid=3 comm="nginx" syscall=50"#),
+            Some(1_795_485_536_440_000)
         );
     }
 }

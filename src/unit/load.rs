@@ -34,7 +34,8 @@ pub struct LoadedUnit {
     pub requested: String,
     pub fragment: PathBuf,
     pub aliases: Vec<String>,
-    /// The fragment first, then the drop-ins in the order they apply.
+    /// The fragment first (unless `fragment` is empty: a slice or device without one), then
+    /// the drop-ins in the order they apply.
     pub files: Vec<ParsedFile>,
     /// Drop-ins that could not be read (systemd skips them).
     pub unreadable_dropins: Vec<(PathBuf, String)>,
@@ -195,6 +196,17 @@ pub enum RunState {
     Merged,
 }
 
+/// One argument of a run, as far as [`Loader::run`] needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunUnit<'a> {
+    /// The unit name the argument asks for.
+    pub name: &'a str,
+    pub state: RunState,
+    /// BusName= of a service that got through parsing (systemd watches it while adding the
+    /// service's extras, before the service's own checks).
+    pub bus_name: Option<&'a str>,
+}
+
 /// What one argument of a run turns out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunSlot {
@@ -203,9 +215,12 @@ pub enum RunSlot {
     /// A name an earlier argument's unit already took: the same unit, the same outcome.
     SameAs(usize),
     /// One of its names belongs to a unit loaded earlier, so systemd cannot merge them and
-    /// the load fails with EEXIST ("File exists"). This happens with aliases of masked units,
-    /// which are not in the name map.
-    Exists,
+    /// the load fails with EEXIST ("File exists"), reported under the requested name. This
+    /// happens with aliases of masked units, which are not in the name map.
+    NameClash,
+    /// An earlier service of the run watches the same BusName=: EEXIST, reported under the
+    /// unit's id ("Two services allocated for the same bus name").
+    BusNameClash,
 }
 
 /// Finds and reads units; built once per run.
@@ -262,6 +277,30 @@ impl Loader {
         )
     }
 
+    /// A unit that loads without a fragment: only its drop-ins apply.
+    fn without_fragment(&self, unit: &str, names: Vec<String>) -> LoadedUnit {
+        let id = unit.to_string();
+        let aliases = aliases_of(names, &id);
+        let sections = sections_for(name::unit_type(&id));
+        let dirs = dropins::dropin_dirs(&self.search, &self.index, &id, &aliases);
+        let mut files = Vec::new();
+        let mut unreadable = Vec::new();
+        for path in dropins::dropin_files(&dirs) {
+            match read_unit_file(&path) {
+                Ok(data) => files.push(syntax::parse(&path, &data, sections)),
+                Err(e) => unreadable.push((path, crate::error::io_message(&e))),
+            }
+        }
+        LoadedUnit {
+            requested: id.clone(),
+            id,
+            fragment: PathBuf::new(),
+            aliases,
+            files,
+            unreadable_dropins: unreadable,
+        }
+    }
+
     /// Every name the unit loaded as `unit` would get (the requested name first).
     pub fn merged_names(&self, unit: &str) -> Vec<String> {
         let (fragment, names) = self.index.find_fragment(unit);
@@ -281,12 +320,18 @@ impl Loader {
     /// scores any. Given each argument's requested unit name (`None` for arguments that are
     /// not unit names) and how far its load got, this says which arguments are the same unit
     /// as an earlier one, and which fail because their names cannot be merged.
-    pub fn run(&self, units: &[Option<(&str, RunState)>]) -> Vec<RunSlot> {
+    pub fn run(&self, units: &[Option<RunUnit>]) -> Vec<RunSlot> {
         let mut owner: std::collections::HashMap<String, usize> = Default::default();
+        let mut bus_owner: std::collections::HashMap<&str, usize> = Default::default();
         let mut not_found: Vec<bool> = vec![false; units.len()];
         let mut slots = vec![RunSlot::Own; units.len()];
         for (i, u) in units.iter().enumerate() {
-            let Some((requested, state)) = *u else {
+            let Some(RunUnit {
+                name: requested,
+                state,
+                bus_name,
+            }) = *u
+            else {
                 continue;
             };
             if let Some(&j) = owner.get(requested) {
@@ -306,12 +351,19 @@ impl Loader {
                 .filter_map(|n| owner.get(n))
                 .any(|&j| !not_found[j]);
             if clash {
-                slots[i] = RunSlot::Exists;
+                slots[i] = RunSlot::NameClash;
                 owner.insert(requested.to_string(), i);
                 continue;
             }
             for n in names {
                 owner.insert(n, i);
+            }
+            if let Some(bus) = bus_name {
+                if bus_owner.contains_key(bus) {
+                    slots[i] = RunSlot::BusNameClash;
+                } else {
+                    bus_owner.insert(bus, i);
+                }
             }
         }
         slots
@@ -319,12 +371,28 @@ impl Loader {
 
     /// Loads `unit` (a valid unit name).
     pub fn load(&self, unit: &str) -> Result<LoadedUnit, LoadError> {
-        let (fragment, names) = self.index.find_fragment(unit);
-        let Some(fragment) = fragment else {
+        let unit_type = name::unit_type(unit);
+        if unit_type == "scope" {
+            // scope_load() refuses every scope that was not created at run time.
             return Err(LoadError::NotFound {
                 id: unit.to_string(),
-                detail: Some(self.why_not_found(unit)),
+                detail: Some("scope units cannot be loaded from unit files".into()),
             });
+        }
+        // The root slice, the system slice and the root mount always exist ("perpetual"),
+        // and so does every slice and device: their fragment is optional.
+        let perpetual = matches!(unit, "-.slice" | "system.slice" | "-.mount");
+        let fragment_optional = perpetual || matches!(unit_type, "slice" | "device");
+        let (fragment, names) = self.index.find_fragment(unit);
+        let fragment = match fragment {
+            Some(f) if !(perpetual && is_null_or_empty(&f)) => f,
+            _ if fragment_optional => return Ok(self.without_fragment(unit, names)),
+            _ => {
+                return Err(LoadError::NotFound {
+                    id: unit.to_string(),
+                    detail: Some(self.why_not_found(unit)),
+                });
+            }
         };
         let id = id_for_fragment(unit, &fragment);
         let not_found = |why: String| LoadError::NotFound {

@@ -208,3 +208,69 @@ IPAddressDeny=any
 DevicePolicy=closed
 UMask=0077
 ";
+
+/// Runs `cmd`, killing it after `secs` seconds; `None` when it had to be killed (it hung).
+pub fn output_within(mut cmd: Command, secs: u64) -> Option<Output> {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Drain the pipes in threads so a chatty child cannot block on a full pipe.
+    let mut so = child.stdout.take().unwrap();
+    let mut se = child.stderr.take().unwrap();
+    let t_out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = so.read_to_end(&mut v);
+        v
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = se.read_to_end(&mut v);
+        v
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break Some(s);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let stdout = t_out.join().unwrap();
+    let stderr = t_err.join().unwrap();
+    status.map(|status| Output {
+        status,
+        stdout,
+        stderr,
+    })
+}
+
+/// `unitguard ARGS...` in the root, failing the test if it runs longer than 60 s.
+pub fn unitguard_bounded(root: &Root, lang: &str, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_unitguard"));
+    pin_env(&mut cmd, lang);
+    cmd.current_dir(root.path()).args(args);
+    output_within(cmd, 60).unwrap_or_else(|| panic!("unitguard {args:?} hung (killed after 60 s)"))
+}
+
+/// `systemd-analyze ARGS...` (any verb) in the root, or `None` if it hung for `secs` seconds.
+pub fn systemd_analyze_raw(root: &Root, args: &[&str], secs: u64) -> Option<Output> {
+    let mut cmd = Command::new("systemd-analyze");
+    pin_env(&mut cmd, "C.UTF-8");
+    cmd.current_dir(root.path()).args(args);
+    output_within(cmd, secs)
+}
+
+/// Whether this test process runs as root (the owner of /proc/self is the effective uid).
+pub fn running_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
