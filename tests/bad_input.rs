@@ -258,10 +258,7 @@ fn unreadable_unit_file() {
     assert_eq!(code(&ours), 1, "{}", stderr(&ours));
     assert_clean_failure(&ours, 1);
     let err = stderr(&ours);
-    assert!(
-        err.starts_with("Unit secret.service not found. ("),
-        "{err}"
-    );
+    assert!(err.starts_with("Unit secret.service not found. ("), "{err}");
     assert!(err.contains("secret.service: Permission denied"), "{err}");
     assert!(stdout(&ours).contains("Overall exposure level for good.service"));
     let sd_root = format!("--root={root}");
@@ -297,8 +294,16 @@ fn directory_where_a_unit_file_should_be() {
     );
     insta::assert_snapshot!("dir_audit", r.redact(&err));
     // The same when the argument is that directory's path.
-    let path = r.join(&format!("{UNIT_DIR}/dir.service")).display().to_string();
-    audit_bad_next_to_good(&r, &path, "Unit dir.service not found. (", &["is a directory"]);
+    let path = r
+        .join(&format!("{UNIT_DIR}/dir.service"))
+        .display()
+        .to_string();
+    audit_bad_next_to_good(
+        &r,
+        &path,
+        "Unit dir.service not found. (",
+        &["is a directory"],
+    );
     // A directory does not hide a unit file of the same name further down the search path.
     r.file("lib/systemd/system/dir.service", PLAIN);
     let out = assert_same_as_systemd(&r, "C.UTF-8", &["dir.service"]);
@@ -306,10 +311,7 @@ fn directory_where_a_unit_file_should_be() {
     // cat
     let ours = cat(&r, "dir.service");
     assert_eq!(code(&ours), 0);
-    assert!(stdout(&ours).starts_with(&format!(
-        "# {}/lib/systemd/system/dir.service\n",
-        r.arg()
-    )));
+    assert!(stdout(&ours).starts_with(&format!("# {}/lib/systemd/system/dir.service\n", r.arg())));
 }
 
 #[test]
@@ -333,7 +335,13 @@ fn fifo_is_never_read() {
     let r = root_with_good();
     let fifo = r.join("opt/pipe");
     std::fs::create_dir_all(fifo.parent().unwrap()).unwrap();
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     assert!(
         Command::new("mkfifo")
             .arg(r.join(&format!("{UNIT_DIR}/fifo.service")))
@@ -436,7 +444,10 @@ fn missing_unit() {
     assert_eq!(code(&out), 1);
     assert_clean_failure(&out, 1);
     // A path whose directory component is a file.
-    let path = r.join(&format!("{UNIT_DIR}/{GOOD}/x.service")).display().to_string();
+    let path = r
+        .join(&format!("{UNIT_DIR}/{GOOD}/x.service"))
+        .display()
+        .to_string();
     audit_bad_next_to_good(&r, &path, "Unit x.service not found. (", &["x.service"]);
     // Not a unit name at all.
     audit_bad_next_to_good(
@@ -451,7 +462,10 @@ fn missing_unit() {
 fn dropin_directory_that_is_a_file_is_ignored() {
     let r = root_with_good();
     r.unit("d.service", PLAIN)
-        .file(&format!("{UNIT_DIR}/d.service.d"), "[Service]\nUser=nobody\n")
+        .file(
+            &format!("{UNIT_DIR}/d.service.d"),
+            "[Service]\nUser=nobody\n",
+        )
         .file(&format!("{UNIT_DIR}/service.d"), "x");
     let out = assert_same_as_systemd(&r, "C.UTF-8", &["d.service", GOOD]);
     assert_eq!(code(&out), 0);
@@ -466,7 +480,10 @@ fn dropins_that_cannot_be_read_are_skipped() {
     let r = root_with_good();
     r.unit("d.service", PLAIN)
         .dir(&format!("{UNIT_DIR}/d.service.d/10-dir.conf"))
-        .symlink(&format!("{UNIT_DIR}/d.service.d/20-dangling.conf"), "/nonexistent")
+        .symlink(
+            &format!("{UNIT_DIR}/d.service.d/20-dangling.conf"),
+            "/nonexistent",
+        )
         .file(
             &format!("{UNIT_DIR}/d.service.d/30-real.conf"),
             "[Service]\nPrivateTmp=yes\n",
@@ -478,18 +495,21 @@ fn dropins_that_cannot_be_read_are_skipped() {
     assert_clean_failure(&out, 2);
     let err = r.redact(&stderr(&out));
     assert!(err.contains("[ROOT]/etc/systemd/system/d.service.d/10-dir.conf: Is a directory"));
-    assert!(
-        err.contains("[ROOT]/etc/systemd/system/d.service.d/20-dangling.conf: No such file")
-    );
+    assert!(err.contains("[ROOT]/etc/systemd/system/d.service.d/20-dangling.conf: No such file"));
     assert!(stdout(&out).contains("30-real.conf\n[Service]\nPrivateTmp=yes\n"));
 }
 
 #[test]
 fn root_that_does_not_exist() {
     let r = root_with_good();
-    for missing in ["/nonexistent/root", r.join(&format!("{UNIT_DIR}/{GOOD}")).to_str().unwrap()]
-    {
-        for cmd in [&["audit", "--offline", "--root", missing, GOOD][..], &["cat", "--root", missing, GOOD]] {
+    for missing in [
+        "/nonexistent/root",
+        r.join(&format!("{UNIT_DIR}/{GOOD}")).to_str().unwrap(),
+    ] {
+        for cmd in [
+            &["audit", "--offline", "--root", missing, GOOD][..],
+            &["cat", "--root", missing, GOOD],
+        ] {
             let out = unitguard_bounded(&r, "C.UTF-8", cmd);
             assert_eq!(code(&out), 2, "{cmd:?}: {}", stderr(&out));
             assert!(out.stdout.is_empty());
@@ -507,7 +527,12 @@ fn root_that_does_not_exist() {
     // systemd-analyze refuses it too (with exit status 1).
     let theirs = systemd_analyze_raw(
         &r,
-        &["security", "--offline=true", "--root=/nonexistent/root", GOOD],
+        &[
+            "security",
+            "--offline=true",
+            "--root=/nonexistent/root",
+            GOOD,
+        ],
         30,
     )
     .unwrap();
@@ -533,7 +558,10 @@ fn policy_with_a_json_syntax_error() {
     assert!(out.stdout.is_empty());
     assert_clean_failure(&out, 1);
     let err = r.redact(&stderr(&out));
-    assert!(err.starts_with("unitguard: [ROOT]/bad.policy: line 2, column "), "{err}");
+    assert!(
+        err.starts_with("unitguard: [ROOT]/bad.policy: line 2, column "),
+        "{err}"
+    );
     insta::assert_snapshot!("policy_syntax_error", err);
     // systemd: "Failed to parse '...' at 2:25: Invalid argument", exit status 1.
     let theirs = systemd_analyze(&r, "C.UTF-8", &[&p, GOOD]);
@@ -549,19 +577,33 @@ fn policy_with_a_json_syntax_error() {
     }
     let p = r.join("bad.policy");
     std::fs::write(&p, b"{\"UMask\": {\"description_bad\": \"\xff\"}}").unwrap();
-    let out = audit(&r, "C.UTF-8", &[&format!("--security-policy={}", p.display()), GOOD]);
+    let out = audit(
+        &r,
+        "C.UTF-8",
+        &[&format!("--security-policy={}", p.display()), GOOD],
+    );
     assert_eq!(code(&out), 2);
     assert_clean_failure(&out, 1);
     let dir = r.join("policy.d");
     std::fs::create_dir_all(&dir).unwrap();
-    let out = audit(&r, "C.UTF-8", &[&format!("--security-policy={}", dir.display()), GOOD]);
+    let out = audit(
+        &r,
+        "C.UTF-8",
+        &[&format!("--security-policy={}", dir.display()), GOOD],
+    );
     assert_eq!(code(&out), 2);
     assert_clean_failure(&out, 1);
     assert!(stderr(&out).contains("policy.d: cannot read the security policy: Is a directory"));
-    let out = audit(&r, "C.UTF-8", &["--security-policy=/nonexistent.policy", GOOD]);
+    let out = audit(
+        &r,
+        "C.UTF-8",
+        &["--security-policy=/nonexistent.policy", GOOD],
+    );
     assert_eq!(code(&out), 2);
     assert_clean_failure(&out, 1);
-    assert!(stderr(&out).contains("/nonexistent.policy: cannot read the security policy: No such file"));
+    assert!(
+        stderr(&out).contains("/nonexistent.policy: cannot read the security policy: No such file")
+    );
     // Valid JSON that is not an object is ignored, as systemd ignores it.
     let p = policy(&r, "[1, 2, 3]");
     assert_same_as_systemd(&r, "C.UTF-8", &[&p, GOOD]);

@@ -397,3 +397,38 @@ fn security_policy_changes_numbers_like_systemd() {
     let out = assert_same_as_systemd(&r, "C.UTF-8", &["plain.service"]);
     assert!(!stdout(&out).contains("Option excluded by policy, skipping"));
 }
+
+#[test]
+fn without_offline_or_root_and_no_manager_falls_back_to_offline_with_one_line() {
+    // No --root: live mode is tried first. There is no systemd manager on the test machine
+    // (a container), so the run reads unit files, says so in one line, and prints what
+    // `systemd-analyze security --offline=true` prints. SYSTEMD_UNIT_PATH keeps it hermetic.
+    let r = mixed_root();
+    let unit_dir = r.join(UNIT_DIR);
+    if std::path::Path::new("/run/systemd/private").exists() {
+        eprintln!("a systemd manager runs here: live mode is covered elsewhere");
+        return;
+    }
+    let run = |program: &str, args: &[&str]| {
+        let mut cmd = std::process::Command::new(program);
+        cmd.current_dir(r.path())
+            .env("LANG", "C.UTF-8")
+            .env_remove("LC_ALL")
+            .env("SYSTEMD_UNIT_PATH", &unit_dir)
+            .args(args);
+        output_within(cmd, 60).expect("hung")
+    };
+    let ours = run(env!("CARGO_BIN_EXE_unitguard"), &["audit", "plain.service"]);
+    let theirs = run(
+        "systemd-analyze",
+        &["security", "--offline=true", "plain.service"],
+    );
+    assert_eq!(code(&ours), 0);
+    assert_eq!(ours.stdout, theirs.stdout);
+    let err = stderr(&ours);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("unitguard: ") && err.contains("reading unit files offline"),
+        "{err}"
+    );
+}

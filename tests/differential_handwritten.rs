@@ -1805,3 +1805,412 @@ fn without_root_host_units_are_found_by_name() {
         .arg("-.slice")
         .run();
 }
+
+// ---------------------------------------------------------------------------------------------
+// One run, several units: systemd loads all arguments into one manager
+
+#[test]
+fn units_of_one_run_interact() {
+    Test::new()
+        // Two services watching the same bus name: the second one fails to load.
+        .unit("bus-a.service", service("BusName=org.example.Same"))
+        .unit("bus-b.service", service("BusName=org.example.Same"))
+        .unit("bus-c.service", "[Service]\nBusName=org.example.Same\n")
+        .unit(
+            "bus-d.service",
+            service("Type=dbus\nBusName=org.example.Other"),
+        )
+        .link_unit("bus-d-alias.service", "bus-d.service")
+        .unit("bus-e.service", service("BusName=org.example.Other"))
+        // The first of a pair fails its own checks, but has already taken the name.
+        .unit(
+            "bus-f.service",
+            "[Service]\nType=simple\nBusName=org.example.Third\n",
+        )
+        .unit("bus-g.service", service("BusName=org.example.Third"))
+        // Masked units and their aliases, in both orders.
+        .link_unit("m1.service", "/dev/null")
+        .link_unit("m1-alias.service", "m1.service")
+        .link_unit("m2-alias.service", "m2.service")
+        .link_unit("m2.service", "/dev/null")
+        .link_unit("m2-alias2.service", "m2-alias.service")
+        .unit("m3.service", "")
+        .link_unit("m3-alias.service", "m3.service")
+        .arg_unit("m3-alias.service")
+        .arg_unit("m1.service")
+        // A bad fragment reached through an alias, before and after the unit itself.
+        .unit("bad.service", service("User=00"))
+        .link_unit("bad-alias.service", "bad.service")
+        .arg_unit("bad.service")
+        .link_unit("bad2-alias.service", "bad2.service")
+        .unit("bad2.service", "[Service]\n[Broken\n")
+        // A unit that fails its own checks, through an alias.
+        .unit("verify.service", "[Service]\nUser=svc\n")
+        .link_unit("verify-alias.service", "verify.service")
+        .arg_unit("verify.service")
+        .run();
+}
+
+#[test]
+fn special_units_and_units_without_files() {
+    Test::new()
+        .arg("-.slice")
+        .arg("system.slice")
+        .arg("user.slice")
+        .arg("nonexistent.slice")
+        .arg("a-b-c.slice")
+        .file(
+            &format!("{ETC}/dropin-only.slice.d/10.conf"),
+            "[Slice]\nDevicePolicy=closed\nIPAddressDeny=any\n",
+        )
+        .arg("dropin-only.slice")
+        .file(
+            &format!("{ETC}/-.slice.d/10.conf"),
+            "[Slice]\nDevicePolicy=strict\n",
+        )
+        .file(
+            &format!("{ETC}/system.slice"),
+            "[Unit]\nDefaultDependencies=yes\n[Slice]\nDevicePolicy=closed\n",
+        )
+        .arg("dev-sda.device")
+        .arg("sys-devices-foo.device")
+        .unit("with-file.device", "[Unit]\nDescription=x\n")
+        .arg("-.mount")
+        .arg("init.scope")
+        .arg("session-1.scope")
+        .unit("x.scope", "[Scope]\nDelegate=yes\n")
+        .arg("nonexistent.target")
+        .arg("nonexistent.socket")
+        .arg("nonexistent.automount")
+        .link_unit("masked.slice", "/dev/null")
+        .unit("empty.slice", "")
+        .run();
+}
+
+#[test]
+fn socket_units() {
+    let sock = |body: &str| format!("[Socket]\n{body}\n");
+    Test::new()
+        .unit("stream-port.socket", sock("ListenStream=80"))
+        .unit("stream-port0.socket", sock("ListenStream=0"))
+        .unit("stream-port-big.socket", sock("ListenStream=65536"))
+        .unit("stream-port-hex.socket", sock("ListenStream=0x50"))
+        .unit("stream-v4.socket", sock("ListenStream=127.0.0.1:80"))
+        .unit("stream-v4-noport.socket", sock("ListenStream=127.0.0.1"))
+        .unit("stream-v6.socket", sock("ListenStream=[::1]:80"))
+        .unit("stream-v6-any.socket", sock("ListenStream=[::]:80"))
+        .unit("stream-v6-bare.socket", sock("ListenStream=::1"))
+        .unit("stream-v6-nobracket.socket", sock("ListenStream=::1:80"))
+        .unit("stream-iface.socket", sock("ListenStream=127.0.0.1:80%lo"))
+        .unit("stream-iface-missing.socket", sock("ListenStream=127.0.0.1:80%nonexistent0"))
+        .unit("stream-server.socket", sock("ListenStream=127.0.0.1:53#example.com"))
+        .unit("stream-unix.socket", sock("ListenStream=/run/x.sock"))
+        .unit("stream-varrun.socket", sock("ListenStream=/var/run/x.sock"))
+        .unit("stream-long.socket", sock(&format!("ListenStream=/run/{}", "x".repeat(102))))
+        .unit("stream-toolong.socket", sock(&format!("ListenStream=/run/{}", "x".repeat(103))))
+        .unit("stream-abstract.socket", sock("ListenStream=@abstract"))
+        .unit("stream-vsock.socket", sock("ListenStream=vsock:2:1234"))
+        .unit("stream-vsock-anycid.socket", sock("ListenStream=vsock::1234"))
+        .unit("stream-vsock-bad.socket", sock("ListenStream=vsock:x:1234"))
+        .unit("stream-junk.socket", sock("ListenStream=junk"))
+        .unit("stream-spec.socket", sock("ListenStream=/run/%n"))
+        .unit("stream-badspec.socket", sock("ListenStream=/run/%Z"))
+        .unit("dgram.socket", sock("ListenDatagram=/run/d.sock"))
+        .unit("seqpacket-unix.socket", sock("ListenSequentialPacket=/run/s.sock"))
+        .unit("seqpacket-inet.socket", sock("ListenSequentialPacket=127.0.0.1:80"))
+        .unit("netlink.socket", sock("ListenNetlink=route 1"))
+        .unit("netlink-num.socket", sock("ListenNetlink=9"))
+        .unit("netlink-bad.socket", sock("ListenNetlink=bogus"))
+        .unit("netlink-badgroup.socket", sock("ListenNetlink=route x"))
+        .unit("fifo.socket", sock("ListenFIFO=/run/x.fifo"))
+        .unit("fifo-rel.socket", sock("ListenFIFO=x.fifo"))
+        .unit("special.socket", sock("ListenSpecial=/proc/kmsg"))
+        .unit("mq.socket", sock("ListenMessageQueue=/mq"))
+        .unit("usb.socket", sock("ListenUSBFunction=/run/usb"))
+        .unit("reset.socket", sock("ListenStream=80\nListenStream=\nListenDatagram=/run/d"))
+        .unit("accept.socket", sock("ListenStream=80\nAccept=yes"))
+        .unit("accept-dgram.socket", sock("ListenDatagram=/run/d\nAccept=yes"))
+        .unit("accept-fifo.socket", sock("ListenStream=80\nListenFIFO=/run/f\nAccept=yes"))
+        .unit("accept-seqpacket.socket", sock("ListenSequentialPacket=/run/s\nAccept=yes"))
+        .unit("accept-maxconn0.socket", sock("ListenStream=80\nAccept=yes\nMaxConnections=0"))
+        .unit("accept-maxconn-bad.socket", sock("ListenStream=80\nAccept=yes\nMaxConnections=-1"))
+        .unit("accept-service.socket", sock("ListenStream=80\nAccept=yes\nService=foo.service"))
+        .unit("service.socket", sock("ListenStream=80\nService=foo.service"))
+        .unit("service-bad.socket", sock("ListenStream=80\nService=foo.target"))
+        .unit("service-tmpl.socket", sock("ListenStream=80\nService=foo@.service"))
+        .unit("symlinks-one.socket", sock("ListenStream=/run/a.sock\nSymlinks=/run/b"))
+        .unit("symlinks-none.socket", sock("ListenStream=80\nSymlinks=/run/b"))
+        .unit("symlinks-two.socket", sock("ListenStream=/run/a\nListenFIFO=/run/f\nSymlinks=/run/b"))
+        .unit("symlinks-reset.socket", sock("ListenStream=80\nSymlinks=/run/b\nSymlinks="))
+        .unit("symlinks-rel.socket", sock("ListenStream=80\nSymlinks=rel"))
+        .unit("pam.socket", sock("ListenStream=80\nPAMName=login\nKillMode=mixed"))
+        .unit("pam-ok.socket", sock("ListenStream=80\nPAMName=login"))
+        .unit("hardened.socket", sock("ListenStream=80\nUser=svc\nDynamicUser=yes\nPrivateNetwork=yes\nSystemCallFilter=@system-service\nExecStartPre=/bin/true"))
+        .unit("execbad.socket", sock("ListenStream=80\nExecStartPre=relative/x"))
+        .unit("execbad-ignore.socket", sock("ListenStream=80\nExecStartPre=-relative/x"))
+        .run();
+}
+
+#[test]
+fn mount_swap_automount_timer_path_units() {
+    Test::new()
+        .unit("srv.mount", "[Mount]\nWhat=/dev/sda1\nWhere=/srv\n")
+        .unit(
+            "srv-data.mount",
+            "[Mount]\nWhat=/dev/sda1\nWhere=/srv/data\n",
+        )
+        .unit(
+            "srv-data2.mount",
+            "[Mount]\nWhat=/dev/sda1\nWhere=/srv/data/\n",
+        )
+        .unit("noWhere.mount", "[Mount]\nWhat=/dev/sda1\n")
+        .unit("mnt-x.mount", "[Mount]\nWhat=/dev/sda1\n")
+        .unit(
+            "mnt-wrong.mount",
+            "[Mount]\nWhat=/dev/sda1\nWhere=/mnt/other\n",
+        )
+        .unit(
+            "mnt-empty-what.mount",
+            "[Mount]\nWhat=\nWhere=/mnt/empty-what\n",
+        )
+        .unit("proc.mount", "[Mount]\nWhat=proc\nWhere=/proc\n")
+        .unit("run-host-x.mount", "[Mount]\nWhat=x\nWhere=/run/host/x\n")
+        .unit("mnt-a\\x2db.mount", "[Mount]\nWhat=x\nWhere=/mnt/a-b\n")
+        .unit("mnt-rel.mount", "[Mount]\nWhat=x\nWhere=mnt/rel\n")
+        .unit(
+            "mnt-pam.mount",
+            "[Mount]\nWhat=x\nPAMName=login\nKillMode=mixed\n",
+        )
+        .unit(
+            "mnt-hardened.mount",
+            "[Mount]\nWhat=x\nUser=svc\nPrivateTmp=yes\nProtectSystem=strict\n",
+        )
+        .unit("swapfile.swap", "[Swap]\nWhat=/swapfile\n")
+        .unit("dev-sdb2.swap", "[Swap]\n")
+        .unit("dev-sdb3.swap", "[Swap]\nWhat=/dev/sdb4\n")
+        .unit("dev-sdb5.swap", "[Swap]\nWhat=/dev//sdb5\n")
+        .unit("mnt-auto.automount", "[Automount]\n")
+        .unit("mnt-auto2.automount", "[Automount]\nWhere=/mnt/other\n")
+        .unit("-.automount", "[Automount]\n")
+        .unit("cal.timer", "[Timer]\nOnCalendar=daily\n")
+        .unit(
+            "cal2.timer",
+            "[Timer]\nOnCalendar=Mon..Fri *-*-* 10:00:00\n",
+        )
+        .unit("cal3.timer", "[Timer]\nOnCalendar=*:0/15\n")
+        .unit("cal-bad.timer", "[Timer]\nOnCalendar=bogus\n")
+        .unit(
+            "cal-reset.timer",
+            "[Timer]\nOnCalendar=daily\nOnCalendar=\n",
+        )
+        .unit("boot.timer", "[Timer]\nOnBootSec=5min\n")
+        .unit(
+            "boot2.timer",
+            "[Timer]\nOnBootSec=1h 30s\nOnUnitActiveSec=2.5h\n",
+        )
+        .unit("boot-bad.timer", "[Timer]\nOnBootSec=5 parsecs\n")
+        .unit("boot-neg.timer", "[Timer]\nOnBootSec=-5s\n")
+        .unit("boot-inf.timer", "[Timer]\nOnBootSec=infinity\n")
+        .unit("clock.timer", "[Timer]\nOnClockChange=yes\n")
+        .unit("clock-no.timer", "[Timer]\nOnClockChange=no\n")
+        .unit("tz.timer", "[Timer]\nOnTimezoneChange=true\n")
+        .unit("p.path", "[Path]\nPathExists=/etc/x\n")
+        .unit("p-rel.path", "[Path]\nPathExists=etc/x\n")
+        .unit("p-dotdot.path", "[Path]\nPathChanged=/etc/../x\n")
+        .unit("p-glob.path", "[Path]\nPathExistsGlob=/etc/*.conf\n")
+        .unit(
+            "p-reset.path",
+            "[Path]\nPathModified=/etc/x\nPathModified=\n",
+        )
+        .unit("p-spec.path", "[Path]\nDirectoryNotEmpty=/run/%n\n")
+        .run();
+}
+
+#[test]
+fn mount_images() {
+    check_services(
+        "mi",
+        &[
+            "MountImages=/a.raw:/mnt\nDevicePolicy=closed",
+            "MountImages=-/a.raw:/mnt\nDevicePolicy=closed",
+            "MountImages=/a.raw\nDevicePolicy=closed",
+            "MountImages=/a.raw:\nDevicePolicy=closed",
+            "MountImages=a.raw:/mnt\nDevicePolicy=closed",
+            "MountImages=/a.raw:mnt\nDevicePolicy=closed",
+            "MountImages=~\nDevicePolicy=closed",
+            "MountImages=:/mnt\nDevicePolicy=closed",
+            "MountImages=/a.raw:/mnt:root:ro\nDevicePolicy=closed",
+            "MountImages=/a.raw:/mnt:bogus:ro\nDevicePolicy=closed",
+            "MountImages=/a.raw:/mnt /b.raw\nDevicePolicy=closed",
+            "MountImages=/b.raw /a.raw:/mnt\nDevicePolicy=closed",
+            "MountImages=\"/a b.raw:/mnt\"\nDevicePolicy=closed",
+            "MountImages=/a\\:b.raw:/mnt\nDevicePolicy=closed",
+            "MountImages=/%n:/mnt\nDevicePolicy=closed",
+            "MountImages=/%Z:/mnt\nDevicePolicy=closed",
+            "MountImages=/a.raw:/%Z\nDevicePolicy=closed",
+            "MountImages=\"/a.raw:/mnt\nDevicePolicy=closed",
+            "MountImages=/a.raw:/mnt\nMountImages=\nDevicePolicy=closed",
+            "RootImage=/x.raw\nRootImage=\nDevicePolicy=closed",
+        ],
+    );
+}
+
+#[test]
+fn policy_numbers_and_duplicate_members() {
+    // Numbers systemd reads as doubles, with glibc's exp10() for exponents.
+    for (i, w) in [
+        "1e0",
+        "1e1",
+        "1e2",
+        "1e3",
+        "1e4",
+        "1e5",
+        "10e2",
+        "1.0e3",
+        "1000e0",
+        "100000e-2",
+        "20e-1",
+        "2000e-3",
+        "15e-1",
+        "1e18",
+        "1e19",
+        "2e19",
+        "-0",
+        "-0.0",
+        "0e5",
+        "-1",
+        "18446744073709551615",
+        "18446744073709551616",
+        "9007199254740993",
+        "1e+3",
+        "7e7",
+    ]
+    .iter()
+    .enumerate()
+    {
+        check_policy(
+            &format!("pol-num{i}"),
+            &format!(
+                r#"{{"UserOrDynamicUser": {{"weight": {w}}}, "ProcSubset": {{"weight": {w}}}}}"#
+            ),
+        );
+    }
+    check_policy(
+        "pol-dup1",
+        r#"{"UserOrDynamicUser": {"weight": 0}, "UserOrDynamicUser": {"weight": 1000}}"#,
+    );
+    check_policy(
+        "pol-dup2",
+        r#"{"UserOrDynamicUser": 5, "UserOrDynamicUser": {"weight": 1000},
+            "PrivateTmp": {"description_good": "a", "description_good": "b", "weight": 1, "weight": 0}}"#,
+    );
+    check_policy(
+        "pol-esc",
+        r#"{"User\u004frDynamicUser": {"weight": 1000}, "PrivateTmp": {"description_bad": "t\u00e9st \"q\" \\ \n"}}"#,
+    );
+}
+
+#[test]
+fn timer_calendar_specifications() {
+    let specs = [
+        "daily",
+        "Daily",
+        "mon",
+        "Mon,Tue",
+        "Mon..Fri",
+        "Mon *-*-* 00:00:00",
+        "*-*-* *:*:*",
+        "*:0/15",
+        "12:00",
+        "12:00:00",
+        "12",
+        "2024-01-01",
+        "2024-1-1",
+        "01-01",
+        "*-01-01",
+        "Sat,Sun 20..25:00",
+        "*-*-1,15",
+        "*-*~01",
+        "*-02~03",
+        "2003-03-05 05:40 UTC",
+        "2003-03-05 05:40 Europe/Berlin",
+        "2003-03-05 05:40 Mars/Olympus",
+        "Wed..Mon",
+        "Mon..Wed..Fri",
+        "1..5:00",
+        "*:*:0/10.5",
+        "00:00:00.000001",
+        "monthly UTC",
+        "minutely",
+        "quarterly",
+        "semi-annually",
+        "anually",
+        "today",
+        "now",
+        "@1234567",
+        "@5min",
+        "@99999999999",
+        "*-*-* 24:00",
+        "*-*-* 23:60",
+        "*-*-* 23:59:60",
+        "*-13-01",
+        "*-02-30",
+        "2024-02-30",
+        "1969-01-01",
+        "10000-01-01",
+        "69-01-01",
+        "70-01-01",
+        "99-12-31",
+        "Monday",
+        "Thursdays",
+        "Mon-Fri",
+        "*/2:00",
+        "0/2:00",
+        "*-*-* 8..17/2:00",
+        "Mon 12:00 Tue",
+        "12:00 Mon",
+        "12:00 UTC UTC",
+        "*:*",
+        ":30",
+        "1:",
+        "1:2:3:4",
+        "-1:00",
+        "2024-01-01T12:00",
+        "2024-01-01 12:00:00.5",
+        "Mon,,Tue",
+        "Mon, Tue",
+        "Mon,Tue,",
+        "Mon..",
+        "12:00 utc",
+        "12:00 CET",
+        "12:00 EST",
+        "*-*-* *:*:60",
+        "1,2,3:00",
+        "1..3,5:00",
+        "1/0:00",
+        "5..1:00",
+        "*~1",
+        "Jan",
+        "*-*~29",
+        "*-*~28",
+        "*-*~1..3",
+        "*-*-* *:*:1.5..3",
+        "*-*-* *:*:1..1.5",
+        "*-*-* *:*:59.9999995",
+        "2199-12-31",
+        "2200-01-01",
+        "*:00/60",
+        "*:00/59",
+        "00/23:00",
+        "*-*-31/1",
+        "Mon *-*-* 12:00 UTC",
+    ];
+    let mut t = Test::new();
+    for (i, spec) in specs.iter().enumerate() {
+        t = t.unit(
+            &format!("cal-{i}.timer"),
+            format!("[Timer]\nOnCalendar={spec}\n"),
+        );
+    }
+    t.run();
+}

@@ -479,7 +479,8 @@ mod tests {
             refine(denial("user-switch-failed"), filter).directive,
             "SystemCallFilter"
         );
-        let caps = "[Service]\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE\nSystemCallFilter=~@mount\n";
+        let caps =
+            "[Service]\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE\nSystemCallFilter=~@mount\n";
         assert_eq!(
             refine(denial("setuid-eperm"), caps).directive,
             "CapabilityBoundingSet"
@@ -503,14 +504,20 @@ mod tests {
     #[test]
     fn silent_suspects_come_from_the_dropin() {
         let text = "# comment\n[Service]\nCapabilityBoundingSet=CAP_CHOWN\nIPAddressDeny=any\nIPAddressAllow=localhost\nPrivateNetwork=no\n";
-        let s = silent_suspects(text, "curl: (28) Connection timed out after 10000 milliseconds");
+        let s = silent_suspects(
+            text,
+            "curl: (28) Connection timed out after 10000 milliseconds",
+        );
         let names: Vec<&str> = s.iter().map(|d| d.directive.as_str()).collect();
         assert_eq!(names, ["IPAddressDeny", "CapabilityBoundingSet"]);
         assert_eq!(s[0].line, "IPAddressDeny=any");
         let s = silent_suspects(text, "smoke command failed (exit status: 22)");
         let names: Vec<&str> = s.iter().map(|d| d.directive.as_str()).collect();
         assert_eq!(names, ["IPAddressDeny", "CapabilityBoundingSet"]);
-        let s = silent_suspects("[Service]\nInaccessiblePaths=/var/www\nIPAddressAllow=\n", "(28)");
+        let s = silent_suspects(
+            "[Service]\nInaccessiblePaths=/var/www\nIPAddressAllow=\n",
+            "(28)",
+        );
         let names: Vec<&str> = s.iter().map(|d| d.directive.as_str()).collect();
         assert_eq!(names, ["IPAddressAllow", "InaccessiblePaths"]);
         assert!(silent_suspects("[Service]\nProtectSystem=strict\n", "x").is_empty());

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::policy_json;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,6 +20,8 @@ pub struct Override {
 pub struct Policy {
     pub source: Option<PathBuf>,
     pub overrides: HashMap<String, Override>,
+    /// Names whose first member is not an object: systemd ignores them (and later members).
+    pub ignored: Vec<String>,
 }
 
 /// The default policy locations, first found wins (Debian 12 is split-usr: /lib too).
@@ -29,16 +32,6 @@ pub const DEFAULT_POLICY_DIRS: &[&str] = &[
     "/usr/lib/systemd",
     "/lib/systemd",
 ];
-
-/// A JSON number systemd accepts as unsigned: a non-negative integer, or a real with an
-/// exact integer value.
-fn unsigned(v: &serde_json::Value) -> Option<u64> {
-    if let Some(u) = v.as_u64() {
-        return Some(u);
-    }
-    let f = v.as_f64()?;
-    (f >= 0.0 && f.fract() == 0.0 && f <= u64::MAX as f64).then_some(f as u64)
-}
 
 /// "line L, column C: what is wrong", without serde_json's own " at line L column C" suffix.
 fn json_error_message(e: &serde_json::Error) -> String {
@@ -54,7 +47,9 @@ fn json_error_message(e: &serde_json::Error) -> String {
 
 impl Policy {
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Policy {
+        // serde_json decides whether the text is JSON at all (a parse error is fatal, as in
+        // systemd); the meaning comes from systemd's own rules (super::policy_json).
+        serde_json::from_str::<serde_json::Value>(text).map_err(|e| Error::Policy {
             path: path.to_path_buf(),
             message: json_error_message(&e),
         })?;
@@ -62,17 +57,23 @@ impl Policy {
             source: Some(path.to_path_buf()),
             ..Default::default()
         };
-        let Some(obj) = value.as_object() else {
+        let Some(policy_json::Json::Object(members)) = policy_json::parse(text) else {
             return Ok(policy); // systemd silently ignores a non-object policy
         };
-        for (field, v) in obj {
-            let Some(o) = v.as_object() else { continue };
-            let s = |k: &str| o.get(k).and_then(|x| x.as_str()).map(str::to_string);
+        for (field, v) in &members {
+            if policy.overrides.contains_key(field) || policy.ignored.contains(field) {
+                continue; // the first member of a name is the one systemd finds
+            }
+            if !matches!(v, policy_json::Json::Object(_)) {
+                policy.ignored.push(field.clone());
+                continue;
+            }
+            let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
             policy.overrides.insert(
                 field.clone(),
                 Override {
-                    weight: o.get("weight").and_then(unsigned),
-                    range: o.get("range").and_then(unsigned),
+                    weight: v.get("weight").and_then(|x| x.as_unsigned()),
+                    range: v.get("range").and_then(|x| x.as_unsigned()),
                     description_good: s("description_good"),
                     description_bad: s("description_bad"),
                     description_na: s("description_na"),

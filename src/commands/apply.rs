@@ -47,7 +47,10 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
         // profile still gives the smoke check and the log files to read.
         let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
         h.after = harden::predict(&scored, &text, &policy, tables).map_err(|e| {
-            Error::Usage(format!("{}: the drop-in does not load: {e}", file.display()))
+            Error::Usage(format!(
+                "{}: the drop-in does not load: {e}",
+                file.display()
+            ))
         })?;
         h.text = text;
         h.lines.clear();
@@ -87,11 +90,26 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
     )?;
     match outcome {
         Outcome::Applied { state, denials } => {
-            // Re-score from the files now in place.
-            let now = super::score_one(std::path::Path::new(&h.unit), None, &policy);
-            let after = now
-                .as_ref()
-                .map_or_else(|| score(&h.after), |s| score(&s.assessment));
+            // Re-score the running unit over D-Bus, as `systemd-analyze security` does
+            // online; from the files now in place when no bus answers.
+            let live = crate::systemd::bus::Manager::connect().ok().and_then(|m| {
+                let tables = crate::systemd::tables_for(&m);
+                crate::systemd::score_arguments(
+                    &m,
+                    &[std::path::PathBuf::from(&h.unit)],
+                    &policy,
+                    tables,
+                )
+                .pop()
+                .and_then(Result::ok)
+            });
+            let after = match live {
+                Some(l) => format!("{} (live)", score(&l.assessment)),
+                None => super::score_one(std::path::Path::new(&h.unit), None, &policy).map_or_else(
+                    || score(&h.after),
+                    |s| format!("{} (offline)", score(&s.assessment)),
+                ),
+            };
             println!(
                 "{}: applied; {} (pid {}), exposure {} -> {after}",
                 h.unit,

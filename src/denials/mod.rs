@@ -199,7 +199,11 @@ mod tests {
         // More lines from the test-bed (tests/testbed_apply.rs).
         let d = recognise(&line("[2026-11-24 02:09:49,286] ERROR in app: cannot write state in /var/lib/pyapp: [Errno 30] Read-only file system: '/var/lib/pyapp/.lock'")).unwrap();
         assert_eq!(d.directive, "ProtectSystem");
-        assert!(d.fix.contains("ReadWritePaths=/var/lib/pyapp "), "{}", d.fix);
+        assert!(
+            d.fix.contains("ReadWritePaths=/var/lib/pyapp "),
+            "{}",
+            d.fix
+        );
         let d = recognise(&line(
             "failed to drop supplementary groups: Operation not permitted",
         ))
@@ -221,7 +225,10 @@ mod tests {
         assert_eq!(d.directive, "MemoryDenyWriteExecute");
         let d = recognise(&line("nginx: [emerg] socket() 0.0.0.0:80 failed (97: Address family not supported by protocol)")).unwrap();
         assert!(d.fix.contains("AF_INET "), "{}", d.fix);
-        let d = recognise(&line("nginx: [emerg] socket() [::]:80 failed (97: Address family not supported by protocol)")).unwrap();
+        let d = recognise(&line(
+            "nginx: [emerg] socket() [::]:80 failed (97: Address family not supported by protocol)",
+        ))
+        .unwrap();
         assert!(d.fix.contains("AF_INET6"), "{}", d.fix);
     }
 }

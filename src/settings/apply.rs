@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::values::{self, PLAIN, UNQUOTE, UNQUOTE_RELAX, parse_bool};
+use super::values::{self, PLAIN, UNQUOTE, parse_bool};
 use super::{
     CAP_ALL, CgroupSettings, ExecSettings, IpPrefix, NAMESPACE_FLAGS_INITIAL, NAMESPACES,
     ServiceSettings, Settings, TypeSettings, calendar, has_cgroup_context, has_exec_context,
@@ -141,6 +141,15 @@ pub fn build_unverified(unit: &LoadedUnit, tables: &SystemdTables) -> Result<Set
 /// The unit type's own checks (service_verify(), socket_verify(), ...): the unit loads
 /// with the "bad-setting" state when they fail.
 pub fn verify(unit: &LoadedUnit, s: &Settings) -> Result<(), LoadError> {
+    if unit.id == "-.automount" && s.types.where_.is_none() {
+        // Adding the automount's dependencies on its mount point fails for "/" before the
+        // unit's own checks run.
+        return Err(LoadError::Failed {
+            id: unit.id.clone(),
+            errno: "Cannot assign requested address".into(),
+            detail: format!("{}: an automount unit for the root directory", unit.id),
+        });
+    }
     check_type(unit, s).map_err(|msg| LoadError::BadSetting {
         id: unit.id.clone(),
         detail: format!("{}: {msg}", unit.id),
@@ -464,16 +473,27 @@ impl Builder<'_> {
                 }
             }
             ("socket", "Service") => {
-                let k = self
-                    .expand(v)
-                    .map_err(|e| Fatal(format!("Failed to resolve unit specifiers in {v}: {e}")))?;
+                // Every problem here is only a warning (config_parse_socket_service()).
+                let Ok(k) = self.expand(v) else {
+                    self.warn(format!(
+                        "Failed to resolve unit specifiers in {v}, ignoring"
+                    ));
+                    return Ok(true);
+                };
                 if !k.ends_with(".service") {
-                    return Err(Fatal(format!("Unit must be of type service: {k}")));
+                    self.warn(format!("Unit must be of type service, ignoring: {v}"));
+                } else if !name::is_valid(&k)
+                    || name::classify(&k) == Some(name::NameKind::Template)
+                {
+                    self.warn(format!("Failed to load unit {v}, ignoring"));
+                } else {
+                    self.s.types.service_set = true;
                 }
-                if !name::is_valid(&k) || name::classify(&k) == Some(name::NameKind::Template) {
-                    return Err(Fatal(format!("Failed to load unit {k}: Invalid argument")));
+            }
+            ("socket", "ExecStartPre" | "ExecStartPost" | "ExecStopPre" | "ExecStopPost") => {
+                if !v.is_empty() {
+                    self.parse_exec_line(v, |_| {})?;
                 }
-                self.s.types.service_set = true;
             }
             ("socket", "Symlinks") => {
                 if v.is_empty() {
@@ -789,7 +809,7 @@ impl Builder<'_> {
                         p = None;
                         break;
                     }
-                    Err(()) => {
+                    Err(values::BadWord) => {
                         return fail(self, format!("Unbalanced quoting: \"{v}\""));
                     }
                     Ok(Some((word, after))) => {
@@ -851,8 +871,8 @@ impl Builder<'_> {
                     return Ok(true);
                 }
                 // Each word is added as soon as it is checked: the words before a bad one stay
-                // (config_parse_user_group_strv_compat()).
-                let words = values::words(v, UNQUOTE_RELAX).unwrap_or_else(|w| w);
+                // (config_parse_user_group_strv_compat()). Quotes are not special here.
+                let words = values::words(v, PLAIN).unwrap_or_else(|w| w);
                 for w in words {
                     let k = self.expand(&w).map_err(|e| {
                         Fatal(format!("Failed to resolve unit specifiers in {w}: {e}"))
@@ -894,7 +914,7 @@ impl Builder<'_> {
                     self.exec().root_image = value;
                 }
             }
-            "MountImages" => self.exec().mount_images = !v.is_empty(),
+            "MountImages" => self.mount_images(v),
             "LoadCredential" | "LoadCredentialEncrypted" => {
                 self.load_credential(v, key == "LoadCredentialEncrypted")
             }
@@ -1116,6 +1136,59 @@ impl Builder<'_> {
                 set.insert(af);
             } else {
                 set.remove(&af);
+            }
+        }
+    }
+
+    /// config_parse_mount_images(): `[-]SOURCE:DEST[:OPTIONS...]` entries; an entry counts
+    /// when both paths expand and are absolute. An empty value resets the list.
+    fn mount_images(&mut self, v: &str) {
+        if v.is_empty() {
+            self.exec().mount_images = false;
+            return;
+        }
+        let tuple_flags = values::ExtractFlags {
+            unquote: true,
+            retain_escape: true,
+            ..Default::default()
+        };
+        let field_flags = values::ExtractFlags {
+            separators: Some(":"),
+            cunescape: true,
+            unescape_separators: true,
+            ..Default::default()
+        };
+        let mut p = Some(v);
+        while let Some(rest) = p {
+            let Ok(next) = values::extract_first_word(rest, tuple_flags) else {
+                self.warn(format!("Invalid syntax MountImages={v}, ignoring"));
+                return;
+            };
+            let Some((tuple, after)) = next else { return };
+            p = after;
+            let Ok(first) = values::extract_first_word(&tuple, field_flags) else {
+                self.warn(format!("Invalid syntax in MountImages=, ignoring: {tuple}"));
+                return;
+            };
+            let Some((source, q)) = first else { continue };
+            let second = match q.map(|q| values::extract_first_word(q, field_flags)) {
+                Some(Err(values::BadWord)) => {
+                    self.warn(format!("Invalid syntax in MountImages=, ignoring: {tuple}"));
+                    return;
+                }
+                Some(Ok(Some((d, _)))) => d,
+                _ => String::new(),
+            };
+            let source = source.strip_prefix('-').unwrap_or(&source).to_string();
+            if self.absolute_path_setting("MountImages", &source).is_none() {
+                continue;
+            }
+            if second.is_empty() {
+                self.warn(format!("Missing destination in MountImages, ignoring: {v}"));
+                continue;
+            }
+            if self.absolute_path_setting("MountImages", &second).is_some() {
+                self.exec().mount_images = true;
             }
         }
     }

@@ -109,12 +109,23 @@ pub struct ExtractFlags {
     pub cunescape: bool,
     pub unescape_relax: bool,
     pub dont_coalesce: bool,
+    /// Backslashes are ordinary characters.
+    pub retain_escape: bool,
+    /// With `cunescape`: `\` before a separator or a backslash yields that character.
+    pub unescape_separators: bool,
 }
 
+/// extract_first_word() failed with EINVAL: an unbalanced quote, a bad escape or a trailing
+/// backslash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadWord;
+
 /// One step of extract_first_word(): `Ok(None)` when there is no word left, else the word and
-/// the rest (`None` for systemd's NULL pointer: the input ended inside the word). `Err` is
-/// EINVAL (an unbalanced quote, a bad escape or a trailing backslash).
-pub fn extract_first_word(p: &str, f: ExtractFlags) -> Result<Option<(String, Option<&str>)>, ()> {
+/// the rest (`None` for systemd's NULL pointer: the input ended inside the word).
+pub fn extract_first_word(
+    p: &str,
+    f: ExtractFlags,
+) -> Result<Option<(String, Option<&str>)>, BadWord> {
     let seps = f.separators.unwrap_or(" \t\n\r");
     let is_sep = |c: u8| seps.as_bytes().contains(&c);
     let b = p.as_bytes();
@@ -135,17 +146,17 @@ pub fn extract_first_word(p: &str, f: ExtractFlags) -> Result<Option<(String, Op
         }
     }
     let mut quote: Option<u8> = None;
-    fn finish(out: Vec<u8>, rest: Option<&str>) -> Result<Option<(String, Option<&str>)>, ()> {
+    fn finish(out: Vec<u8>, rest: Option<&str>) -> Result<Option<(String, Option<&str>)>, BadWord> {
         Ok(Some((String::from_utf8_lossy(&out).into_owned(), rest)))
     }
     loop {
         let Some(&c) = b.get(i) else {
             if quote.is_some() && !f.relax {
-                return Err(());
+                return Err(BadWord);
             }
             return finish(out, None);
         };
-        if c == b'\\' {
+        if c == b'\\' && !f.retain_escape {
             i += 1;
             let Some(&n) = b.get(i) else {
                 if f.unescape_relax && (quote.is_none() || f.relax) {
@@ -155,20 +166,29 @@ pub fn extract_first_word(p: &str, f: ExtractFlags) -> Result<Option<(String, Op
                 if f.relax {
                     return finish(out, None);
                 }
-                return Err(());
+                return Err(BadWord);
             };
-            if f.cunescape {
-                match cunescape_one(&b[i..]) {
+            if f.cunescape || f.unescape_separators {
+                let decoded = if f.cunescape {
+                    cunescape_one(&b[i..])
+                } else {
+                    None
+                };
+                match decoded {
                     Some((bytes, used)) => {
                         out.extend_from_slice(&bytes);
                         i += used;
+                    }
+                    None if f.unescape_separators && (is_sep(n) || n == b'\\') => {
+                        out.push(n);
+                        i += 1;
                     }
                     None if f.unescape_relax => {
                         out.push(b'\\');
                         out.push(n);
                         i += 1;
                     }
-                    None => return Err(()),
+                    None => return Err(BadWord),
                 }
             } else {
                 out.push(n);
@@ -213,9 +233,9 @@ pub fn extract_first_word(p: &str, f: ExtractFlags) -> Result<Option<(String, Op
 pub fn extract_first_word_and_warn(
     p: &str,
     f: ExtractFlags,
-) -> Result<Option<(String, Option<&str>)>, ()> {
+) -> Result<Option<(String, Option<&str>)>, BadWord> {
     match extract_first_word(p, f) {
-        Err(()) if !f.unescape_relax => extract_first_word(
+        Err(BadWord) if !f.unescape_relax => extract_first_word(
             p,
             ExtractFlags {
                 unescape_relax: true,
@@ -336,10 +356,8 @@ pub fn absolute_path(p: &str) -> Option<String> {
 /// systemd's path_is_normalized(): a valid path without `.`/`..` components or `//`.
 pub fn path_is_normalized(p: &str) -> bool {
     let valid = !p.is_empty() && p.len() < 4096 && p.split('/').all(|c| c.len() <= 255);
-    valid
-        && !p.split('/').any(|c| c == "..")
-        && !(p == "." || p.starts_with("./") || p.ends_with("/.") || p.contains("/./"))
-        && !p.contains("//")
+    let dot_components = p == "." || p.starts_with("./") || p.ends_with("/.") || p.contains("/./");
+    valid && !p.split('/').any(|c| c == "..") && !dot_components && !p.contains("//")
 }
 
 /// Whether systemd's unbase64mem() accepts `s`: whitespace anywhere is skipped, the rest
@@ -423,8 +441,8 @@ mod tests {
         );
         assert_eq!(extract_first_word("d", f), Ok(Some(("d".into(), None))));
         assert_eq!(extract_first_word("  ", f), Ok(None));
-        assert_eq!(extract_first_word("\"a", f), Err(()));
-        assert_eq!(extract_first_word("\\q", f), Err(()));
+        assert_eq!(extract_first_word("\"a", f), Err(BadWord));
+        assert_eq!(extract_first_word("\\q", f), Err(BadWord));
         assert_eq!(
             extract_first_word_and_warn("\\q x", f),
             Ok(Some(("\\q".into(), Some("x"))))

@@ -272,11 +272,19 @@ mod tests {
         assert_eq!(parse_at_seconds("-1h"), None);
         let audit = r#"audit: type=1326 audit(1.2:3): pid=9 comm="systemd-memcach" exe="/usr/bin/perl" sig=31 syscall=50"#;
         let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(kernel_line_is_from(audit, &names(&["/usr/share/memcached/scripts/systemd-memcached-wrapper"])));
+        assert!(kernel_line_is_from(
+            audit,
+            &names(&["/usr/share/memcached/scripts/systemd-memcached-wrapper"])
+        ));
         assert!(kernel_line_is_from(audit, &names(&["/usr/bin/perl"])));
-        assert!(!kernel_line_is_from(audit, &names(&["/usr/sbin/nginx", "nginx"])));
+        assert!(!kernel_line_is_from(
+            audit,
+            &names(&["/usr/sbin/nginx", "nginx"])
+        ));
         assert_eq!(
-            audit_time_usec(r#"[ 6125.359587] audit: type=1326 audit(1795485536.440:2): auid=4294967295 pid=3 comm="nginx" syscall=50"#),
+            audit_time_usec(
+                r#"[ 6125.359587] audit: type=1326 audit(1795485536.440:2): auid=4294967295 pid=3 comm="nginx" syscall=50"#
+            ),
             Some(1_795_485_536_440_000)
         );
     }

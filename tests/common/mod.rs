@@ -50,7 +50,10 @@ enum Mode {
 }
 
 pub struct Test {
-    tree: tempfile::TempDir,
+    /// The tree's root directory.
+    root: PathBuf,
+    /// The temporary directory holding `root`, unless the test uses an existing tree.
+    tree: Option<tempfile::TempDir>,
     mode: Mode,
     unit_dir: String,
     args: Vec<String>,
@@ -138,11 +141,13 @@ pub struct Summary {
 impl Test {
     /// A tree used with `--root`; units go to `etc/systemd/system/`.
     pub fn new() -> Self {
+        let tree = tempfile::Builder::new()
+            .prefix("unitguard-diff-")
+            .tempdir()
+            .expect("create temp dir");
         Test {
-            tree: tempfile::Builder::new()
-                .prefix("unitguard-diff-")
-                .tempdir()
-                .expect("create temp dir"),
+            root: tree.path().to_path_buf(),
+            tree: Some(tree),
             mode: Mode::Root,
             unit_dir: UNIT_DIR.into(),
             args: Vec::new(),
@@ -160,6 +165,19 @@ impl Test {
         }
     }
 
+    /// An existing tree (for example a package of the corpus), used with `--root`; nothing in
+    /// it is created or removed.
+    pub fn existing_root(root: &Path) -> Self {
+        Test {
+            root: root.to_path_buf(),
+            tree: None,
+            mode: Mode::Root,
+            unit_dir: UNIT_DIR.into(),
+            args: Vec::new(),
+            policy: None,
+        }
+    }
+
     /// Where [`Test::unit`] writes (relative to the tree).
     pub fn unit_dir(mut self, dir: &str) -> Self {
         self.unit_dir = dir.into();
@@ -168,12 +186,12 @@ impl Test {
 
     /// The tree's root directory.
     pub fn path(&self) -> &Path {
-        self.tree.path()
+        &self.root
     }
 
     /// Writes a file (parents created), relative to the tree.
     pub fn file(self, rel: &str, contents: impl AsRef<[u8]>) -> Self {
-        let p = self.tree.path().join(rel);
+        let p = self.root.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, contents).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
         self
@@ -181,16 +199,16 @@ impl Test {
 
     /// Creates a directory (and its parents), relative to the tree.
     pub fn dir(self, rel: &str) -> Self {
-        std::fs::create_dir_all(self.tree.path().join(rel)).unwrap();
+        std::fs::create_dir_all(self.root.join(rel)).unwrap();
         self
     }
 
     /// Creates a symlink at `rel` pointing to `target` (written as given: relative or
     /// absolute). `{tree}` in `target` is replaced by the tree's absolute path.
     pub fn symlink(self, rel: &str, target: &str) -> Self {
-        let p = self.tree.path().join(rel);
+        let p = self.root.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        let target = target.replace("{tree}", &self.tree.path().display().to_string());
+        let target = target.replace("{tree}", &self.root.display().to_string());
         std::os::unix::fs::symlink(&target, &p)
             .unwrap_or_else(|e| panic!("symlink {} -> {target}: {e}", p.display()));
         self
@@ -214,8 +232,7 @@ impl Test {
         let a = match self.mode {
             Mode::Root => name.to_string(),
             Mode::Paths => self
-                .tree
-                .path()
+                .root
                 .join(&self.unit_dir)
                 .join(name)
                 .display()
@@ -229,30 +246,50 @@ impl Test {
     /// absolute path. Both tools run in the tree's root directory.
     pub fn arg(mut self, a: &str) -> Self {
         self.args
-            .push(a.replace("{tree}", &self.tree.path().display().to_string()));
+            .push(a.replace("{tree}", &self.root.display().to_string()));
         self
     }
 
     /// Passes `--security-policy=FILE` with this content to both tools.
     pub fn policy(mut self, json: &str) -> Self {
-        let p = self.tree.path().join("policy.json");
+        let p = self.root.join("policy.json");
         std::fs::write(&p, json).unwrap();
         self.policy = Some(p);
         self
     }
 
-    /// Runs both tools and compares every unit; panics with every difference found.
+    /// Runs both tools and compares every unit; panics with every difference found. With
+    /// `UNITGUARD_KEEP_TREE=1` a failing test keeps its tree and names it.
     pub fn run(self) -> Summary {
+        match self.check() {
+            Ok(summary) => summary,
+            Err(report) => panic!("{report}"),
+        }
+    }
+
+    /// Like [`Test::run`], but returns the differences instead of panicking.
+    pub fn check(self) -> Result<Summary, String> {
         assert!(!self.args.is_empty(), "a test needs at least one argument");
         let systemd = self.systemd();
         let ours = self.ours();
-        compare(&self.args, &systemd, &ours)
+        let result = compare(&self.args, &systemd, &ours);
+        if let Err(report) = result {
+            let mut report = report;
+            if std::env::var_os("UNITGUARD_KEEP_TREE").is_some() {
+                if let Some(tree) = self.tree {
+                    let kept = tree.keep();
+                    report.push_str(&format!("\nunit tree kept at {}", kept.display()));
+                }
+            }
+            return Err(report);
+        }
+        result
     }
 
     fn common_args(&self) -> Vec<String> {
         let mut v = Vec::new();
         if self.mode == Mode::Root {
-            v.push(format!("--root={}", self.tree.path().display()));
+            v.push(format!("--root={}", self.root.display()));
         }
         if let Some(p) = &self.policy {
             v.push(format!("--security-policy={}", p.display()));
@@ -268,7 +305,7 @@ impl Test {
                 c.arg("--json=short");
             }
             c.args(self.common_args()).arg("--").args(&self.args);
-            clean_env(&mut c, self.tree.path());
+            clean_env(&mut c, &self.root);
             c.output().unwrap_or_else(|e| {
                 panic!(
                     "the differential tests need `systemd-analyze` (systemd 252) on PATH to \
@@ -286,13 +323,13 @@ impl Test {
         let mut c = Command::new(assert_cmd::cargo::cargo_bin("unitguard"));
         c.args(["audit", "--offline", "--json"]);
         if self.mode == Mode::Root {
-            c.arg("--root").arg(self.tree.path());
+            c.arg("--root").arg(&self.root);
         }
         if let Some(p) = &self.policy {
             c.arg("--security-policy").arg(p);
         }
         c.arg("--").args(&self.args);
-        clean_env(&mut c, self.tree.path());
+        clean_env(&mut c, &self.root);
         let out = c.output().expect("run unitguard");
         let stdout = String::from_utf8_lossy(&out.stdout);
         let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
@@ -444,19 +481,19 @@ impl SystemdRun {
 /// Pairs systemd's results with the arguments (failures and reports each come in argument
 /// order; our per-argument unit names decide which list the next result is taken from) and
 /// compares them with ours.
-fn compare(args: &[String], systemd: &SystemdRun, ours: &OursRun) -> Summary {
+fn compare(args: &[String], systemd: &SystemdRun, ours: &OursRun) -> Result<Summary, String> {
     let mut problems = String::new();
     let mut summary = Summary {
         units: args.len(),
         ..Default::default()
     };
     if ours.outcomes.len() != args.len() {
-        panic!(
+        return Err(format!(
             "unitguard printed {} results for {} arguments\nstderr:\n{}",
             ours.outcomes.len(),
             args.len(),
             ours.stderr
-        );
+        ));
     }
     let mut errors = systemd.errors.iter().peekable();
     let mut scored = systemd.scored.iter().peekable();
@@ -510,13 +547,13 @@ fn compare(args: &[String], systemd: &SystemdRun, ours: &OursRun) -> Summary {
         );
     }
     if !problems.is_empty() {
-        panic!(
+        return Err(format!(
             "unitguard differs from systemd-analyze ({} arguments, {} scored, {} failed to load):\n{problems}\n\
              --- systemd-analyze stderr ---\n{}\n--- unitguard stderr ---\n{}",
             summary.units, summary.scored, summary.errors, systemd.stderr, ours.stderr
-        );
+        ));
     }
-    summary
+    Ok(summary)
 }
 
 fn brief(o: &Outcome) -> String {

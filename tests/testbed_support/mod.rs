@@ -323,7 +323,14 @@ fn chk_redis(tb: &Testbed) -> Result<String, String> {
 }
 
 fn chk_postgres(tb: &Testbed) -> Result<String, String> {
-    let o = tb.exec(&["su", "postgres", "-s", "/bin/sh", "-c", "psql -tAc 'select 1'"]);
+    let o = tb.exec(&[
+        "su",
+        "postgres",
+        "-s",
+        "/bin/sh",
+        "-c",
+        "psql -tAc 'select 1'",
+    ]);
     let t = out_text(&o);
     if t == "1" {
         Ok("psql select 1: 1".into())
