@@ -2214,3 +2214,20 @@ fn timer_calendar_specifications() {
     }
     t.run();
 }
+
+#[test]
+fn root_with_path_arguments() {
+    Test::new()
+        .unit("rp.service", service("User=svc"))
+        .file("other/rp-other.service", service("User=nobody"))
+        .file("other/rp.service", EXEC)
+        .arg("etc/systemd/system/rp.service")
+        .arg("{tree}/etc/systemd/system/rp.service")
+        .arg("other/rp-other.service")
+        .arg("{tree}/other/rp-other.service")
+        .arg("other/rp.service")
+        .arg("./rp.service")
+        .arg("{tree}/other/../other/rp-other.service")
+        .arg("lib/systemd/system/rp.service")
+        .run();
+}

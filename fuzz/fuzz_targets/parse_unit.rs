@@ -65,7 +65,11 @@ fuzz_target!(|data: &[u8]| {
     let mut files = vec![syntax::parse(&fragment_path, fragment, sections)];
     check_lines(fragment, &files[0]);
     if let Some(d) = dropin {
-        let p = syntax::parse(Path::new("/etc/systemd/system/fuzz.d/override.conf"), d, sections);
+        let p = syntax::parse(
+            Path::new("/etc/systemd/system/fuzz.d/override.conf"),
+            d,
+            sections,
+        );
         check_lines(d, &p);
         files.push(p);
     }
