@@ -2231,3 +2231,86 @@ fn root_with_path_arguments() {
         .arg("lib/systemd/system/rp.service")
         .run();
 }
+
+/// Every `[Unit]` and `[Service]` key systemd 252 knows, each with a few odd values, so that
+/// any setting systemd treats as fatal (or that changes the score) is noticed.
+#[test]
+fn every_known_directive_with_odd_values() {
+    let known = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data/systemd-252/known-directives.txt"),
+    )
+    .expect("data/systemd-252/known-directives.txt");
+    let values = [
+        "",
+        "rel/x",
+        "%Z",
+        "-1",
+        "junk junk",
+        "\"",
+        "/a/../b",
+        "~",
+        "0",
+    ];
+    let mut t = Test::new();
+    let mut n = 0;
+    for line in known.lines() {
+        let Some((section, key)) = line.split_once('\t') else {
+            continue;
+        };
+        if !matches!(section, "Unit" | "Service") {
+            continue;
+        }
+        for v in values {
+            t = t.unit(
+                &format!("key-{n}.service"),
+                format!("[Service]\nExecStart=/bin/true\nUser=svc\n[{section}]\n{key}={v}\n"),
+            );
+            n += 1;
+        }
+    }
+    assert!(n > 1000, "only {n} units");
+    t.run();
+}
+
+/// The same for the keys of the other unit types, in units of those types.
+#[test]
+fn every_known_directive_of_other_unit_types() {
+    let known = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data/systemd-252/known-directives.txt"),
+    )
+    .expect("data/systemd-252/known-directives.txt");
+    let values = ["", "rel/x", "%Z", "junk junk", "/a/../b", "0"];
+    // (section, unit name pattern, base body)
+    let kinds: &[(&str, &str, &str)] = &[
+        (
+            "Socket",
+            "k{n}.socket",
+            "[Socket]\nListenStream=/run/k.sock\n",
+        ),
+        ("Mount", "mnt-k{n}.mount", "[Mount]\nWhat=/dev/sdz1\n"),
+        ("Swap", "dev-k{n}.swap", "[Swap]\n"),
+        ("Timer", "k{n}.timer", "[Timer]\nOnBootSec=5min\n"),
+        ("Path", "k{n}.path", "[Path]\nPathExists=/etc/k\n"),
+        ("Slice", "k{n}.slice", "[Slice]\n"),
+        ("Automount", "mnt-k{n}.automount", "[Automount]\n"),
+    ];
+    let mut t = Test::new();
+    let mut n = 0;
+    for line in known.lines() {
+        let Some((section, key)) = line.split_once('\t') else {
+            continue;
+        };
+        let Some((_, pattern, base)) = kinds.iter().find(|(s, _, _)| *s == section) else {
+            continue;
+        };
+        for v in values {
+            let name = pattern.replace("{n}", &n.to_string());
+            t = t.unit(&name, format!("{base}[{section}]\n{key}={v}\n"));
+            n += 1;
+        }
+    }
+    assert!(n > 3000, "only {n} units");
+    t.run();
+}

@@ -16,8 +16,25 @@ use crate::unit::syntax::Assignment;
 use crate::unit::{LoadError, LoadedUnit};
 
 /// A setting systemd refuses outright: the unit gets the "bad-setting" load state (in the
-/// fragment) or the rest of that drop-in is skipped.
-struct Fatal(String);
+/// fragment) or the rest of that drop-in is skipped. A few parsers fail with another error
+/// (`errno`), which makes the unit fail to load with that error instead.
+struct Fatal {
+    msg: String,
+    errno: Option<&'static str>,
+}
+
+impl Fatal {
+    fn new(msg: String) -> Self {
+        Fatal { msg, errno: None }
+    }
+
+    fn errno(errno: &'static str, msg: String) -> Self {
+        Fatal {
+            msg,
+            errno: Some(errno),
+        }
+    }
+}
 
 type Step = Result<(), Fatal>;
 
@@ -101,13 +118,20 @@ pub fn build_unverified(unit: &LoadedUnit, tables: &SystemdTables) -> Result<Set
         let mut stopped = false;
         for a in &file.assignments {
             b.line = a.line;
-            if let Err(Fatal(msg)) = b.assign(a) {
+            if let Err(Fatal { msg, errno }) = b.assign(a) {
                 let detail = format!("{}:{}: {msg}", file.path.display(), a.line);
                 if is_fragment {
-                    return Err(LoadError::BadSetting {
-                        id: unit.requested.clone(),
-                        detail,
-                        merged: false,
+                    return Err(match errno {
+                        None => LoadError::BadSetting {
+                            id: unit.requested.clone(),
+                            detail,
+                            merged: false,
+                        },
+                        Some(errno) => LoadError::Failed {
+                            id: unit.requested.clone(),
+                            errno: errno.into(),
+                            detail,
+                        },
                     });
                 }
                 b.s.warnings.push(format!(
@@ -149,6 +173,41 @@ pub fn verify(unit: &LoadedUnit, s: &Settings) -> Result<(), LoadError> {
             errno: "Cannot assign requested address".into(),
             detail: format!("{}: an automount unit for the root directory", unit.id),
         });
+    }
+    // Adding the unit's mount dependencies (socket_add_mount_dependencies(),
+    // mount_add_extras()) comes first and refuses paths that do not normalize.
+    let not_normalized = |p: &str| !values::path_is_normalized(&values::simplify_path(p));
+    let socket_path = s
+        .types
+        .ports
+        .iter()
+        .filter(|p| p.socket)
+        .filter_map(|p| p.node.as_deref())
+        .find(|p| not_normalized(p));
+    if let Some(p) = socket_path {
+        return Err(LoadError::Denied {
+            id: unit.id.clone(),
+            detail: format!("{}: socket path {p} is not normalized (EPERM)", unit.id),
+        });
+    }
+    if s.unit_type == "mount" {
+        if let Some(what) = s.types.what.as_deref().filter(|w| w.starts_with('/')) {
+            if not_normalized(what) {
+                let device = what.starts_with("/dev/") || what.starts_with("/sys/");
+                return Err(if device {
+                    LoadError::Failed {
+                        id: unit.id.clone(),
+                        errno: "Invalid argument".into(),
+                        detail: format!("{}: What={what} is not normalized", unit.id),
+                    }
+                } else {
+                    LoadError::Denied {
+                        id: unit.id.clone(),
+                        detail: format!("{}: What={what} is not normalized (EPERM)", unit.id),
+                    }
+                });
+            }
+        }
     }
     check_type(unit, s).map_err(|msg| LoadError::BadSetting {
         id: unit.id.clone(),
@@ -460,6 +519,10 @@ impl Builder<'_> {
                     node,
                 });
             }
+            ("socket", "SocketUser" | "SocketGroup") => {
+                // As User=: a bad name is fatal.
+                self.user_name(v)?;
+            }
             ("socket", "Accept") => match parse_bool(v) {
                 Some(b) => self.s.types.accept = b,
                 None => self.warn(format!("Failed to parse boolean value, ignoring: {v}")),
@@ -683,6 +746,30 @@ impl Builder<'_> {
                     "Failed to parse notify access specifier, ignoring: {v}"
                 )),
             },
+            "PIDFile" => {
+                // config_parse_pid_file(): relative paths go below /run; a path that does not
+                // simplify cleanly fails the whole file with EINVAL.
+                if v.is_empty() {
+                    return Ok(true);
+                }
+                let Ok(k) = self.expand(v) else {
+                    self.warn(format!(
+                        "Failed to resolve unit specifiers in '{v}', ignoring"
+                    ));
+                    return Ok(true);
+                };
+                let abs = if k.starts_with('/') {
+                    k.clone()
+                } else {
+                    format!("/run/{k}")
+                };
+                if values::absolute_path(&abs).is_none() {
+                    return Err(Fatal::errno(
+                        "Invalid argument",
+                        format!("PIDFile= path is not normalized: {abs}"),
+                    ));
+                }
+            }
             "ExitType" => match enum_value(&["main", "cgroup"]) {
                 Some(t) => self.s.service.as_mut().unwrap().exit_type = t,
                 None => self.warn(format!("Failed to parse service exit type, ignoring: {v}")),
@@ -752,7 +839,7 @@ impl Builder<'_> {
                     this.warn(format!("{msg}, ignoring"));
                     Ok(())
                 } else {
-                    Err(Fatal(msg))
+                    Err(Fatal::new(msg))
                 }
             };
             let path = match self.expand(f) {
@@ -863,7 +950,7 @@ impl Builder<'_> {
             }
             "DynamicUser" => match parse_bool(v) {
                 Some(b) => self.exec().dynamic_user = b,
-                None => return Err(Fatal(format!("Failed to parse boolean value: {v}"))),
+                None => return Err(Fatal::new(format!("Failed to parse boolean value: {v}"))),
             },
             "SupplementaryGroups" => {
                 if v.is_empty() {
@@ -875,10 +962,12 @@ impl Builder<'_> {
                 let words = values::words(v, PLAIN).unwrap_or_else(|w| w);
                 for w in words {
                     let k = self.expand(&w).map_err(|e| {
-                        Fatal(format!("Failed to resolve unit specifiers in {w}: {e}"))
+                        Fatal::new(format!("Failed to resolve unit specifiers in {w}: {e}"))
                     })?;
                     if !name::is_relaxed_user_name(&k) {
-                        return Err(Fatal(format!("Invalid user/group name or numeric ID: {k}")));
+                        return Err(Fatal::new(format!(
+                            "Invalid user/group name or numeric ID: {k}"
+                        )));
                     }
                     self.exec().supplementary_groups.push(k);
                 }
@@ -895,15 +984,63 @@ impl Builder<'_> {
                 None if matches!(v, "read-only" | "tmpfs") => self.exec().protect_home = v.into(),
                 None => self.warn(format!("Failed to parse protect home value, ignoring: {v}")),
             },
+            "AppArmorProfile" | "SELinuxContext" | "SmackProcessLabel" => {
+                // A "-" prefix makes a bad value a warning; otherwise it is fatal.
+                let (ignore, rest) = match v.strip_prefix('-') {
+                    Some(r) => (true, r),
+                    None => (false, v),
+                };
+                if !v.is_empty() && self.expand(rest).is_err() {
+                    let msg = format!("Failed to resolve unit specifiers in '{rest}'");
+                    if !ignore {
+                        return Err(Fatal::new(msg));
+                    }
+                    self.warn(format!("{msg}, ignoring"));
+                }
+            }
+            "WorkingDirectory" => {
+                // config_parse_working_directory(): "-" makes problems warnings, "~" is home.
+                let (missing_ok, rest) = match v.strip_prefix('-') {
+                    Some(r) => (true, r),
+                    None => (false, v),
+                };
+                if !v.is_empty() && rest != "~" {
+                    let bad = match self.expand(rest) {
+                        Err(e) => Some(format!(
+                            "Failed to resolve unit specifiers in working directory path '{rest}': {e}"
+                        )),
+                        Ok(k) if values::absolute_path(&k).is_none() => Some(format!(
+                            "WorkingDirectory= path is not absolute or not normalized: {k}"
+                        )),
+                        Ok(_) => None,
+                    };
+                    if let Some(msg) = bad {
+                        if !missing_ok {
+                            return Err(Fatal::new(msg));
+                        }
+                        self.warn(format!("{msg}, ignoring"));
+                    }
+                }
+            }
+            "RootVerity" => {
+                let k = self.expand(v).map_err(|e| {
+                    Fatal::new(format!("Failed to resolve unit specifiers in '{v}': {e}"))
+                })?;
+                if !k.is_empty() && values::absolute_path(&k).is_none() {
+                    return Err(Fatal::new(format!(
+                        "{key}= path is not absolute or not normalized: {k}"
+                    )));
+                }
+            }
             "RootDirectory" | "RootImage" => {
                 let k = self.expand(v).map_err(|e| {
-                    Fatal(format!("Failed to resolve unit specifiers in '{v}': {e}"))
+                    Fatal::new(format!("Failed to resolve unit specifiers in '{v}': {e}"))
                 })?;
                 let value = if k.is_empty() {
                     None
                 } else {
                     Some(values::absolute_path(&k).ok_or_else(|| {
-                        Fatal(format!(
+                        Fatal::new(format!(
                             "{key}= path is not absolute or not normalized: {k}"
                         ))
                     })?)
@@ -1043,9 +1180,11 @@ impl Builder<'_> {
         }
         let k = self
             .expand(v)
-            .map_err(|e| Fatal(format!("Failed to resolve unit specifiers in {v}: {e}")))?;
+            .map_err(|e| Fatal::new(format!("Failed to resolve unit specifiers in {v}: {e}")))?;
         if !name::is_relaxed_user_name(&k) {
-            return Err(Fatal(format!("Invalid user/group name or numeric ID: {k}")));
+            return Err(Fatal::new(format!(
+                "Invalid user/group name or numeric ID: {k}"
+            )));
         }
         Ok(Some(k))
     }

@@ -64,6 +64,9 @@ pub enum LoadError {
         /// type's own checks, false for a fatal assignment in the fragment).
         merged: bool,
     },
+    /// A load failure with EPERM/EACCES: systemd prints only this, without the unit's name.
+    #[error("Access denied")]
+    Denied { id: String, detail: String },
     #[error(
         "Unit {id} failed to load properly, please adjust/correct and reload service manager: {errno}"
     )]
@@ -82,6 +85,7 @@ impl LoadError {
             LoadError::NotFound { id, .. }
             | LoadError::Masked { id, .. }
             | LoadError::BadSetting { id, .. }
+            | LoadError::Denied { id, .. }
             | LoadError::Failed { id, .. } => id,
         }
     }
@@ -95,9 +99,9 @@ impl LoadError {
                 "{} is empty or a link to /dev/null",
                 fragment.display()
             )),
-            LoadError::BadSetting { detail, .. } | LoadError::Failed { detail, .. } => {
-                Some(detail.clone())
-            }
+            LoadError::BadSetting { detail, .. }
+            | LoadError::Denied { detail, .. }
+            | LoadError::Failed { detail, .. } => Some(detail.clone()),
         }
     }
 }

@@ -117,9 +117,11 @@ fn error_unit(line: &str) -> &str {
         .unwrap_or(line)
 }
 
-/// Is this stderr line one of the per-argument load failures systemd-analyze prints?
+/// Is this stderr line one of the per-argument load failures systemd-analyze prints? (A unit
+/// that failed with EPERM/EACCES is reported as just "Access denied".)
 fn is_load_failure(line: &str) -> bool {
-    line.starts_with("Failed to prepare filename ")
+    line == "Access denied"
+        || line.starts_with("Failed to prepare filename ")
         || (line.starts_with("Unit ")
             && (line.ends_with(" not found.")
                 || line.ends_with(" is masked.")
@@ -498,28 +500,29 @@ fn compare(args: &[String], systemd: &SystemdRun, ours: &OursRun) -> Result<Summ
     let mut errors = systemd.errors.iter().peekable();
     let mut scored = systemd.scored.iter().peekable();
     for (arg, our) in args.iter().zip(&ours.outcomes) {
-        let name = our.unit();
-        let next_error_matches = errors.peek().is_some_and(|e| error_unit(e) == name);
-        let next_scored_matches = scored.peek().is_some_and(|s| s.unit() == name);
+        // The names systemd may report this argument under: ours, and the argument's own.
+        let base = arg.rsplit('/').next().unwrap_or(arg);
+        let base_i = base.replace("@.", "@i.");
+        let names = [our.unit(), base, base_i.as_str()];
+        let next_error_matches = errors.peek().is_some_and(|e| {
+            names.contains(&error_unit(e)) || matches!(our, Outcome::Error(o) if o == *e)
+        });
+        let next_scored_matches = scored.peek().is_some_and(|s| names.contains(&s.unit()));
         let theirs: Option<Outcome> = match our {
             Outcome::Error(_) if next_error_matches => errors.next().cloned().map(Outcome::Error),
             Outcome::Scored { .. } if next_scored_matches => scored.next().cloned(),
             _ if next_error_matches => errors.next().cloned().map(Outcome::Error),
             _ if next_scored_matches => scored.next().cloned(),
-            Outcome::Error(_) => errors
-                .next()
-                .cloned()
-                .map(Outcome::Error)
-                .or_else(|| scored.next().cloned()),
-            Outcome::Scored { .. } => scored
-                .next()
-                .cloned()
-                .or_else(|| errors.next().cloned().map(Outcome::Error)),
+            // Nothing of systemd's names this argument: leave both lists alone, so that one
+            // difference does not shift every later comparison.
+            _ => None,
         };
         let Some(theirs) = theirs else {
             let _ = writeln!(
                 problems,
-                "{arg}: systemd printed no result for it; ours: {}",
+                "{arg}: systemd printed no result under this name (its next: failure {:?}, report {:?}); ours: {}",
+                errors.peek(),
+                scored.peek().map(|s| brief(s)),
                 brief(our)
             );
             continue;
