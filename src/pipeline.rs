@@ -195,6 +195,33 @@ pub fn score_arguments(
     policy: &Policy,
     tables: &SystemdTables,
 ) -> Vec<Outcome> {
+    score_arguments_with(args, root, policy, tables, Keep::Files, |o| o)
+}
+
+/// What [`score_arguments_with`] keeps of each unit while the whole run is loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Everything, the parsed files included ([`Scored::unit`]`.files`).
+    Files,
+    /// Not the parsed files (their assignments): once the settings are built, the score only
+    /// needs the settings. Keeps memory flat on large runs (`audit` of thousands of units).
+    SettingsOnly,
+}
+
+/// [`score_arguments`], handing each outcome to `finish` on the worker thread that produced
+/// it, so a caller that only needs part of it (a report) never holds every [`Scored`] at once.
+pub fn score_arguments_with<T, F>(
+    args: &[PathBuf],
+    root: Option<&Path>,
+    policy: &Policy,
+    tables: &SystemdTables,
+    keep: Keep,
+    finish: F,
+) -> Vec<T>
+where
+    T: Send + Clone,
+    F: Fn(Outcome) -> T + Sync,
+{
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let loader = Loader::new(SearchPath::for_arguments(args, root, &cwd));
     let names: Vec<Result<String, LoadError>> = args.iter().map(|a| name_for_argument(a)).collect();
@@ -203,8 +230,11 @@ pub fn score_arguments(
     let parsed: Vec<Result<(LoadedUnit, Settings), UnitError>> = names
         .par_iter()
         .map(|name| {
-            let unit = loader.load(name.as_ref().map_err(Clone::clone)?)?;
+            let mut unit = loader.load(name.as_ref().map_err(Clone::clone)?)?;
             let settings = settings::build_unverified(&unit, tables)?;
+            if keep == Keep::SettingsOnly {
+                unit.files = Vec::new();
+            }
             Ok((unit, settings))
         })
         .collect();
@@ -225,16 +255,16 @@ pub fn score_arguments(
         })
         .collect();
     let slots = loader.run(&run);
-    let own: Vec<Option<Outcome>> = parsed
+    let own: Vec<Option<T>> = parsed
         .into_par_iter()
         .zip(slots.par_iter())
         .enumerate()
         .map(|(i, (p, slot))| match slot {
             RunSlot::SameAs(_) => None,
-            _ => Some(finish_run_unit(p, *slot, &names[i], policy, tables)),
+            _ => Some(finish(finish_run_unit(p, *slot, &names[i], policy, tables))),
         })
         .collect();
-    let mut outcomes: Vec<Outcome> = Vec::with_capacity(own.len());
+    let mut outcomes: Vec<T> = Vec::with_capacity(own.len());
     for (i, o) in own.into_iter().enumerate() {
         let o = match (o, slots[i]) {
             (Some(o), _) => o,
@@ -310,6 +340,21 @@ pub fn score_all_services(
     policy: &Policy,
     tables: &SystemdTables,
 ) -> Vec<Outcome> {
+    score_all_services_with(root, policy, tables, |o| o)
+}
+
+/// [`score_all_services`], handing each outcome to `finish` on its worker thread (masked
+/// units are left out before).
+pub fn score_all_services_with<T, F>(
+    root: Option<&Path>,
+    policy: &Policy,
+    tables: &SystemdTables,
+    finish: F,
+) -> Vec<T>
+where
+    T: Send,
+    F: Fn(Outcome) -> T + Sync,
+{
     let loader = Loader::new(SearchPath::for_arguments(&[], root, Path::new("/")));
     let mut names: Vec<String> = loader
         .index
@@ -326,6 +371,7 @@ pub fn score_all_services(
         .par_iter()
         .map(|n| score_name(&loader, n, policy, tables))
         .filter(|o| !matches!(o, Err(UnitError::Load(LoadError::Masked { .. }))))
+        .map(&finish)
         .collect()
 }
 

@@ -27,6 +27,26 @@ fn check_services(prefix: &str, bodies: &[&str]) {
     );
 }
 
+/// The harness itself: a difference between the tools must fail the comparison, or every
+/// other test here would prove nothing.
+#[test]
+fn harness_notices_differences() {
+    let base = || {
+        Test::new()
+            .unit("a.service", EXEC)
+            .unit("b.service", service("User=00"))
+    };
+    base().run();
+    let tree_policy = base();
+    let policy = tree_policy.path().join("other-policy.json");
+    std::fs::write(&policy, r#"{"UserOrDynamicUser": {"weight": 0}}"#).unwrap();
+    let report = tree_policy
+        .ours_only_args(&["--security-policy", policy.to_str().unwrap()])
+        .check()
+        .expect_err("a different policy on one side must be noticed");
+    assert!(report.contains("a.service"), "{report}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Booleans, enums, UMask
 
@@ -2313,4 +2333,18 @@ fn every_known_directive_of_other_unit_types() {
     }
     assert!(n > 3000, "only {n} units");
     t.run();
+}
+
+#[test]
+fn without_root_same_name_in_two_directories() {
+    Test::without_root()
+        .file("a/ug-same.service", service("User=svc"))
+        .file("b/ug-same.service", service("User=nobody"))
+        .file("b/ug-only-b.service", service("PrivateTmp=yes"))
+        .file("a/ug-only-b.service.d/10.conf", "[Service]\nUser=nobody\n")
+        .arg("{tree}/b/ug-same.service")
+        .arg("{tree}/a/ug-same.service")
+        .arg("{tree}/b/ug-only-b.service")
+        .arg("{tree}/a/ug-only-b.service")
+        .run();
 }

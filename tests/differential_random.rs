@@ -187,7 +187,7 @@ fn directive() -> BoxedStrategy<(&'static str, String)> {
     prop_oneof![
         6 => (select(BOOL_KEYS), twist(BOOLS.to_vec()))
             .prop_map(|(k, v)| ("Service", format!("{k}={v}"))),
-        3 => svc("User", twist(vec!["root", "0", "nobody", "svc", "1000", "65534", "00", "-1", "%i", "%p", "a b"])),
+        3 => svc("User", twist(vec!["root", "0", "nobody", "svc", "1000", "65534", "00", "-1", "%i", "%I", "%j", "%f", "%p", "a b"])),
         1 => svc("DynamicUser", twist(vec!["yes", "no", "true", "0"])),
         1 => svc("SupplementaryGroups", twist(vec!["wheel", "a b", "adm", "00"])),
         2 => svc("ProtectSystem", twist(vec!["yes", "no", "full", "strict", "true"])),
@@ -307,6 +307,8 @@ enum Extra {
 #[derive(Debug, Clone)]
 struct RandomUnit {
     template: bool,
+    /// The instance a template is analysed as.
+    instance: &'static str,
     exec_start: bool,
     extra: Extra,
     crlf: bool,
@@ -319,6 +321,9 @@ fn random_unit() -> impl Strategy<Value = RandomUnit> {
     (
         (
             proptest::bool::weighted(0.15),
+            select(vec![
+                "inst", "root", "nobody", "0", "a-b", "x\\x2dy", "-", "a--b",
+            ]),
             proptest::bool::weighted(0.97),
             prop_oneof![
                 20 => Just(Extra::None),
@@ -343,8 +348,9 @@ fn random_unit() -> impl Strategy<Value = RandomUnit> {
         ),
     )
         .prop_map(
-            |((template, exec_start, extra, crlf, noise), lines, dropins)| RandomUnit {
+            |((template, instance, exec_start, extra, crlf, noise), lines, dropins)| RandomUnit {
                 template,
+                instance,
                 exec_start,
                 extra,
                 crlf,
@@ -367,7 +373,7 @@ fn run_batch(units: &[RandomUnit], type_dropin: &[(&'static str, String)]) {
         let head = if u.exec_start { EXEC } else { "[Service]\n" };
         let text = format!("{head}{}", body_with(&u.lines, &u.noise, u.crlf));
         let arg = if u.template {
-            format!("{prefix}x@inst.service")
+            format!("{prefix}x@{}.service", u.instance)
         } else {
             file.clone()
         };
@@ -376,7 +382,7 @@ fn run_batch(units: &[RandomUnit], type_dropin: &[(&'static str, String)]) {
         } else {
             format!("{prefix}alias.service")
         };
-        let alias_arg = alias.replace("@.", "@inst.");
+        let alias_arg = alias.replace("@.", &format!("@{}.", u.instance));
         match u.extra {
             Extra::Masked => {
                 t = t

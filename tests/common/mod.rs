@@ -49,6 +49,7 @@ enum Mode {
     Paths,
 }
 
+/// A tree of unit files and the arguments to analyse in it, compared between both tools.
 pub struct Test {
     /// The tree's root directory.
     root: PathBuf,
@@ -58,6 +59,8 @@ pub struct Test {
     unit_dir: String,
     args: Vec<String>,
     policy: Option<PathBuf>,
+    /// Extra arguments for unitguard only (for the harness's own self-test).
+    ours_extra: Vec<String>,
 }
 
 impl Default for Test {
@@ -154,6 +157,7 @@ impl Test {
             unit_dir: UNIT_DIR.into(),
             args: Vec::new(),
             policy: None,
+            ours_extra: Vec::new(),
         }
     }
 
@@ -177,6 +181,7 @@ impl Test {
             unit_dir: UNIT_DIR.into(),
             args: Vec::new(),
             policy: None,
+            ours_extra: Vec::new(),
         }
     }
 
@@ -260,11 +265,24 @@ impl Test {
         self
     }
 
+    /// Passes extra arguments to unitguard only. This exists so the harness can prove that it
+    /// notices a difference; real tests never use it.
+    pub fn ours_only_args(mut self, args: &[&str]) -> Self {
+        self.ours_extra = args.iter().map(|a| a.to_string()).collect();
+        self
+    }
+
     /// Runs both tools and compares every unit; panics with every difference found. With
     /// `UNITGUARD_KEEP_TREE=1` a failing test keeps its tree and names it.
     pub fn run(self) -> Summary {
         match self.check() {
-            Ok(summary) => summary,
+            Ok(summary) => {
+                eprintln!(
+                    "compared {} units with systemd-analyze: {} scored, {} load failures, {} rows",
+                    summary.units, summary.scored, summary.errors, summary.rows
+                );
+                summary
+            }
             Err(report) => panic!("{report}"),
         }
     }
@@ -330,6 +348,7 @@ impl Test {
         if let Some(p) = &self.policy {
             c.arg("--security-policy").arg(p);
         }
+        c.args(&self.ours_extra);
         c.arg("--").args(&self.args);
         clean_env(&mut c, &self.root);
         let out = c.output().expect("run unitguard");
