@@ -84,6 +84,41 @@ fn table_is_byte_identical_to_systemd_ascii() {
 }
 
 #[test]
+fn emoji_face_follows_term_and_systemd_emoji_like_systemd() {
+    // systemd prints the face as an emoji only on a UTF-8 locale with a TERM other than dumb
+    // or linux, unless SYSTEMD_EMOJI says otherwise; the marks and arrow follow the locale.
+    let r = mixed_root();
+    let cases: &[(&str, &[(&str, &str)], bool)] = &[
+        ("C.UTF-8", &[("TERM", "xterm-256color")], true),
+        ("C.UTF-8", &[], false),
+        ("C.UTF-8", &[("TERM", "dumb")], false),
+        ("C.UTF-8", &[("TERM", "linux")], false),
+        (
+            "C.UTF-8",
+            &[("TERM", "dumb"), ("SYSTEMD_EMOJI", "yes")],
+            true,
+        ),
+        (
+            "C.UTF-8",
+            &[("TERM", "xterm"), ("SYSTEMD_EMOJI", "0")],
+            false,
+        ),
+        ("C", &[("TERM", "xterm"), ("SYSTEMD_EMOJI", "1")], true),
+        ("C", &[("TERM", "xterm")], false),
+    ];
+    for (lang, env, emoji) in cases {
+        let out = assert_same_as_systemd_with(&r, lang, env, &["plain.service"]);
+        let text = stdout(&out);
+        let last = text.lines().last().unwrap_or_default();
+        assert_eq!(
+            !last.ends_with(":-{"),
+            *emoji,
+            "LANG={lang} {env:?}: {last}"
+        );
+    }
+}
+
+#[test]
 fn several_units_print_one_block_each_in_argument_order() {
     let r = mixed_root();
     let out = assert_same_as_systemd(&r, "C.UTF-8", MIXED_UNITS);

@@ -89,11 +89,11 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
             .collect();
         out.write_all(text::overview(&scored).as_bytes())
     } else {
-        let utf8 = report::locale_is_utf8();
+        let glyphs = report::Glyphs::from_env();
         outcomes
             .iter()
             .filter_map(|o| o.as_ref().ok())
-            .try_for_each(|s| out.write_all(text::detailed(&s.assessment, utf8).as_bytes()))
+            .try_for_each(|s| out.write_all(text::detailed(&s.assessment, glyphs).as_bytes()))
     };
     if let Err(e) = written {
         if e.kind() != std::io::ErrorKind::BrokenPipe {

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use crate::assess::{self, Assessment};
+use crate::report::Glyphs;
 
 /// Code points systemd 252's table counts as two cells wide (its `unichar_iswide()`, a
 /// Unicode 6.0 East Asian Width table plus one emoji block). Every other character, combining
@@ -89,7 +90,8 @@ fn pad_left(out: &mut String, s: &str, width: usize) {
 /// every column padded to its widest cell (header included), one space between columns,
 /// EXPOSURE values right-aligned (not its header), and the trailing blanks of the last column
 /// dropped (so a row without an exposure ends with the separator space after DESCRIPTION).
-pub fn detailed(a: &Assessment, utf8: bool) -> String {
+pub fn detailed(a: &Assessment, glyphs: Glyphs) -> String {
+    let utf8 = glyphs.utf8;
     let mark = |set: Option<bool>| match (set, utf8) {
         (None, _) => " ",
         (Some(true), true) => "✓",
@@ -147,7 +149,7 @@ pub fn detailed(a: &Assessment, utf8: bool) -> String {
         a.unit,
         assess::format_tenths(a.exposure),
         assess::label(a.exposure),
-        assess::glyph(a.exposure, !utf8)
+        assess::glyph(a.exposure, !glyphs.emoji)
     );
     out
 }

@@ -83,6 +83,8 @@ fn pin_env(cmd: &mut Command, lang: &str) {
         "LC_MESSAGES",
         "LANGUAGE",
         "SYSTEMD_UTF8",
+        "SYSTEMD_EMOJI",
+        "TERM",
         "SYSTEMD_UNIT_PATH",
         "SYSTEMD_COLORS",
         "SYSTEMD_URLIFY",
@@ -100,16 +102,33 @@ fn pin_env(cmd: &mut Command, lang: &str) {
 
 /// `unitguard ARGS...` run in the root directory.
 pub fn unitguard(root: &Root, lang: &str, args: &[&str]) -> Output {
+    unitguard_with(root, lang, &[], args)
+}
+
+/// [`unitguard`] with extra environment variables.
+pub fn unitguard_with(root: &Root, lang: &str, env: &[(&str, &str)], args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_unitguard"));
     pin_env(&mut cmd, lang);
+    cmd.envs(env.iter().copied());
     cmd.current_dir(root.path()).args(args);
     cmd.output().expect("run unitguard")
 }
 
 /// `systemd-analyze security --offline=true --root=ROOT ARGS...` run in the root directory.
 pub fn systemd_analyze(root: &Root, lang: &str, args: &[&str]) -> Output {
+    systemd_analyze_with(root, lang, &[], args)
+}
+
+/// [`systemd_analyze`] with extra environment variables.
+pub fn systemd_analyze_with(
+    root: &Root,
+    lang: &str,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> Output {
     let mut cmd = Command::new("systemd-analyze");
     pin_env(&mut cmd, lang);
+    cmd.envs(env.iter().copied());
     cmd.current_dir(root.path())
         .arg("security")
         .arg("--offline=true")
@@ -122,10 +141,15 @@ pub fn systemd_analyze(root: &Root, lang: &str, args: &[&str]) -> Output {
 
 /// `unitguard audit --offline --root=ROOT ARGS...`.
 pub fn audit(root: &Root, lang: &str, args: &[&str]) -> Output {
+    audit_with(root, lang, &[], args)
+}
+
+/// [`audit`] with extra environment variables.
+pub fn audit_with(root: &Root, lang: &str, env: &[(&str, &str)], args: &[&str]) -> Output {
     let r = root.arg();
     let mut full = vec!["audit", "--offline", "--root", r.as_str()];
     full.extend_from_slice(args);
-    unitguard(root, lang, &full)
+    unitguard_with(root, lang, env, &full)
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -142,8 +166,18 @@ pub fn code(o: &Output) -> i32 {
 
 /// Asserts that unitguard and systemd-analyze print byte-identical stdout and exit alike.
 pub fn assert_same_as_systemd(root: &Root, lang: &str, units: &[&str]) -> Output {
-    let ours = audit(root, lang, units);
-    let theirs = systemd_analyze(root, lang, units);
+    assert_same_as_systemd_with(root, lang, &[], units)
+}
+
+/// [`assert_same_as_systemd`] with extra environment variables for both tools.
+pub fn assert_same_as_systemd_with(
+    root: &Root,
+    lang: &str,
+    env: &[(&str, &str)],
+    units: &[&str],
+) -> Output {
+    let ours = audit_with(root, lang, env, units);
+    let theirs = systemd_analyze_with(root, lang, env, units);
     if ours.stdout != theirs.stdout {
         let o = String::from_utf8_lossy(&ours.stdout);
         let t = String::from_utf8_lossy(&theirs.stdout);
@@ -153,7 +187,7 @@ pub fn assert_same_as_systemd(root: &Root, lang: &str, units: &[&str]) -> Output
             .position(|(a, b)| a != b)
             .unwrap_or(o.lines().count().min(t.lines().count()));
         panic!(
-            "stdout differs from systemd-analyze (LANG={lang}, {units:?}) at line {}:\n ours:    {:?}\n systemd: {:?}\nstderr ours: {}\nstderr systemd: {}",
+            "stdout differs from systemd-analyze (LANG={lang}, {env:?}, {units:?}) at line {}:\n ours:    {:?}\n systemd: {:?}\nstderr ours: {}\nstderr systemd: {}",
             first + 1,
             o.lines().nth(first),
             t.lines().nth(first),
