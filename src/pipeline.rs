@@ -8,7 +8,7 @@ use crate::assess::{self, Assessment, Policy};
 use crate::settings::{self, Settings};
 use crate::tables::SystemdTables;
 use crate::unit::{
-    LoadError, LoadedUnit, Loader, RunSlot, RunState, RunUnit, SearchPath, name_for_argument,
+    LoadError, LoadedUnit, Loader, Run, RunSlot, RunState, RunUnit, SearchPath, name_for_argument,
 };
 
 /// A scored unit, with what systemd would have warned about while loading it.
@@ -195,85 +195,77 @@ pub fn score_arguments(
     policy: &Policy,
     tables: &SystemdTables,
 ) -> Vec<Outcome> {
-    score_arguments_with(args, root, policy, tables, Keep::Files, |o| o)
+    let mut outcomes = Vec::with_capacity(args.len());
+    for_each_argument(args, root, policy, tables, |o| o, |o| outcomes.push(o));
+    outcomes
 }
 
-/// What [`score_arguments_with`] keeps of each unit while the whole run is loaded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Keep {
-    /// Everything, the parsed files included ([`Scored::unit`]`.files`).
-    Files,
-    /// Not the parsed files (their assignments): once the settings are built, the score only
-    /// needs the settings. Keeps memory flat on large runs (`audit` of thousands of units).
-    SettingsOnly,
-}
+/// How many arguments [`for_each_argument`] loads before it scores and hands them on.
+const CHUNK: usize = 512;
 
-/// [`score_arguments`], handing each outcome to `finish` on the worker thread that produced
-/// it, so a caller that only needs part of it (a report) never holds every [`Scored`] at once.
-pub fn score_arguments_with<T, F>(
+/// [`score_arguments`] a chunk of arguments at a time: each outcome goes to `render` on the
+/// worker thread that scored it, and what `render` returns goes to `emit`, in argument order.
+/// Only one chunk of units is held at once, however many arguments there are.
+pub fn for_each_argument<R, F, E>(
     args: &[PathBuf],
     root: Option<&Path>,
     policy: &Policy,
     tables: &SystemdTables,
-    keep: Keep,
-    finish: F,
-) -> Vec<T>
-where
-    T: Send + Clone,
-    F: Fn(Outcome) -> T + Sync,
+    render: F,
+    mut emit: E,
+) where
+    R: Send,
+    F: Fn(Outcome) -> R + Sync,
+    E: FnMut(R),
 {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let loader = Loader::new(SearchPath::for_arguments(args, root, &cwd));
     let names: Vec<Result<String, LoadError>> = args.iter().map(|a| name_for_argument(a)).collect();
-    // systemd-analyze loads every argument into one manager before it scores any: first each
-    // unit's files and settings (in parallel here) ...
-    let parsed: Vec<Result<(LoadedUnit, Settings), UnitError>> = names
-        .par_iter()
-        .map(|name| {
-            let mut unit = loader.load(name.as_ref().map_err(Clone::clone)?)?;
-            let settings = settings::build_unverified(&unit, tables)?;
-            if keep == Keep::SettingsOnly {
-                unit.files = Vec::new();
-            }
-            Ok((unit, settings))
-        })
-        .collect();
-    // ... then, in argument order, what the manager makes of them: later arguments can be an
-    // earlier unit again, or clash with one.
-    let run: Vec<Option<RunUnit>> = names
-        .iter()
-        .zip(&parsed)
-        .map(|(name, p)| {
-            Some(RunUnit {
-                name: name.as_deref().ok()?,
-                state: run_state(p),
-                bus_name: p
-                    .as_ref()
-                    .ok()
-                    .and_then(|(_, s)| s.service.as_ref()?.bus_name.as_deref()),
+    let parse = |name: &Result<String, LoadError>| -> Result<(LoadedUnit, Settings), UnitError> {
+        let unit = loader.load(name.as_ref().map_err(Clone::clone)?)?;
+        let settings = settings::build_unverified(&unit, tables)?;
+        Ok((unit, settings))
+    };
+    // systemd-analyze loads every argument into one manager before it scores any: later
+    // arguments can be an earlier unit again, or clash with one. Which one an argument is
+    // depends only on the arguments before it, so chunks can be loaded and scored in turn.
+    let mut run = Run::default();
+    for start in (0..names.len()).step_by(CHUNK) {
+        let chunk = &names[start..(start + CHUNK).min(names.len())];
+        let parsed: Vec<_> = chunk.par_iter().map(parse).collect();
+        let slots: Vec<RunSlot> = chunk
+            .iter()
+            .zip(&parsed)
+            .map(|(name, p)| {
+                let unit = name.as_deref().ok().map(|name| RunUnit {
+                    name,
+                    state: run_state(p),
+                    bus_name: p
+                        .as_ref()
+                        .ok()
+                        .and_then(|(_, s)| s.service.as_ref()?.bus_name.as_deref()),
+                });
+                run.add(&loader, unit)
             })
-        })
-        .collect();
-    let slots = loader.run(&run);
-    let own: Vec<Option<T>> = parsed
-        .into_par_iter()
-        .zip(slots.par_iter())
-        .enumerate()
-        .map(|(i, (p, slot))| match slot {
-            RunSlot::SameAs(_) => None,
-            _ => Some(finish(finish_run_unit(p, *slot, &names[i], policy, tables))),
-        })
-        .collect();
-    let mut outcomes: Vec<T> = Vec::with_capacity(own.len());
-    for (i, o) in own.into_iter().enumerate() {
-        let o = match (o, slots[i]) {
-            (Some(o), _) => o,
-            (None, RunSlot::SameAs(j)) => outcomes[j].clone(),
-            (None, _) => unreachable!("only SameAs slots are left for later"),
-        };
-        outcomes.push(o);
+            .collect();
+        let run = &run;
+        let rendered: Vec<R> = parsed
+            .into_par_iter()
+            .zip(slots)
+            .enumerate()
+            .map(|(k, (p, slot))| {
+                let outcome = match slot {
+                    // The same unit as argument j: its outcome again (loading is repeatable).
+                    RunSlot::SameAs(j) => {
+                        finish_run_unit(parse(&names[j]), run.slot(j), &names[j], policy, tables)
+                    }
+                    _ => finish_run_unit(p, slot, &names[start + k], policy, tables),
+                };
+                render(outcome)
+            })
+            .collect();
+        rendered.into_iter().for_each(&mut emit);
     }
-    outcomes
 }
 
 /// The outcome of an argument that is a unit of its own in the run: a clash, or the unit
@@ -340,21 +332,6 @@ pub fn score_all_services(
     policy: &Policy,
     tables: &SystemdTables,
 ) -> Vec<Outcome> {
-    score_all_services_with(root, policy, tables, |o| o)
-}
-
-/// [`score_all_services`], handing each outcome to `finish` on its worker thread (masked
-/// units are left out before).
-pub fn score_all_services_with<T, F>(
-    root: Option<&Path>,
-    policy: &Policy,
-    tables: &SystemdTables,
-    finish: F,
-) -> Vec<T>
-where
-    T: Send,
-    F: Fn(Outcome) -> T + Sync,
-{
     let loader = Loader::new(SearchPath::for_arguments(&[], root, Path::new("/")));
     let mut names: Vec<String> = loader
         .index
@@ -371,7 +348,6 @@ where
         .par_iter()
         .map(|n| score_name(&loader, n, policy, tables))
         .filter(|o| !matches!(o, Err(UnitError::Load(LoadError::Masked { .. }))))
-        .map(&finish)
         .collect()
 }
 

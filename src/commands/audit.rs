@@ -1,15 +1,16 @@
 //! `unitguard audit`: exposure scores, as `systemd-analyze security --offline=true` prints them.
 
 mod live;
+mod output;
 
-use std::io::Write;
+use std::fmt::Write;
 
 use crate::cli::AuditArgs;
 use crate::error::Result;
 use crate::pipeline::{self, Outcome};
-use crate::report::{self, json, text};
+use crate::report::{Glyphs, json, text};
 use crate::tables::SystemdTables;
-use crate::{EXIT_FAILED, EXIT_OK};
+use output::{Output, Piece, json_element};
 
 pub fn run(args: &AuditArgs) -> Result<i32> {
     let tables = SystemdTables::default_tables();
@@ -24,81 +25,108 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
             ),
         }
     }
-    let listing = args.units.is_empty();
-    let mut outcomes: Vec<Outcome> = if listing {
-        pipeline::score_all_services(root, &policy, tables)
+    let mut output = Output::new(args.json);
+    if args.units.is_empty() {
+        let outcomes = pipeline::score_all_services(root, &policy, tables);
+        listing(&mut output, outcomes, args);
     } else {
-        pipeline::score_arguments(&args.units, root, &policy, tables)
-    };
-    if listing {
-        outcomes.sort_by(|a, b| match (a, b) {
-            (Ok(x), Ok(y)) => y
-                .assessment
-                .exposure
-                .cmp(&x.assessment.exposure)
-                .then_with(|| x.assessment.unit.cmp(&y.assessment.unit)),
-            (Err(_), Ok(_)) => std::cmp::Ordering::Less,
-            (Ok(_), Err(_)) => std::cmp::Ordering::Greater,
-            (Err(x), Err(y)) => x.unit().cmp(y.unit()),
+        // Rendered on the worker threads, written in argument order as chunks finish.
+        let glyphs = Glyphs::from_env();
+        pipeline::for_each_argument(
+            &args.units,
+            root,
+            &policy,
+            tables,
+            |o| detailed(&o, args, glyphs),
+            |piece| output.push(piece),
+        );
+    }
+    output.finish()
+}
+
+/// One unit given as an argument: its table (or JSON element), its load error or the
+/// warnings systemd prints while loading it.
+fn detailed(o: &Outcome, args: &AuditArgs, glyphs: Glyphs) -> Piece {
+    match o {
+        Ok(s) => {
+            let mut stderr = String::new();
+            for w in &s.settings.warnings {
+                let _ = writeln!(stderr, "{w}");
+            }
+            let a = &s.assessment;
+            Piece {
+                stdout: if args.json {
+                    json_element(&json::scored(a))
+                } else {
+                    text::detailed(a, glyphs)
+                },
+                stderr,
+                failed: args.threshold.is_some_and(|t| a.exposure > t),
+            }
+        }
+        Err(e) => Piece {
+            stdout: if args.json {
+                json_element(&json::failed(e))
+            } else {
+                String::new()
+            },
+            stderr: error_line(e),
+            failed: true,
+        },
+    }
+}
+
+fn error_line(e: &pipeline::UnitError) -> String {
+    match e.detail() {
+        Some(d) => format!("{e} ({d})\n"),
+        None => format!("{e}\n"),
+    }
+}
+
+/// Every service of the search path, most exposed first (load failures before them).
+fn listing(output: &mut Output, mut outcomes: Vec<Outcome>, args: &AuditArgs) {
+    outcomes.sort_by(|a, b| match (a, b) {
+        (Ok(x), Ok(y)) => y
+            .assessment
+            .exposure
+            .cmp(&x.assessment.exposure)
+            .then_with(|| x.assessment.unit.cmp(&y.assessment.unit)),
+        (Err(_), Ok(_)) => std::cmp::Ordering::Less,
+        (Ok(_), Err(_)) => std::cmp::Ordering::Greater,
+        (Err(x), Err(y)) => x.unit().cmp(y.unit()),
+    });
+    let over = |a: &crate::assess::Assessment| args.threshold.is_some_and(|t| a.exposure > t);
+    for o in &outcomes {
+        output.push(match o {
+            Err(e) => Piece {
+                stdout: if args.json {
+                    json_element(&json::failed(e))
+                } else {
+                    String::new()
+                },
+                stderr: error_line(e),
+                failed: true,
+            },
+            Ok(s) => Piece {
+                stdout: if args.json {
+                    json_element(&json::scored(&s.assessment))
+                } else {
+                    String::new()
+                },
+                stderr: String::new(),
+                failed: over(&s.assessment),
+            },
         });
     }
-    let mut failed = false;
-    let stderr = std::io::stderr();
-    let mut err = stderr.lock();
-    for o in &outcomes {
-        match o {
-            Err(e) => {
-                failed = true;
-                let _ = match e.detail() {
-                    Some(d) => writeln!(err, "{e} ({d})"),
-                    None => writeln!(err, "{e}"),
-                };
-            }
-            Ok(s) if !listing => {
-                for w in &s.settings.warnings {
-                    let _ = writeln!(err, "{w}");
-                }
-            }
-            Ok(_) => {}
-        }
-        if let (Ok(s), Some(t)) = (o, args.threshold) {
-            if s.assessment.exposure > t {
-                failed = true;
-            }
-        }
-    }
-    drop(err);
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let written = if args.json {
-        let items: Vec<json::UnitJson> = outcomes
-            .iter()
-            .map(|o| match o {
-                Ok(s) => json::scored(&s.assessment),
-                Err(e) => json::failed(e),
-            })
-            .collect();
-        serde_json::to_writer_pretty(&mut out, &items)
-            .map_err(std::io::Error::from)
-            .and_then(|_| writeln!(out))
-    } else if listing {
+    if !args.json {
         let scored: Vec<_> = outcomes
             .iter()
             .filter_map(|o| o.as_ref().ok())
             .map(|s| &s.assessment)
             .collect();
-        out.write_all(text::overview(&scored).as_bytes())
-    } else {
-        let glyphs = report::Glyphs::from_env();
-        outcomes
-            .iter()
-            .filter_map(|o| o.as_ref().ok())
-            .try_for_each(|s| out.write_all(text::detailed(&s.assessment, glyphs).as_bytes()))
-    };
-    if let Err(e) = written {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(crate::Error::io("<stdout>", e));
-        }
+        output.push(Piece {
+            stdout: text::overview(&scored),
+            ..Piece::default()
+        });
     }
-    Ok(if failed { EXIT_FAILED } else { EXIT_OK })
 }

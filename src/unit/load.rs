@@ -1,6 +1,7 @@
 //! Loading one unit as systemd's offline manager does: name → fragment (aliases, templates,
 //! links, masks) → drop-ins → parsed files, in the order they apply.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::dropins;
@@ -200,7 +201,7 @@ pub enum RunState {
     Merged,
 }
 
-/// One argument of a run, as far as [`Loader::run`] needs to know it.
+/// One argument of a run, as far as [`Run`] needs to know it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunUnit<'a> {
     /// The unit name the argument asks for.
@@ -225,6 +226,77 @@ pub enum RunSlot {
     /// An earlier service of the run watches the same BusName=: EEXIST, reported under the
     /// unit's id ("Two services allocated for the same bus name").
     BusNameClash,
+}
+
+/// systemd-analyze loads all arguments into one manager, one after the other, before it
+/// scores any. Fed each argument in order (`None` for arguments that are not unit names) with
+/// how far its load got, [`Run::add`] says whether it is the same unit as an earlier argument,
+/// or fails because its names cannot be merged. Each answer depends only on the arguments
+/// before it, so a long run can be scored a chunk at a time.
+#[derive(Debug, Default)]
+pub struct Run {
+    /// Every name taken so far → the argument that took it.
+    owner: HashMap<String, usize>,
+    bus_owner: HashMap<String, usize>,
+    not_found: Vec<bool>,
+    slots: Vec<RunSlot>,
+}
+
+impl Run {
+    /// Adds the next argument and returns what it turns out to be.
+    pub fn add(&mut self, loader: &Loader, unit: Option<RunUnit>) -> RunSlot {
+        let i = self.slots.len();
+        let slot = self.place(loader, i, unit);
+        self.slots.push(slot);
+        slot
+    }
+
+    /// The slot of argument `i`, once added.
+    pub fn slot(&self, i: usize) -> RunSlot {
+        self.slots[i]
+    }
+
+    fn place(&mut self, loader: &Loader, i: usize, unit: Option<RunUnit>) -> RunSlot {
+        self.not_found.push(false);
+        let Some(RunUnit {
+            name: requested,
+            state,
+            bus_name,
+        }) = unit
+        else {
+            return RunSlot::Own;
+        };
+        if let Some(&j) = self.owner.get(requested) {
+            return match self.slots[j] {
+                RunSlot::SameAs(k) => RunSlot::SameAs(k),
+                _ => RunSlot::SameAs(j),
+            };
+        }
+        let names = match state {
+            RunState::Merged => loader.merged_names(requested),
+            RunState::NotFound | RunState::BeforeMerge => vec![requested.to_string()],
+        };
+        self.not_found[i] = state == RunState::NotFound;
+        let clash = names
+            .iter()
+            .filter_map(|n| self.owner.get(n))
+            .any(|&j| !self.not_found[j]);
+        if clash {
+            self.owner.insert(requested.to_string(), i);
+            return RunSlot::NameClash;
+        }
+        for n in names {
+            self.owner.insert(n, i);
+        }
+        match bus_name {
+            Some(bus) if self.bus_owner.contains_key(bus) => RunSlot::BusNameClash,
+            Some(bus) => {
+                self.bus_owner.insert(bus.to_string(), i);
+                RunSlot::Own
+            }
+            None => RunSlot::Own,
+        }
+    }
 }
 
 /// Finds and reads units; built once per run.
@@ -318,59 +390,6 @@ impl Loader {
             }
         }
         all
-    }
-
-    /// systemd-analyze loads all arguments into one manager, one after the other, before it
-    /// scores any. Given each argument's requested unit name (`None` for arguments that are
-    /// not unit names) and how far its load got, this says which arguments are the same unit
-    /// as an earlier one, and which fail because their names cannot be merged.
-    pub fn run(&self, units: &[Option<RunUnit>]) -> Vec<RunSlot> {
-        let mut owner: std::collections::HashMap<String, usize> = Default::default();
-        let mut bus_owner: std::collections::HashMap<&str, usize> = Default::default();
-        let mut not_found: Vec<bool> = vec![false; units.len()];
-        let mut slots = vec![RunSlot::Own; units.len()];
-        for (i, u) in units.iter().enumerate() {
-            let Some(RunUnit {
-                name: requested,
-                state,
-                bus_name,
-            }) = *u
-            else {
-                continue;
-            };
-            if let Some(&j) = owner.get(requested) {
-                slots[i] = match slots[j] {
-                    RunSlot::SameAs(k) => RunSlot::SameAs(k),
-                    _ => RunSlot::SameAs(j),
-                };
-                continue;
-            }
-            let names = match state {
-                RunState::Merged => self.merged_names(requested),
-                RunState::NotFound | RunState::BeforeMerge => vec![requested.to_string()],
-            };
-            not_found[i] = state == RunState::NotFound;
-            let clash = names
-                .iter()
-                .filter_map(|n| owner.get(n))
-                .any(|&j| !not_found[j]);
-            if clash {
-                slots[i] = RunSlot::NameClash;
-                owner.insert(requested.to_string(), i);
-                continue;
-            }
-            for n in names {
-                owner.insert(n, i);
-            }
-            if let Some(bus) = bus_name {
-                if bus_owner.contains_key(bus) {
-                    slots[i] = RunSlot::BusNameClash;
-                } else {
-                    bus_owner.insert(bus, i);
-                }
-            }
-        }
-        slots
     }
 
     /// Loads `unit` (a valid unit name).

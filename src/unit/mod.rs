@@ -7,5 +7,5 @@ pub mod search;
 pub mod specifier;
 pub mod syntax;
 
-pub use load::{LoadError, LoadedUnit, Loader, RunSlot, RunState, RunUnit, name_for_argument};
+pub use load::{LoadError, LoadedUnit, Loader, Run, RunSlot, RunState, RunUnit, name_for_argument};
 pub use search::SearchPath;

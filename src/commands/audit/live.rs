@@ -2,14 +2,12 @@
 //! `systemd-analyze security` (without `--offline`) scores them. Same output, JSON, sorting and
 //! `--threshold` rules as the offline path; only the source of the units differs.
 
-use std::io::Write;
-
+use super::output::{Output, Piece, json_element};
 use crate::assess::Policy;
 use crate::cli::AuditArgs;
 use crate::error::{Error, Result};
-use crate::report::{self, json, text};
+use crate::report::{Glyphs, json, text};
 use crate::systemd::{self, LiveOutcome, Manager};
-use crate::{EXIT_FAILED, EXIT_OK};
 
 pub fn run(args: &AuditArgs, manager: &Manager, policy: &Policy) -> Result<i32> {
     let tables = systemd::tables_for(manager);
@@ -32,59 +30,46 @@ pub fn run(args: &AuditArgs, manager: &Manager, policy: &Policy) -> Result<i32> 
             (Err(x), Err(y)) => x.unit().cmp(y.unit()),
         });
     }
-    let mut failed = false;
-    {
-        let stderr = std::io::stderr();
-        let mut err = stderr.lock();
-        for o in &outcomes {
-            match o {
-                Err(e) => {
-                    failed = true;
-                    let _ = writeln!(err, "{e}");
-                }
-                Ok(s) => {
-                    if args.threshold.is_some_and(|t| s.assessment.exposure > t) {
-                        failed = true;
-                    }
-                }
-            }
-        }
-    }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let written = if args.json {
-        let items: Vec<json::UnitJson> = outcomes
-            .iter()
-            .map(|o| match o {
-                Ok(s) => json::scored(&s.assessment),
-                Err(e) => json::UnitJson::Failed {
-                    unit: e.unit(),
-                    error: e.to_string(),
-                    detail: None,
+    let glyphs = Glyphs::from_env();
+    let mut output = Output::new(args.json);
+    for o in &outcomes {
+        output.push(match o {
+            Err(e) => Piece {
+                stdout: if args.json {
+                    json_element(&json::UnitJson::Failed {
+                        unit: e.unit(),
+                        error: e.to_string(),
+                        detail: None,
+                    })
+                } else {
+                    String::new()
                 },
-            })
-            .collect();
-        serde_json::to_writer_pretty(&mut out, &items)
-            .map_err(std::io::Error::from)
-            .and_then(|_| writeln!(out))
-    } else if listing {
+                stderr: format!("{e}\n"),
+                failed: true,
+            },
+            Ok(s) => Piece {
+                stdout: if args.json {
+                    json_element(&json::scored(&s.assessment))
+                } else if listing {
+                    String::new()
+                } else {
+                    text::detailed(&s.assessment, glyphs)
+                },
+                stderr: String::new(),
+                failed: args.threshold.is_some_and(|t| s.assessment.exposure > t),
+            },
+        });
+    }
+    if listing && !args.json {
         let scored: Vec<_> = outcomes
             .iter()
             .filter_map(|o| o.as_ref().ok())
             .map(|s| &s.assessment)
             .collect();
-        out.write_all(text::overview(&scored).as_bytes())
-    } else {
-        let glyphs = report::Glyphs::from_env();
-        outcomes
-            .iter()
-            .filter_map(|o| o.as_ref().ok())
-            .try_for_each(|s| out.write_all(text::detailed(&s.assessment, glyphs).as_bytes()))
-    };
-    if let Err(e) = written {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(Error::io("<stdout>", e));
-        }
+        output.push(Piece {
+            stdout: text::overview(&scored),
+            ..Piece::default()
+        });
     }
-    Ok(if failed { EXIT_FAILED } else { EXIT_OK })
+    output.finish()
 }
