@@ -27,7 +27,7 @@ fn line_for(d: &Directive) -> String {
     format!("{}={}", d.name, d.strict)
 }
 
-pub fn explain(scored: &Scored, policy: &Policy, tables: &SystemdTables) -> Vec<Advice> {
+pub fn explain(scored: &Scored, policy: &Policy, tables: &'static SystemdTables) -> Vec<Advice> {
     let cat = Catalogue::get();
     let failing: Vec<_> = scored
         .assessment
@@ -42,8 +42,8 @@ pub fn explain(scored: &Scored, policy: &Policy, tables: &SystemdTables) -> Vec<
         }
         let closes: Vec<String> = failing
             .iter()
-            .filter(|c| d.closes.contains(&c.json_field))
-            .map(|c| c.name.clone())
+            .filter(|c| d.closes.iter().any(|f| f == c.json_field))
+            .map(|c| c.name.to_string())
             .collect();
         if closes.is_empty() {
             continue;

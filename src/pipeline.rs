@@ -57,7 +57,12 @@ impl UnitError {
 pub type Outcome = Result<Scored, UnitError>;
 
 /// Loads and scores one unit by name, refusing scores systemd-analyze would abort on.
-pub fn score_name(loader: &Loader, name: &str, policy: &Policy, tables: &SystemdTables) -> Outcome {
+pub fn score_name(
+    loader: &Loader,
+    name: &str,
+    policy: &Policy,
+    tables: &'static SystemdTables,
+) -> Outcome {
     let unit = loader.load(name)?;
     let scored = score_loaded(unit, policy, tables)?;
     check_policy_limits(&scored.assessment, policy)?;
@@ -67,7 +72,7 @@ pub fn score_name(loader: &Loader, name: &str, policy: &Policy, tables: &Systemd
 pub fn score_loaded(
     unit: LoadedUnit,
     policy: &Policy,
-    tables: &SystemdTables,
+    tables: &'static SystemdTables,
 ) -> Result<Scored, LoadError> {
     let settings = settings::build(&unit, tables)?;
     let assessment = assess::assess(&unit.id, &settings, policy, tables);
@@ -114,7 +119,7 @@ fn policy_location(policy: &Policy, json_field: &str) -> String {
 /// Whole-policy problems that make systemd-analyze abort for every unit: a `range` of 0 on a
 /// check it knows (`assert(range > 0)` runs for every row, even n/a ones). Checked before any
 /// unit is loaded, so the run stops with one message naming the file and line.
-pub fn validate_policy(policy: &Policy, tables: &SystemdTables) -> crate::Result<()> {
+pub fn validate_policy(policy: &Policy, tables: &'static SystemdTables) -> crate::Result<()> {
     let Some(path) = &policy.source else {
         return Ok(());
     };
@@ -148,7 +153,7 @@ fn check_policy_limits(a: &Assessment, policy: &Policy) -> Result<(), UnitError>
     for c in by_table {
         if c.range == 0 {
             return Err(fail(
-                policy_location(policy, &c.json_field),
+                policy_location(policy, c.json_field),
                 format!(
                     "\"{}\": range 0 (systemd-analyze aborts here)",
                     c.json_field
@@ -158,7 +163,7 @@ fn check_policy_limits(a: &Assessment, policy: &Policy) -> Result<(), UnitError>
         if let Some(b) = c.badness {
             if b > c.range {
                 return Err(fail(
-                    policy_location(policy, &c.json_field),
+                    policy_location(policy, c.json_field),
                     format!(
                         "\"{}\": range {} is below the badness {b} this unit gets (systemd-analyze aborts here)",
                         c.json_field, c.range
@@ -193,7 +198,7 @@ pub fn score_arguments(
     args: &[PathBuf],
     root: Option<&Path>,
     policy: &Policy,
-    tables: &SystemdTables,
+    tables: &'static SystemdTables,
 ) -> Vec<Outcome> {
     let mut outcomes = Vec::with_capacity(args.len());
     for_each_argument(args, root, policy, tables, |o| o, |o| outcomes.push(o));
@@ -210,7 +215,7 @@ pub fn for_each_argument<R, F, E>(
     args: &[PathBuf],
     root: Option<&Path>,
     policy: &Policy,
-    tables: &SystemdTables,
+    tables: &'static SystemdTables,
     render: F,
     mut emit: E,
 ) where
@@ -275,7 +280,7 @@ fn finish_run_unit(
     slot: RunSlot,
     name: &Result<String, LoadError>,
     policy: &Policy,
-    tables: &SystemdTables,
+    tables: &'static SystemdTables,
 ) -> Outcome {
     let clash = |id: String, detail: String| {
         Err(UnitError::Load(LoadError::Failed {
@@ -330,7 +335,7 @@ fn run_state<T>(o: &Result<T, UnitError>) -> RunState {
 pub fn score_all_services(
     root: Option<&Path>,
     policy: &Policy,
-    tables: &SystemdTables,
+    tables: &'static SystemdTables,
 ) -> Vec<Outcome> {
     let loader = Loader::new(SearchPath::for_arguments(&[], root, Path::new("/")));
     let mut names: Vec<String> = loader

@@ -88,7 +88,8 @@ fn emoji_face_follows_term_and_systemd_emoji_like_systemd() {
     // systemd prints the face as an emoji only on a UTF-8 locale with a TERM other than dumb
     // or linux, unless SYSTEMD_EMOJI says otherwise; the marks and arrow follow the locale.
     let r = mixed_root();
-    let cases: &[(&str, &[(&str, &str)], bool)] = &[
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], bool);
+    let cases: &[Case] = &[
         ("C.UTF-8", &[("TERM", "xterm-256color")], true),
         ("C.UTF-8", &[], false),
         ("C.UTF-8", &[("TERM", "dumb")], false),

@@ -10,23 +10,25 @@ mod rules;
 pub use info::SecurityInfo;
 pub use policy::Policy;
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use crate::settings::Settings;
 use crate::tables::{CheckDef, SystemdTables};
+use policy::Override;
 
 /// One row of the report.
 #[derive(Debug, Clone)]
 pub struct CheckResult {
     /// Position in systemd's check table.
     pub index: usize,
-    pub name: String,
-    pub json_field: String,
+    pub name: &'static str,
+    pub json_field: &'static str,
     /// `None`: the check does not apply (n/a).
     pub badness: Option<u64>,
     pub weight: u64,
     pub range: u64,
-    pub description: Option<String>,
+    pub description: Option<Cow<'static, str>>,
     /// Exposure in tenths; `None` when nothing is scored (badness 0 or n/a).
     pub exposure: Option<u64>,
 }
@@ -88,7 +90,7 @@ pub fn assess(
     unit: &str,
     settings: &Settings,
     policy: &Policy,
-    tables: &SystemdTables,
+    tables: &'static SystemdTables,
 ) -> Assessment {
     assess_info(unit, &SecurityInfo::from_settings(settings), policy, tables)
 }
@@ -99,7 +101,7 @@ pub fn assess_info(
     unit: &str,
     info: &SecurityInfo,
     policy: &Policy,
-    tables: &SystemdTables,
+    tables: &'static SystemdTables,
 ) -> Assessment {
     let mut rows: Vec<CheckResult> = tables
         .checks
@@ -136,7 +138,7 @@ pub fn assess_info(
 
 fn evaluate(
     index: usize,
-    def: &CheckDef,
+    def: &'static CheckDef,
     info: &SecurityInfo,
     policy: &Policy,
     t: &SystemdTables,
@@ -146,8 +148,8 @@ fn evaluate(
     let range = over.and_then(|o| o.range).unwrap_or(def.range);
     let mut row = CheckResult {
         index,
-        name: def.id.clone(),
-        json_field: def.json_field.clone(),
+        name: &def.id,
+        json_field: &def.json_field,
         badness: None,
         weight,
         range,
@@ -155,31 +157,33 @@ fn evaluate(
         exposure: None,
     };
     if def.default_dependencies_only && !info.default_dependencies {
-        row.description =
-            Some("Service runs in special boot phase, option is not appropriate".into());
+        row.description = Some(Cow::Borrowed(
+            "Service runs in special boot phase, option is not appropriate",
+        ));
         return row;
     }
     if weight == 0 {
-        row.description = Some("Option excluded by policy, skipping".into());
+        row.description = Some(Cow::Borrowed("Option excluded by policy, skipping"));
         return row;
     }
     let result = rules::evaluate(def, info, t);
     row.badness = result.badness;
-    let text =
-        |good: &Option<String>, bad: &Option<String>, na: &Option<String>| match result.badness {
-            None => na.clone(),
-            Some(0) => good.clone(),
-            Some(b) if b == def.range => bad.clone(),
+    // The policy's text for this outcome, else the table's.
+    let text = |ours: fn(&Override) -> &Option<String>, table: &'static Option<String>| match over
+        .and_then(|o| ours(o).as_ref())
+    {
+        Some(s) => Some(Cow::Owned(s.clone())),
+        None => table.as_deref().map(Cow::Borrowed),
+    };
+    row.description = match result.description {
+        Some(d) => Some(Cow::Owned(d)),
+        None => match result.badness {
+            None => text(|o| &o.description_na, &def.description_na),
+            Some(0) => text(|o| &o.description_good, &def.description_good),
+            Some(b) if b == def.range => text(|o| &o.description_bad, &def.description_bad),
             Some(_) => None,
-        };
-    row.description = result.description.or_else(|| {
-        let o = over.cloned().unwrap_or_default();
-        text(
-            &o.description_good.or_else(|| def.description_good.clone()),
-            &o.description_bad.or_else(|| def.description_bad.clone()),
-            &o.description_na.or_else(|| def.description_na.clone()),
-        )
-    });
+        },
+    };
     row
 }
 
@@ -190,35 +194,53 @@ fn compare(a: &CheckResult, b: &CheckResult) -> Ordering {
         (Some(x), Some(y)) => y
             .as_bytes()
             .cmp(x.as_bytes())
-            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.name.cmp(b.name))
             .then_with(|| a.index.cmp(&b.index)),
         _ => b.index.cmp(&a.index),
     }
 }
 
-/// Top-down merge sort, taking the left element when cmp <= 0 (glibc's msort).
-fn merge_sort(mut v: Vec<CheckResult>) -> Vec<CheckResult> {
-    if v.len() <= 1 {
-        return v;
+/// Top-down merge sort, taking the left element when cmp <= 0 (glibc's msort): the order
+/// systemd's qsort() leaves rows in, even though the comparator is not transitive.
+fn merge_sort(rows: Vec<CheckResult>) -> Vec<CheckResult> {
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    let mut scratch = vec![0; rows.len()];
+    msort(&mut order, &mut scratch, &|a, b| {
+        compare(&rows[a], &rows[b])
+    });
+    let mut slots: Vec<Option<CheckResult>> = rows.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .map(|i| slots[i].take().expect("each row once"))
+        .collect()
+}
+
+/// glibc's msort_with_tmp on indices: sort both halves (the first one `n / 2` long), then
+/// merge them through `scratch`.
+fn msort(v: &mut [usize], scratch: &mut [usize], cmp: &dyn Fn(usize, usize) -> Ordering) {
+    let n = v.len();
+    if n <= 1 {
+        return;
     }
-    let right = v.split_off(v.len() / 2);
-    let left = merge_sort(v);
-    let right = merge_sort(right);
-    let mut out = Vec::with_capacity(left.len() + right.len());
-    let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
-    loop {
-        match (l.peek(), r.peek()) {
-            (Some(a), Some(b)) => {
-                if compare(a, b) != Ordering::Greater {
-                    out.push(l.next().unwrap());
-                } else {
-                    out.push(r.next().unwrap());
-                }
-            }
-            (Some(_), None) => out.extend(l.by_ref()),
-            (None, Some(_)) => out.extend(r.by_ref()),
-            (None, None) => break,
+    let mid = n / 2;
+    {
+        let (left, right) = v.split_at_mut(mid);
+        msort(left, scratch, cmp);
+        msort(right, scratch, cmp);
+    }
+    let (mut l, mut r, mut k) = (0, mid, 0);
+    while l < mid && r < n {
+        if cmp(v[l], v[r]) != Ordering::Greater {
+            scratch[k] = v[l];
+            l += 1;
+        } else {
+            scratch[k] = v[r];
+            r += 1;
         }
+        k += 1;
     }
-    out
+    // What is left of the right half is already in place.
+    scratch[k..k + (mid - l)].copy_from_slice(&v[l..mid]);
+    k += mid - l;
+    v[..k].copy_from_slice(&scratch[..k]);
 }

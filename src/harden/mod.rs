@@ -49,7 +49,7 @@ pub fn predict(
     scored: &Scored,
     text: &str,
     policy: &Policy,
-    tables: &SystemdTables,
+    tables: &'static SystemdTables,
 ) -> Result<Assessment, crate::unit::LoadError> {
     let mut unit = scored.unit.clone();
     let path = dropin_path(&unit.id);
@@ -74,7 +74,7 @@ pub fn predict(
 fn without_dropin(
     scored: &Scored,
     policy: &Policy,
-    tables: &SystemdTables,
+    tables: &'static SystemdTables,
 ) -> Result<Scored, crate::Error> {
     let ours = Some(std::ffi::OsStr::new(DROPIN_NAME));
     if scored
@@ -98,7 +98,7 @@ pub fn harden(
     scored: &Scored,
     opts: &Options,
     policy: &Policy,
-    tables: &SystemdTables,
+    tables: &'static SystemdTables,
 ) -> Result<Hardening, crate::Error> {
     let base = without_dropin(scored, policy, tables)?;
     let scored = &base;

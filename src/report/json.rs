@@ -45,8 +45,8 @@ pub fn scored(a: &Assessment) -> UnitJson<'_> {
             .checks
             .iter()
             .map(|c| CheckJson {
-                name: &c.name,
-                json_field: &c.json_field,
+                name: c.name,
+                json_field: c.json_field,
                 set: c.set(),
                 description: c.description.as_deref(),
                 exposure: c.exposure.map(tenths),

@@ -105,7 +105,7 @@ pub fn detailed(a: &Assessment, glyphs: Glyphs) -> String {
         .map(|c| {
             (
                 mark(c.set()),
-                c.name.as_str(),
+                c.name,
                 c.description.as_deref().unwrap_or(""),
                 c.exposure.map(assess::format_tenths).unwrap_or_default(),
             )

@@ -159,7 +159,7 @@ fn score_unit(
     unit: &str,
     listing: bool,
     policy: &Policy,
-    tables: &SystemdTables,
+    tables: &'static SystemdTables,
 ) -> Option<LiveOutcome> {
     let props = match m.unit_properties(unit) {
         Ok(p) => p,
@@ -189,7 +189,7 @@ pub fn score_arguments(
     m: &Manager,
     args: &[PathBuf],
     policy: &Policy,
-    tables: &SystemdTables,
+    tables: &'static SystemdTables,
 ) -> Vec<LiveOutcome> {
     args.iter()
         .map(|a| {
@@ -206,7 +206,7 @@ pub fn score_arguments(
 pub fn score_loaded_services(
     m: &Manager,
     policy: &Policy,
-    tables: &SystemdTables,
+    tables: &'static SystemdTables,
 ) -> Result<Vec<LiveOutcome>, BusError> {
     let mut ids: Vec<String> = m
         .list_units()?

@@ -3,22 +3,21 @@
 //! type-wide `service.d/`; `*.conf` files merged by file name (first directory wins) and
 //! applied in file-name order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use super::name::{self, NameKind};
 use super::search::{SearchPath, UnitIndex};
 
-/// The drop-in directories for `name` in one search directory, most specific first.
-fn dirs_for_name(index: &UnitIndex, dir: &Path, unit: &str, out: &mut Vec<PathBuf>) {
-    let path = dir.join(format!("{unit}.d"));
-    if index.has_dir(&path) && path.is_dir() {
-        out.push(path);
-    }
+/// The names whose `.d` directories hold drop-ins for `unit`, most specific first: the name,
+/// its template's chain, then its dash-prefixes (`a-b-c.service` → `a-b-.service` → `a-.service`).
+fn name_chain(unit: &str, out: &mut Vec<String>) {
+    out.push(unit.to_string());
     let kind = name::classify(unit);
     if kind == Some(NameKind::Instance) {
         if let Some(t) = name::template_of(unit) {
-            dirs_for_name(index, dir, &t, out);
+            name_chain(&t, out);
         }
     }
     // Top-level type drop-ins ("service") end the walk.
@@ -49,10 +48,12 @@ fn dirs_for_name(index: &UnitIndex, dir: &Path, unit: &str, out: &mut Vec<PathBu
     if !name::is_valid(&built) {
         return;
     }
-    dirs_for_name(index, dir, &built, out);
+    name_chain(&built, out);
 }
 
-/// All drop-in directories of a unit with id `id` and `aliases`, in systemd's order.
+/// All drop-in directories of a unit with id `id` and `aliases`, in systemd's order: for each
+/// of the id, every alias and the unit type, each search directory in turn, and in it that
+/// name's chain (see [`name_chain`]).
 pub fn dropin_dirs(
     search: &SearchPath,
     index: &UnitIndex,
@@ -60,36 +61,95 @@ pub fn dropin_dirs(
     aliases: &[String],
 ) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
-    for d in &search.dirs {
-        dirs_for_name(index, d, id, &mut dirs);
-    }
-    for alias in aliases {
-        for d in &search.dirs {
-            dirs_for_name(index, d, alias, &mut dirs);
-        }
-    }
     let unit_type = name::unit_type(id);
-    for d in &search.dirs {
-        dirs_for_name(index, d, unit_type, &mut dirs);
+    let names = std::iter::once(id)
+        .chain(aliases.iter().map(String::as_str))
+        .chain(std::iter::once(unit_type));
+    let mut chain = Vec::new();
+    for unit in names {
+        chain.clear();
+        name_chain(unit, &mut chain);
+        // Only names with a `.d` directory somewhere in the search path are looked up.
+        let present: Vec<String> = chain
+            .iter()
+            .map(|n| format!("{n}.d"))
+            .filter(|d| index.has_dropin_name(d))
+            .collect();
+        if present.is_empty() {
+            continue;
+        }
+        for d in &search.dirs {
+            for n in &present {
+                let path = d.join(n);
+                if index.is_dropin_dir(&path) {
+                    dirs.push(path);
+                }
+            }
+        }
     }
     dirs
 }
 
-/// The `*.conf` files of `dirs`, merged by file name (first directory wins), sorted by name.
-pub fn dropin_files(dirs: &[PathBuf]) -> Vec<PathBuf> {
-    let mut files: BTreeMap<Vec<u8>, PathBuf> = BTreeMap::new();
-    for d in dirs {
-        let Ok(entries) = std::fs::read_dir(d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let n = e.file_name();
-            let bytes = n.as_encoded_bytes();
-            if bytes.starts_with(b".") || !bytes.ends_with(b".conf") {
-                continue;
-            }
-            files.entry(bytes.to_vec()).or_insert_with(|| d.join(&n));
+/// The `*.conf` entries of a drop-in directory: file name and path.
+type Listing = Vec<(Vec<u8>, PathBuf)>;
+
+/// A drop-in's bytes, or why it cannot be read.
+pub type Contents = Result<Vec<u8>, String>;
+
+/// Drop-in directory listings and drop-in files, read once per run: most units of a run share
+/// the type-wide `service.d/` and often a dash-prefix directory.
+#[derive(Debug, Default)]
+pub struct DropinCache {
+    listings: Mutex<HashMap<PathBuf, Arc<Listing>>>,
+    files: Mutex<HashMap<PathBuf, Arc<Contents>>>,
+}
+
+impl DropinCache {
+    /// The `*.conf` entries of `dir` (not hidden ones), with their paths.
+    fn listing(&self, dir: &Path) -> Arc<Listing> {
+        if let Some(l) = lock(&self.listings).get(dir) {
+            return Arc::clone(l);
         }
+        let mut entries = Vec::new();
+        if let Ok(read) = std::fs::read_dir(dir) {
+            for e in read.flatten() {
+                let n = e.file_name();
+                let bytes = n.as_encoded_bytes();
+                if bytes.starts_with(b".") || !bytes.ends_with(b".conf") {
+                    continue;
+                }
+                entries.push((bytes.to_vec(), dir.join(&n)));
+            }
+        }
+        let entries = Arc::new(entries);
+        lock(&self.listings).insert(dir.to_path_buf(), Arc::clone(&entries));
+        entries
     }
-    files.into_values().collect()
+
+    /// The bytes of a drop-in, or why it cannot be read.
+    pub fn read(&self, path: &Path) -> Arc<Contents> {
+        if let Some(f) = lock(&self.files).get(path) {
+            return Arc::clone(f);
+        }
+        let data =
+            Arc::new(super::load::read_unit_file(path).map_err(|e| crate::error::io_message(&e)));
+        lock(&self.files).insert(path.to_path_buf(), Arc::clone(&data));
+        data
+    }
+
+    /// The `*.conf` files of `dirs`, merged by file name (first directory wins), sorted by name.
+    pub fn files(&self, dirs: &[PathBuf]) -> Vec<PathBuf> {
+        let mut files: BTreeMap<Vec<u8>, PathBuf> = BTreeMap::new();
+        for d in dirs {
+            for (name, path) in self.listing(d).iter() {
+                files.entry(name.clone()).or_insert_with(|| path.clone());
+            }
+        }
+        files.into_values().collect()
+    }
+}
+
+/// A poisoned lock only means another thread panicked; the map itself is still whole.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }

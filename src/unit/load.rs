@@ -153,6 +153,29 @@ fn file_kind(ft: std::fs::FileType) -> &'static str {
 /// (systemd-analyze hangs on one).
 pub fn read_unit_file(path: &Path) -> std::io::Result<Vec<u8>> {
     let meta = std::fs::metadata(path)?;
+    read_regular(path, &meta)
+}
+
+/// A fragment's contents, or the mark of a masked unit.
+enum Fragment {
+    /// Empty, or a character device such as /dev/null (systemd's null_or_empty()).
+    Masked,
+    Data(Vec<u8>),
+}
+
+/// [`read_unit_file`] for a fragment, with the masked check on the same stat.
+fn read_fragment(path: &Path) -> std::io::Result<Fragment> {
+    use std::os::unix::fs::FileTypeExt;
+    let meta = std::fs::metadata(path)?;
+    if meta.file_type().is_char_device() || (meta.is_file() && meta.len() == 0) {
+        return Ok(Fragment::Masked);
+    }
+    read_regular(path, &meta).map(Fragment::Data)
+}
+
+/// Reads `path`, whose metadata is `meta`, refusing what is not a regular file.
+fn read_regular(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
     if meta.is_dir() {
         return Err(std::io::Error::from_raw_os_error(EISDIR));
     }
@@ -162,7 +185,24 @@ pub fn read_unit_file(path: &Path) -> std::io::Result<Vec<u8>> {
             format!("{}, not a regular file", file_kind(meta.file_type())),
         ));
     }
-    std::fs::read(path)
+    // The size is known: read without the extra stat std::fs::read makes. A file that grew
+    // since is still read whole.
+    let mut file = std::fs::File::open(path)?;
+    let mut data = vec![0; meta.len() as usize + 1];
+    let mut len = 0;
+    loop {
+        if len == data.len() {
+            data.resize(data.len() * 2, 0);
+        }
+        match file.read(&mut data[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    data.truncate(len);
+    Ok(data)
 }
 
 /// The unit id for a fragment found for `unit`: the fragment's name, with `unit`'s instance
@@ -304,12 +344,37 @@ impl Run {
 pub struct Loader {
     pub search: SearchPath,
     pub index: UnitIndex,
+    dropins: dropins::DropinCache,
 }
 
 impl Loader {
     pub fn new(search: SearchPath) -> Self {
         let index = UnitIndex::build(&search);
-        Loader { search, index }
+        Loader {
+            search,
+            index,
+            dropins: Default::default(),
+        }
+    }
+
+    /// The drop-ins of a unit with id `id` and `aliases`, parsed, and the ones that could not
+    /// be read with the reason.
+    fn dropins(
+        &self,
+        id: &str,
+        aliases: &[String],
+        sections: &[&str],
+    ) -> (Vec<ParsedFile>, Vec<(PathBuf, String)>) {
+        let dirs = dropins::dropin_dirs(&self.search, &self.index, id, aliases);
+        let mut files = Vec::new();
+        let mut unreadable = Vec::new();
+        for path in self.dropins.files(&dirs) {
+            match &*self.dropins.read(&path) {
+                Ok(data) => files.push(syntax::parse(&path, data, sections)),
+                Err(e) => unreadable.push((path, e.clone())),
+            }
+        }
+        (files, unreadable)
     }
 
     /// Why `unit` has no fragment, naming the file that is in the way when there is one.
@@ -358,15 +423,7 @@ impl Loader {
         let id = unit.to_string();
         let aliases = aliases_of(names, &id);
         let sections = sections_for(name::unit_type(&id));
-        let dirs = dropins::dropin_dirs(&self.search, &self.index, &id, &aliases);
-        let mut files = Vec::new();
-        let mut unreadable = Vec::new();
-        for path in dropins::dropin_files(&dirs) {
-            match read_unit_file(&path) {
-                Ok(data) => files.push(syntax::parse(&path, &data, sections)),
-                Err(e) => unreadable.push((path, crate::error::io_message(&e))),
-            }
-        }
+        let (files, unreadable) = self.dropins(&id, &aliases, sections);
         LoadedUnit {
             requested: id.clone(),
             id,
@@ -422,11 +479,9 @@ impl Loader {
             id: id.clone(),
             detail: Some(why),
         };
-        if is_null_or_empty(&fragment) {
-            return Err(LoadError::Masked { id, fragment });
-        }
-        let data = match read_unit_file(&fragment) {
-            Ok(d) => d,
+        let data = match read_fragment(&fragment) {
+            Ok(Fragment::Masked) => return Err(LoadError::Masked { id, fragment }),
+            Ok(Fragment::Data(d)) => d,
             // systemd opens a directory fine and then fails to read it.
             Err(e) if e.raw_os_error() == Some(EISDIR) => {
                 return Err(LoadError::Failed {
@@ -453,14 +508,8 @@ impl Loader {
         let sections = sections_for(name::unit_type(&id));
         let mut files = vec![syntax::parse(&fragment, &data, sections)];
         let aliases = aliases_of(names, &id);
-        let dirs = dropins::dropin_dirs(&self.search, &self.index, &id, &aliases);
-        let mut unreadable = Vec::new();
-        for path in dropins::dropin_files(&dirs) {
-            match read_unit_file(&path) {
-                Ok(data) => files.push(syntax::parse(&path, &data, sections)),
-                Err(e) => unreadable.push((path, crate::error::io_message(&e))),
-            }
-        }
+        let (more, unreadable) = self.dropins(&id, &aliases, sections);
+        files.extend(more);
         Ok(LoadedUnit {
             id,
             requested: unit.to_string(),

@@ -132,8 +132,10 @@ pub struct UnitIndex {
     ids: HashMap<String, Entry>,
     /// fragment basename → every name that resolves to it (systemd's unit_name_map).
     aliases: HashMap<String, Vec<String>>,
-    /// Direct children of search directories whose names are units or end in .d/.wants/.requires.
-    path_cache: HashSet<PathBuf>,
+    /// Names of the `*.d` entries found in any search directory.
+    dropin_names: HashSet<String>,
+    /// The `*.d` entries that are directories (or links to one).
+    dropin_dirs: HashSet<PathBuf>,
     /// Names of the valid unit files found, in search order (for listing).
     listing: Vec<String>,
 }
@@ -166,7 +168,10 @@ impl UnitIndex {
                     continue;
                 }
                 let filename = dir.join(&n);
-                index.path_cache.insert(filename.clone());
+                if n.ends_with(".d") && (file_type.is_dir() || (is_link && filename.is_dir())) {
+                    index.dropin_names.insert(n.clone());
+                    index.dropin_dirs.insert(filename.clone());
+                }
                 // Only regular files and symlinks can be units: systemd 252 passes over a
                 // directory, FIFO, socket or device with a unit's name ("not found").
                 if !valid || index.ids.contains_key(&n) || !(file_type.is_file() || is_link) {
@@ -328,8 +333,14 @@ impl UnitIndex {
         matches!(self.ids.get(unit), Some(Entry::Alias(_)))
     }
 
-    pub fn has_dir(&self, path: &Path) -> bool {
-        self.path_cache.contains(path)
+    /// Whether some search directory has a drop-in directory with this name (`foo.service.d`).
+    pub fn has_dropin_name(&self, name: &str) -> bool {
+        self.dropin_names.contains(name)
+    }
+
+    /// Whether `path` is a drop-in directory directly under a search directory.
+    pub fn is_dropin_dir(&self, path: &Path) -> bool {
+        self.dropin_dirs.contains(path)
     }
 
     /// Every valid unit name found in the search path, first directory first.
