@@ -20,6 +20,9 @@ pub struct CheckDef {
     pub field: Option<String>,
     #[serde(default)]
     pub capabilities: Vec<String>,
+    /// `capabilities` as a bit mask (filled in when the tables are loaded).
+    #[serde(skip)]
+    pub capability_mask: u64,
     #[serde(default)]
     pub namespace: Option<String>,
     #[serde(default)]
@@ -82,6 +85,9 @@ pub struct SystemdTables {
     pub checks: Vec<CheckDef>,
     pub groups: Vec<SyscallGroup>,
     group_index: HashMap<String, usize>,
+    /// Per group: the numbers of its concrete syscalls that exist on x86_64, nested groups
+    /// expanded, in systemd's order.
+    group_numbers: Vec<Vec<i32>>,
     /// Syscall name → number on x86_64 (negative: exists only on other architectures).
     syscalls: HashMap<String, i32>,
     /// Number → the name libseccomp gives back for it.
@@ -157,11 +163,12 @@ impl SystemdTables {
                 syscall_names.entry(nr).or_insert_with(|| name.clone());
             }
         }
-        SystemdTables {
+        let mut tables = SystemdTables {
             version,
             checks: checks.checks,
             groups,
             group_index,
+            group_numbers: Vec::new(),
             syscalls: syscalls.syscalls,
             syscall_names,
             capabilities: caps
@@ -179,7 +186,38 @@ impl SystemdTables {
                 .into_iter()
                 .map(|(k, v)| (k.to_ascii_uppercase(), v))
                 .collect(),
+        };
+        let masks: Vec<u64> = tables
+            .checks
+            .iter()
+            .map(|c| {
+                c.capabilities
+                    .iter()
+                    .filter_map(|n| tables.capability(n))
+                    .fold(0u64, |m, c| m | (1 << c))
+            })
+            .collect();
+        for (c, m) in tables.checks.iter_mut().zip(masks) {
+            c.capability_mask = m;
         }
+        tables.group_numbers = tables
+            .groups
+            .iter()
+            .map(|g| {
+                let mut names = Vec::new();
+                tables.expand_group(&g.name, &mut names);
+                names.iter().filter_map(|n| tables.syscall_number(n)).collect()
+            })
+            .collect();
+        tables
+    }
+
+    /// The numbers of a group's concrete syscalls that exist on x86_64 (empty for an
+    /// unknown group).
+    pub fn group_syscall_numbers(&self, name: &str) -> &[i32] {
+        self.group_index
+            .get(name)
+            .map_or(&[], |&i| &self.group_numbers[i])
     }
 
     pub fn group(&self, name: &str) -> Option<&SyscallGroup> {

@@ -176,7 +176,7 @@ fn evaluate(
         None => table.as_deref().map(Cow::Borrowed),
     };
     row.description = match result.description {
-        Some(d) => Some(Cow::Owned(d)),
+        Some(d) => Some(d),
         None => match result.badness {
             None => text(|o| &o.description_na, &def.description_na),
             Some(0) => text(|o| &o.description_good, &def.description_good),

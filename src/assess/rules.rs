@@ -1,6 +1,8 @@
 //! The badness rule of each check kind (spec §5). A rule returns the badness and, for checks
 //! that word their own result, the description.
 
+use std::borrow::Cow;
+
 use super::info::SecurityInfo;
 use crate::settings::NAMESPACES;
 use crate::tables::{CheckDef, SystemdTables};
@@ -8,7 +10,7 @@ use crate::tables::{CheckDef, SystemdTables};
 /// `None` badness = the check does not apply (n/a).
 pub struct RuleResult {
     pub badness: Option<u64>,
-    pub description: Option<String>,
+    pub description: Option<Cow<'static, str>>,
 }
 
 fn fixed(b: u64) -> RuleResult {
@@ -18,7 +20,7 @@ fn fixed(b: u64) -> RuleResult {
     }
 }
 
-fn own(b: u64, d: impl Into<String>) -> RuleResult {
+fn own(b: u64, d: impl Into<Cow<'static, str>>) -> RuleResult {
     RuleResult {
         badness: Some(b),
         description: Some(d.into()),
@@ -140,12 +142,7 @@ pub fn evaluate(def: &CheckDef, i: &SecurityInfo, t: &SystemdTables) -> RuleResu
             ))
         }
         "capability_bounding_set" => {
-            let mask = def
-                .capabilities
-                .iter()
-                .filter_map(|c| t.capability(c))
-                .fold(0u64, |m, c| m | (1 << c));
-            fixed(u64::from(i.capability_bounding_set & mask != 0))
+            fixed(u64::from(i.capability_bounding_set & def.capability_mask != 0))
         }
         "umask" => {
             let (b, what) = if i.umask & 0o002 == 0 {

@@ -78,14 +78,6 @@ fn pad_right(out: &mut String, s: &str, width: usize) {
     }
 }
 
-/// Spaces up to `width` cells, then `s`.
-fn pad_left(out: &mut String, s: &str, width: usize) {
-    for _ in console_width(s)..width {
-        out.push(' ');
-    }
-    out.push_str(s);
-}
-
 /// The table and summary line, as `systemd-analyze security UNIT` prints them when piped:
 /// every column padded to its widest cell (header included), one space between columns,
 /// EXPOSURE values right-aligned (not its header), and the trailing blanks of the last column
@@ -99,47 +91,65 @@ pub fn detailed(a: &Assessment, glyphs: Glyphs) -> String {
         (Some(true), false) => "+",
         (Some(false), false) => "-",
     };
-    let rows: Vec<(&str, &str, &str, String)> = a
+    /// A cell and the terminal cells it takes.
+    type Cell<'a> = (&'a str, usize);
+    let cell = |s: &'static str| (s, console_width(s));
+    let header = (cell("NAME"), cell("DESCRIPTION"), cell("EXPOSURE"));
+    let mut exposures = String::with_capacity(a.checks.len() * 4);
+    let mut spans = Vec::with_capacity(a.checks.len());
+    for c in &a.checks {
+        let start = exposures.len();
+        if let Some(x) = c.exposure {
+            let _ = write!(exposures, "{}.{}", x / 10, x % 10);
+        }
+        spans.push(start..exposures.len());
+    }
+    let rows: Vec<(&str, Cell, Cell, Cell)> = a
         .checks
         .iter()
-        .map(|c| {
+        .zip(spans)
+        .map(|(c, span)| {
+            let desc = c.description.as_deref().unwrap_or("");
+            let exp = &exposures[span];
             (
                 mark(c.set()),
-                c.name,
-                c.description.as_deref().unwrap_or(""),
-                c.exposure.map(assess::format_tenths).unwrap_or_default(),
+                (c.name, console_width(c.name)),
+                (desc, console_width(desc)),
+                (exp, exp.len()),
             )
         })
         .collect();
-    let width = |cells: &mut dyn Iterator<Item = &str>, header: &str| {
-        cells
-            .map(console_width)
-            .chain([console_width(header)])
-            .max()
-            .unwrap_or(0)
-    };
-    let w_name = width(&mut rows.iter().map(|r| r.1), "NAME");
-    let w_desc = width(&mut rows.iter().map(|r| r.2), "DESCRIPTION");
-    let w_exp = width(&mut rows.iter().map(|r| r.3.as_str()), "EXPOSURE");
+    let w_name = rows.iter().map(|r| r.1.1).max().unwrap_or(0).max(header.0.1);
+    let w_desc = rows.iter().map(|r| r.2.1).max().unwrap_or(0).max(header.1.1);
+    let w_exp = rows.iter().map(|r| r.3.1).max().unwrap_or(0).max(header.2.1);
     let mut out = String::with_capacity((rows.len() + 3) * (w_name + w_desc + w_exp + 8));
-    let mut row = |m: &str, name: &str, desc: &str, exp: &str, header: bool| {
+    let spaces = |out: &mut String, mut n: usize| {
+        const BLANKS: &str = "                                                                ";
+        while n > 0 {
+            let k = n.min(BLANKS.len());
+            out.push_str(&BLANKS[..k]);
+            n -= k;
+        }
+    };
+    let mut row = |m: &str, name: Cell, desc: Cell, exp: Cell, header: bool| {
         out.push_str(m);
         out.push(' ');
-        pad_right(&mut out, name, w_name);
-        out.push(' ');
-        pad_right(&mut out, desc, w_desc);
-        out.push(' ');
+        out.push_str(name.0);
+        spaces(&mut out, w_name.saturating_sub(name.1) + 1);
+        out.push_str(desc.0);
+        spaces(&mut out, w_desc.saturating_sub(desc.1) + 1);
         // Only the data cells of EXPOSURE are right-aligned; the header is left-aligned (and
         // its trailing padding dropped), which shows when an exposure is wider than 8 cells.
         if header {
-            out.push_str(exp);
-        } else if !exp.is_empty() {
-            pad_left(&mut out, exp, w_exp);
+            out.push_str(exp.0);
+        } else if !exp.0.is_empty() {
+            spaces(&mut out, w_exp.saturating_sub(exp.1));
+            out.push_str(exp.0);
         }
         out.push('\n');
     };
-    row(" ", "NAME", "DESCRIPTION", "EXPOSURE", true);
-    for (m, name, desc, exp) in &rows {
+    row(" ", header.0, header.1, header.2, true);
+    for &(m, name, desc, exp) in &rows {
         row(m, name, desc, exp, false);
     }
     let arrow = if utf8 { "→" } else { "->" };

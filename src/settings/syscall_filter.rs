@@ -91,10 +91,8 @@ impl SyscallFilter {
         invert: bool,
         t: &SystemdTables,
     ) {
-        let mut names = Vec::new();
-        t.expand_group(group, &mut names);
-        for n in names {
-            self.put_one(map, &n, action, invert, t);
+        for &nr in t.group_syscall_numbers(group) {
+            self.put_number(map, nr, action, invert);
         }
     }
 
@@ -106,9 +104,12 @@ impl SyscallFilter {
         invert: bool,
         t: &SystemdTables,
     ) {
-        let Some(nr) = t.syscall_number(name) else {
-            return;
-        };
+        if let Some(nr) = t.syscall_number(name) {
+            self.put_number(map, nr, action, invert);
+        }
+    }
+
+    fn put_number(&self, map: &mut BTreeMap<i32, i32>, nr: i32, action: i32, invert: bool) {
         if (invert != self.allow_list) || (invert && self.allow_list && action >= 0) {
             map.insert(nr, action);
         } else {

@@ -69,20 +69,22 @@ pub fn dropin_dirs(
     for unit in names {
         chain.clear();
         name_chain(unit, &mut chain);
-        // Only names with a `.d` directory somewhere in the search path are looked up.
-        let present: Vec<String> = chain
+        // Each name of the chain with a `.d` directory somewhere, and where.
+        let present: Vec<(String, &[usize])> = chain
             .iter()
             .map(|n| format!("{n}.d"))
-            .filter(|d| index.has_dropin_name(d))
+            .filter_map(|d| {
+                let at = index.dropin_dir_positions(&d);
+                (!at.is_empty()).then_some((d, at))
+            })
             .collect();
         if present.is_empty() {
             continue;
         }
-        for d in &search.dirs {
-            for n in &present {
-                let path = d.join(n);
-                if index.is_dropin_dir(&path) {
-                    dirs.push(path);
+        for (position, d) in search.dirs.iter().enumerate() {
+            for (n, at) in &present {
+                if at.contains(&position) {
+                    dirs.push(d.join(n));
                 }
             }
         }

@@ -132,10 +132,9 @@ pub struct UnitIndex {
     ids: HashMap<String, Entry>,
     /// fragment basename → every name that resolves to it (systemd's unit_name_map).
     aliases: HashMap<String, Vec<String>>,
-    /// Names of the `*.d` entries found in any search directory.
-    dropin_names: HashSet<String>,
-    /// The `*.d` entries that are directories (or links to one).
-    dropin_dirs: HashSet<PathBuf>,
+    /// `*.d` directories (or links to one) → the search directories holding one by that
+    /// name, by position in the search path.
+    dropin_dirs: HashMap<String, Vec<usize>>,
     /// Names of the valid unit files found, in search order (for listing).
     listing: Vec<String>,
 }
@@ -145,7 +144,7 @@ const FOLLOW_MAX: usize = 8;
 impl UnitIndex {
     pub fn build(search: &SearchPath) -> Self {
         let mut index = UnitIndex::default();
-        for dir in &search.dirs {
+        for (position, dir) in search.dirs.iter().enumerate() {
             let Ok(entries) = std::fs::read_dir(dir) else {
                 continue;
             };
@@ -169,8 +168,10 @@ impl UnitIndex {
                 }
                 let filename = dir.join(&n);
                 if n.ends_with(".d") && (file_type.is_dir() || (is_link && filename.is_dir())) {
-                    index.dropin_names.insert(n.clone());
-                    index.dropin_dirs.insert(filename.clone());
+                    let at = index.dropin_dirs.entry(n.clone()).or_default();
+                    if at.last() != Some(&position) {
+                        at.push(position);
+                    }
                 }
                 // Only regular files and symlinks can be units: systemd 252 passes over a
                 // directory, FIFO, socket or device with a unit's name ("not found").
@@ -333,14 +334,10 @@ impl UnitIndex {
         matches!(self.ids.get(unit), Some(Entry::Alias(_)))
     }
 
-    /// Whether some search directory has a drop-in directory with this name (`foo.service.d`).
-    pub fn has_dropin_name(&self, name: &str) -> bool {
-        self.dropin_names.contains(name)
-    }
-
-    /// Whether `path` is a drop-in directory directly under a search directory.
-    pub fn is_dropin_dir(&self, path: &Path) -> bool {
-        self.dropin_dirs.contains(path)
+    /// The search directories (by position) that have a drop-in directory with this name
+    /// (`foo.service.d`), in search order.
+    pub fn dropin_dir_positions(&self, name: &str) -> &[usize] {
+        self.dropin_dirs.get(name).map_or(&[], Vec::as_slice)
     }
 
     /// Every valid unit name found in the search path, first directory first.
