@@ -206,7 +206,10 @@ impl SystemdTables {
             .map(|g| {
                 let mut names = Vec::new();
                 tables.expand_group(&g.name, &mut names);
-                names.iter().filter_map(|n| tables.syscall_number(n)).collect()
+                names
+                    .iter()
+                    .filter_map(|n| tables.syscall_number(n))
+                    .collect()
             })
             .collect();
         tables

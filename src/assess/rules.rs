@@ -141,9 +141,9 @@ pub fn evaluate(def: &CheckDef, i: &SecurityInfo, t: &SystemdTables) -> RuleResu
                 empty_or_root(&i.root_directory) && empty_or_root(&i.root_image),
             ))
         }
-        "capability_bounding_set" => {
-            fixed(u64::from(i.capability_bounding_set & def.capability_mask != 0))
-        }
+        "capability_bounding_set" => fixed(u64::from(
+            i.capability_bounding_set & def.capability_mask != 0,
+        )),
         "umask" => {
             let (b, what) = if i.umask & 0o002 == 0 {
                 (10, "world-writable")

@@ -119,9 +119,24 @@ pub fn detailed(a: &Assessment, glyphs: Glyphs) -> String {
             )
         })
         .collect();
-    let w_name = rows.iter().map(|r| r.1.1).max().unwrap_or(0).max(header.0.1);
-    let w_desc = rows.iter().map(|r| r.2.1).max().unwrap_or(0).max(header.1.1);
-    let w_exp = rows.iter().map(|r| r.3.1).max().unwrap_or(0).max(header.2.1);
+    let w_name = rows
+        .iter()
+        .map(|r| r.1.1)
+        .max()
+        .unwrap_or(0)
+        .max(header.0.1);
+    let w_desc = rows
+        .iter()
+        .map(|r| r.2.1)
+        .max()
+        .unwrap_or(0)
+        .max(header.1.1);
+    let w_exp = rows
+        .iter()
+        .map(|r| r.3.1)
+        .max()
+        .unwrap_or(0)
+        .max(header.2.1);
     let mut out = String::with_capacity((rows.len() + 3) * (w_name + w_desc + w_exp + 8));
     let spaces = |out: &mut String, mut n: usize| {
         const BLANKS: &str = "                                                                ";

@@ -85,17 +85,19 @@ impl Output {
 /// One element of the JSON array, pretty-printed and indented as it sits in the array
 /// (`serde_json::to_writer_pretty` of the whole array prints the same bytes).
 pub fn json_element(item: &UnitJson) -> String {
-    let text = serde_json::to_string_pretty(item).expect("a UnitJson always serializes");
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    // JSON strings cannot hold a raw newline, so every line break is the formatter's.
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        out.push_str("  ");
-        out.push_str(line);
-    }
-    out
+    use serde::Serialize;
+    use serde_json::ser::{Formatter, PrettyFormatter, Serializer};
+    let mut out = Vec::with_capacity(16 * 1024);
+    out.extend_from_slice(b"  ");
+    // A formatter that has opened the array: the element comes out one level in.
+    let mut formatter = PrettyFormatter::new();
+    formatter
+        .begin_array(&mut io::sink())
+        .expect("writing to a sink");
+    let mut ser = Serializer::with_formatter(&mut out, formatter);
+    item.serialize(&mut ser)
+        .expect("a UnitJson always serializes");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
 #[cfg(test)]
