@@ -206,7 +206,7 @@ pub fn score_arguments(
 }
 
 /// How many arguments [`for_each_argument`] loads before it scores and hands them on.
-const CHUNK: usize = 512;
+const CHUNK: usize = 256;
 
 /// [`score_arguments`] a chunk of arguments at a time: each outcome goes to `render` on the
 /// worker thread that scored it, and what `render` returns goes to `emit`, in argument order.

@@ -2,6 +2,7 @@
 //! unit_file_build_name_map()). Each directory is read once per run; every later lookup of
 //! a fragment, an alias or a drop-in directory is answered from memory.
 
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
@@ -59,20 +60,25 @@ impl SearchPath {
     /// the directories of the unit files given (when they exist), then `$SYSTEMD_UNIT_PATH`
     /// or the default path, everything under `root`.
     pub fn for_arguments(args: &[PathBuf], root: Option<&Path>, cwd: &Path) -> Self {
-        let mut dirs: Vec<PathBuf> = Vec::new();
-        for arg in args {
-            let abs = normalize(&cwd.join(arg));
-            let Some(dir) = abs.parent() else { continue };
-            let base = abs
-                .file_name()
-                .map(|b| b.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let exists = abs.exists();
-            let template_exists = || name::template_of(&base).is_some_and(|t| dir.join(t).exists());
-            if exists || (name::classify(&base) == Some(NameKind::Instance) && template_exists()) {
-                dirs.push(dir.to_path_buf());
-            }
-        }
+        // An argument that names an existing file (or an instance of an existing template)
+        // puts its directory first. One stat per argument: done in parallel for long runs.
+        let own_dirs: Vec<Option<PathBuf>> = args
+            .par_iter()
+            .map(|arg| {
+                let abs = normalize(&cwd.join(arg));
+                let dir = abs.parent()?;
+                let base = abs
+                    .file_name()
+                    .map(|b| b.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let template_exists =
+                    || name::template_of(&base).is_some_and(|t| dir.join(t).exists());
+                (abs.exists()
+                    || (name::classify(&base) == Some(NameKind::Instance) && template_exists()))
+                .then(|| dir.to_path_buf())
+            })
+            .collect();
+        let mut dirs: Vec<PathBuf> = own_dirs.into_iter().flatten().collect();
         let env = std::env::var("SYSTEMD_UNIT_PATH").ok();
         let mut rest: Vec<PathBuf> = Vec::new();
         let defaults = || DEFAULT_SYSTEM_UNIT_PATH.iter().map(PathBuf::from);
@@ -222,14 +228,16 @@ impl UnitIndex {
     }
 
     fn build_alias_map(&mut self) {
-        let names: Vec<String> = self.ids.keys().cloned().collect();
-        for src in names {
-            let Ok(dst) = self.resolve(&src) else {
-                continue;
-            };
-            if is_null_or_empty(&dst) {
-                continue;
-            }
+        // Resolving is in memory; the masked check stats each fragment, in parallel.
+        let names: Vec<&String> = self.ids.keys().collect();
+        let resolved: Vec<(String, PathBuf)> = names
+            .par_iter()
+            .filter_map(|src| {
+                let dst = self.resolve(src).ok()?;
+                (!is_null_or_empty(&dst)).then(|| ((*src).clone(), dst))
+            })
+            .collect();
+        for (src, dst) in resolved {
             let mut base = dst
                 .file_name()
                 .map(|b| b.to_string_lossy().into_owned())
