@@ -2348,3 +2348,37 @@ fn without_root_same_name_in_two_directories() {
         .arg("{tree}/a/ug-only-b.service")
         .run();
 }
+
+/// A long run: unitguard loads and scores arguments a chunk at a time, so repeats, aliases,
+/// name clashes and BusName= clashes must still refer back to arguments many chunks earlier.
+#[test]
+fn long_run_refers_back_across_chunks() {
+    let mut t = Test::new();
+    for i in 0..700 {
+        let body = match i % 4 {
+            0 => service("User=nobody"),
+            1 => format!(
+                "[Service]\nType=dbus\nBusName=org.example.B{}\nExecStart=/bin/true\n",
+                i % 3
+            ),
+            2 => service("PrivateTmp=yes\nProtectSystem=strict"),
+            _ => service(""),
+        };
+        t = t.unit(&format!("u{i}.service"), body);
+        if i % 50 == 0 {
+            t = t.link_unit(&format!("al{i}.service"), &format!("u{i}.service"));
+        }
+    }
+    // Masked units whose aliases clash with an earlier name, late in the run.
+    t = t
+        .link_unit("masked.service", "/dev/null")
+        .link_unit("masked-alias.service", "masked.service");
+    // Every earlier argument again, in reverse, then aliases of early units.
+    for i in (0..700).rev().step_by(7) {
+        t = t.arg_unit(&format!("u{i}.service"));
+    }
+    for i in (0..700).step_by(50) {
+        t = t.arg_unit(&format!("al{i}.service"));
+    }
+    t.arg_unit("masked-alias.service").run();
+}
