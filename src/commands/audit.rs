@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::pipeline::{self, Outcome};
 use crate::report::{Glyphs, json, text};
 use crate::tables::SystemdTables;
-use output::{Output, Piece, json_element};
+use output::{Output, Piece, json_element, listing_order};
 
 pub fn run(args: &AuditArgs) -> Result<i32> {
     let tables = SystemdTables::default_tables();
@@ -64,49 +64,37 @@ fn detailed(o: &Outcome, args: &AuditArgs, glyphs: Glyphs) -> Piece {
                 failed: args.threshold.is_some_and(|t| a.exposure > t),
             }
         }
-        Err(e) => Piece {
-            stdout: if args.json {
-                json_element(&json::failed(e))
-            } else {
-                String::new()
-            },
-            stderr: error_line(e),
-            failed: true,
-        },
+        Err(e) => failure(e, args.json),
     }
 }
 
-fn error_line(e: &pipeline::UnitError) -> String {
-    match e.detail() {
-        Some(d) => format!("{e} ({d})\n"),
-        None => format!("{e}\n"),
+/// A unit that failed to load: systemd's message (and our detail) on stderr, and its JSON
+/// element.
+fn failure(e: &pipeline::UnitError, json: bool) -> Piece {
+    Piece {
+        stdout: if json {
+            json_element(&json::failed(e))
+        } else {
+            String::new()
+        },
+        stderr: match e.detail() {
+            Some(d) => format!("{e} ({d})\n"),
+            None => format!("{e}\n"),
+        },
+        failed: true,
     }
 }
 
 /// Every service of the search path, most exposed first (load failures before them).
 fn listing(output: &mut Output, mut outcomes: Vec<Outcome>, args: &AuditArgs) {
-    outcomes.sort_by(|a, b| match (a, b) {
-        (Ok(x), Ok(y)) => y
-            .assessment
-            .exposure
-            .cmp(&x.assessment.exposure)
-            .then_with(|| x.assessment.unit.cmp(&y.assessment.unit)),
-        (Err(_), Ok(_)) => std::cmp::Ordering::Less,
-        (Ok(_), Err(_)) => std::cmp::Ordering::Greater,
-        (Err(x), Err(y)) => x.unit().cmp(y.unit()),
-    });
+    fn key(o: &Outcome) -> Result<&crate::assess::Assessment, &str> {
+        o.as_ref().map(|s| &s.assessment).map_err(|e| e.unit())
+    }
+    outcomes.sort_by(|a, b| listing_order(key(a), key(b)));
     let over = |a: &crate::assess::Assessment| args.threshold.is_some_and(|t| a.exposure > t);
     for o in &outcomes {
         output.push(match o {
-            Err(e) => Piece {
-                stdout: if args.json {
-                    json_element(&json::failed(e))
-                } else {
-                    String::new()
-                },
-                stderr: error_line(e),
-                failed: true,
-            },
+            Err(e) => failure(e, args.json),
             Ok(s) => Piece {
                 stdout: if args.json {
                     json_element(&json::scored(&s.assessment))

@@ -2,7 +2,7 @@
 //! `systemd-analyze security` (without `--offline`) scores them. Same output, JSON, sorting and
 //! `--threshold` rules as the offline path; only the source of the units differs.
 
-use super::output::{Output, Piece, json_element};
+use super::output::{Output, Piece, json_element, listing_order};
 use crate::assess::Policy;
 use crate::cli::AuditArgs;
 use crate::error::{Error, Result};
@@ -19,16 +19,10 @@ pub fn run(args: &AuditArgs, manager: &Manager, policy: &Policy) -> Result<i32> 
         systemd::score_arguments(manager, &args.units, policy, tables)
     };
     if listing {
-        outcomes.sort_by(|a, b| match (a, b) {
-            (Ok(x), Ok(y)) => y
-                .assessment
-                .exposure
-                .cmp(&x.assessment.exposure)
-                .then_with(|| x.assessment.unit.cmp(&y.assessment.unit)),
-            (Err(_), Ok(_)) => std::cmp::Ordering::Less,
-            (Ok(_), Err(_)) => std::cmp::Ordering::Greater,
-            (Err(x), Err(y)) => x.unit().cmp(y.unit()),
-        });
+        fn key(o: &LiveOutcome) -> Result<&crate::assess::Assessment, &str> {
+            o.as_ref().map(|s| &s.assessment).map_err(|e| e.unit())
+        }
+        outcomes.sort_by(|a, b| listing_order(key(a), key(b)));
     }
     let glyphs = Glyphs::from_env();
     let mut output = Output::new(args.json);

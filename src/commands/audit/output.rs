@@ -1,8 +1,10 @@
 //! Writing audit results as they come: systemd's tables or one JSON array on a buffered
 //! stdout, load errors and warnings on stderr, and the exit status they add up to.
 
+use std::cmp::Ordering;
 use std::io::{self, BufWriter, Stdout, Write};
 
+use crate::assess::Assessment;
 use crate::error::{Error, Result};
 use crate::report::json::UnitJson;
 use crate::{EXIT_FAILED, EXIT_OK};
@@ -79,6 +81,21 @@ impl Output {
             Some(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Error::io("<stdout>", e)),
             _ => Ok(if self.failed { EXIT_FAILED } else { EXIT_OK }),
         }
+    }
+}
+
+/// The order of the listing (no units given): units that failed to load first, by name, then
+/// the most exposed first, equal exposures by name. Each side is an assessment or the name of
+/// a unit that failed.
+pub fn listing_order(a: Result<&Assessment, &str>, b: Result<&Assessment, &str>) -> Ordering {
+    match (a, b) {
+        (Ok(x), Ok(y)) => y
+            .exposure
+            .cmp(&x.exposure)
+            .then_with(|| x.unit.cmp(&y.unit)),
+        (Err(_), Ok(_)) => Ordering::Less,
+        (Ok(_), Err(_)) => Ordering::Greater,
+        (Err(x), Err(y)) => x.cmp(y),
     }
 }
 
