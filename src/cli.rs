@@ -88,12 +88,14 @@ pub struct RollbackArgs {
 
 #[derive(Debug, Args)]
 pub struct DenialsArgs {
-    /// Only this unit's lines (kernel audit lines are always read)
+    /// Only this unit's lines, and the last MiB of each *.log file in its log directories
+    /// (LogsDirectory=, its daemon profile's); kernel audit lines are always read
     #[arg(value_name = "UNIT")]
     pub unit: Option<String>,
 
-    /// Start from this time (any journalctl --since value, e.g. "-1h", "today", "@1700000000")
-    #[arg(long, value_name = "T")]
+    /// Start from this time (any journalctl --since value, e.g. "-1h", "today", "@1700000000");
+    /// the unit's own log files are then not read (their lines have no common timestamp)
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
     pub since: Option<String>,
 
     /// Keep watching for new denials

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::denials::{self, Denial, LogLine};
+use crate::denials::{self, Denial, LogLine, logfiles};
 use crate::error::{Error, Result};
 use crate::harden::{self, Hardening};
 use crate::systemd::{control, journal};
@@ -85,41 +85,21 @@ pub fn repair(unit: &str) -> Result<Option<String>> {
 
 /// Sizes of the service's own log files, to read only what is written after the restart.
 fn log_offsets(h: &Hardening) -> BTreeMap<PathBuf, u64> {
-    let mut m = BTreeMap::new();
-    let dirs = h
-        .facts
-        .profile
-        .iter()
-        .flat_map(|p| p.writable.iter())
-        .filter(|w| w.starts_with("/var/log/") && w.len() > "/var/log/".len());
-    for d in dirs {
-        if let Ok(entries) = std::fs::read_dir(d) {
-            for e in entries.flatten() {
-                let p = e.path();
-                if p.extension().is_some_and(|x| x == "log") {
-                    m.insert(p.clone(), e.metadata().map_or(0, |md| md.len()));
-                }
-            }
-        }
-    }
-    m
+    let dirs = logfiles::log_dirs(&[], &h.facts);
+    logfiles::log_files(&dirs)
+        .into_iter()
+        .map(|p| {
+            let len = std::fs::metadata(&p).map_or(0, |m| m.len());
+            (p, len)
+        })
+        .collect()
 }
 
 fn new_log_lines(before: &BTreeMap<PathBuf, u64>) -> Vec<LogLine> {
-    let mut out = Vec::new();
-    for (p, &offset) in before {
-        let Ok(data) = std::fs::read(p) else { continue };
-        let start = (offset as usize).min(data.len());
-        for line in String::from_utf8_lossy(&data[start..]).lines() {
-            out.push(LogLine {
-                timestamp: None,
-                unit: None,
-                source: p.display().to_string(),
-                message: line.to_string(),
-            });
-        }
-    }
-    out
+    before
+        .iter()
+        .flat_map(|(p, &offset)| logfiles::lines_from(p, offset))
+        .collect()
 }
 
 fn run_smoke(cmd: &str, timeout: Duration) -> std::result::Result<(), String> {

@@ -2,6 +2,8 @@
 //! `data/denials.toml`, each mapped to the directive that caused it and the catalogue's
 //! one-notch-looser value.
 
+pub mod logfiles;
+
 use std::sync::OnceLock;
 
 use regex::Regex;

@@ -1,0 +1,68 @@
+//! `unitguard denials UNIT`: a denial that a service wrote to its own log file (many daemons
+//! report a refused open() there, not on the journal) is found and blamed on its directive.
+//! The unit comes from a temporary unit directory ($SYSTEMD_UNIT_PATH); its LogsDirectory=
+//! is a fresh directory under /var/log (the test runs as root, as the suite does).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+struct Cleanup(Vec<PathBuf>);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            let _ = std::fs::remove_dir_all(p);
+        }
+    }
+}
+
+#[test]
+fn denials_reads_the_units_own_log_files() {
+    let name = format!("unitguard-test-{}", std::process::id());
+    let units = tempfile::tempdir().unwrap();
+    let logs = PathBuf::from("/var/log").join(&name);
+    let _cleanup = Cleanup(vec![logs.clone()]);
+    std::fs::create_dir_all(&logs)
+        .unwrap_or_else(|e| panic!("{}: {e} (the suite runs as root)", logs.display()));
+    std::fs::write(
+        units.path().join(format!("{name}.service")),
+        format!("[Service]\nExecStart=/usr/bin/true\nLogsDirectory={name}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        logs.join("error.log"),
+        "started\n2026/11/24 05:00:00 [emerg] 12#12: open() \"/var/cache/x/y\" failed (30: Read-only file system)\n",
+    )
+    .unwrap();
+    std::fs::write(logs.join("notes.txt"), "Read-only file system\n").unwrap();
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_unitguard"))
+            .arg("denials")
+            .arg(format!("{name}.service"))
+            .args(extra)
+            .env("SYSTEMD_UNIT_PATH", units.path())
+            .output()
+            .expect("run unitguard")
+    };
+
+    let out = run(&["--json"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let found: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Only the .log file is read, and only its denial line is one.
+    assert_eq!(found.len(), 1, "{stdout}");
+    let d = &found[0];
+    assert_eq!(d["source"], logs.join("error.log").display().to_string());
+    assert_eq!(d["unit"], format!("{name}.service"));
+    assert_eq!(d["directive"], "ProtectSystem");
+    assert!(d["fix"].as_str().unwrap().contains("/var/cache/x"), "{d}");
+
+    // With --since the log files cannot be filtered by time: left out, and said.
+    let out = run(&["--since", "-1h"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not reading 1 log file(s)"), "{stderr}");
+}
