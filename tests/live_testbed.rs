@@ -14,89 +14,12 @@
 //! end, also on failure.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-const BIN_IN_CONTAINER: &str = "/opt/unitguard/unitguard";
+mod testbed_support;
 
-/// A running test-bed container; stopped when dropped.
-struct Testbed {
-    name: String,
-    script: PathBuf,
-}
-
-impl Testbed {
-    fn start() -> Testbed {
-        let uid = Command::new("id").arg("-u").output().expect("run id -u");
-        assert_eq!(
-            String::from_utf8_lossy(&uid.stdout).trim(),
-            "0",
-            "the live test-bed test must run as root (scripts/testbed boots systemd-nspawn)"
-        );
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/testbed");
-        let bin = Path::new(env!("CARGO_BIN_EXE_unitguard"));
-        let bin_dir = bin.parent().expect("binary directory");
-        let tb = Testbed {
-            name: format!("ug-live-{}", std::process::id()),
-            script,
-        };
-        // The guard exists before the start, so a half-started container is stopped too.
-        let out = Command::new(&tb.script)
-            .arg("start")
-            .env("TB_NAME", &tb.name)
-            .env(
-                "TB_NSPAWN_ARGS",
-                format!("--bind-ro={}:/opt/unitguard", bin_dir.display()),
-            )
-            .output()
-            .expect("run scripts/testbed start");
-        assert!(
-            out.status.success(),
-            "scripts/testbed start failed ({}):\n{}{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        tb
-    }
-
-    /// Runs a command inside the container (nsenter, LANG=C.UTF-8, TERM=dumb).
-    fn exec(&self, args: &[&str]) -> Output {
-        Command::new(&self.script)
-            .arg("exec")
-            .args(args)
-            .env("TB_NAME", &self.name)
-            .output()
-            .unwrap_or_else(|e| panic!("scripts/testbed exec {args:?}: {e}"))
-    }
-
-    /// Like [`Self::exec`], but the command must succeed; returns stdout.
-    fn exec_ok(&self, args: &[&str]) -> String {
-        let out = self.exec(args);
-        assert!(
-            out.status.success(),
-            "{args:?} failed ({}):\nstdout:\n{}\nstderr:\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("UTF-8 output")
-    }
-}
-
-impl Drop for Testbed {
-    fn drop(&mut self) {
-        let status = Command::new(&self.script)
-            .arg("stop")
-            .env("TB_NAME", &self.name)
-            .status();
-        if !matches!(status, Ok(s) if s.success()) {
-            eprintln!("scripts/testbed stop for {} failed: {status:?}", self.name);
-        }
-    }
-}
+use testbed_support::{BIN_IN_CONTAINER, Testbed};
 
 /// Transient services that exercise the online readers: IP lists (the /8 and /128 rule),
 /// device lists, syscall filters with actions, address families, UMask, the PrivateMounts
@@ -275,7 +198,7 @@ fn systemd_listing(text: &str) -> BTreeMap<String, (String, String)> {
 
 #[test]
 fn live_audit_matches_systemd_analyze_on_the_testbed() {
-    let tb = Testbed::start();
+    let tb = Testbed::start("ug-live");
     let version = tb.exec_ok(&["systemctl", "--version"]);
     assert!(version.starts_with("systemd 252"), "{version}");
 
