@@ -88,6 +88,8 @@ pub struct SystemdTables {
     /// Per group: the numbers of its concrete syscalls that exist on x86_64, nested groups
     /// expanded, in systemd's order.
     group_numbers: Vec<Vec<i32>>,
+    /// Per group: its concrete syscall names, nested groups expanded, in systemd's order.
+    group_members: Vec<Vec<String>>,
     /// Syscall name → number on x86_64 (negative: exists only on other architectures).
     syscalls: HashMap<String, i32>,
     /// Number → the name libseccomp gives back for it.
@@ -169,6 +171,7 @@ impl SystemdTables {
             groups,
             group_index,
             group_numbers: Vec::new(),
+            group_members: Vec::new(),
             syscalls: syscalls.syscalls,
             syscall_names,
             capabilities: caps
@@ -200,12 +203,19 @@ impl SystemdTables {
         for (c, m) in tables.checks.iter_mut().zip(masks) {
             c.capability_mask = m;
         }
-        tables.group_numbers = tables
+        tables.group_members = tables
             .groups
             .iter()
             .map(|g| {
                 let mut names = Vec::new();
                 tables.expand_group(&g.name, &mut names);
+                names
+            })
+            .collect();
+        tables.group_numbers = tables
+            .group_members
+            .iter()
+            .map(|names| {
                 names
                     .iter()
                     .filter_map(|n| tables.syscall_number(n))
@@ -213,6 +223,14 @@ impl SystemdTables {
             })
             .collect();
         tables
+    }
+
+    /// A group's concrete syscall names, nested groups expanded, in systemd's order (empty
+    /// for an unknown group).
+    pub fn group_syscalls(&self, name: &str) -> &[String] {
+        self.group_index
+            .get(name)
+            .map_or(&[], |&i| &self.group_members[i])
     }
 
     /// The numbers of a group's concrete syscalls that exist on x86_64 (empty for an

@@ -2,7 +2,6 @@
 //! backup `harden --write`/`apply` keep beside it) was, so that a run killed at any step is
 //! repaired by the next one.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -72,27 +71,7 @@ pub fn put_exact(path: &Path, text: Option<&str>) -> Result<()> {
         .parent()
         .ok_or_else(|| Error::Other(format!("{}: no parent directory", path.display())))?;
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let tmp = dir.join(format!(
-        ".{}.unitguard-tmp-{}",
-        path.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(|e| Error::io(path, e))
+    crate::harden::write::write_file(path, text.as_bytes())
 }
 
 pub fn save(s: &ApplyState) -> Result<()> {

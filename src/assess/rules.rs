@@ -239,8 +239,7 @@ fn syscall_filter(def: &CheckDef, i: &SecurityInfo, t: &SystemdTables) -> RuleRe
     if !i.syscall_filter_allow_list && i.syscall_filter.is_empty() {
         return own(10, "Service does not filter system calls");
     }
-    let mut members = Vec::new();
-    t.expand_group(group, &mut members);
+    let members = t.group_syscalls(group);
     let in_set = |name: &str| {
         t.syscall_number(name)
             .and_then(|nr| t.syscall_name(nr).filter(|n| *n == name).map(|_| nr))

@@ -33,7 +33,9 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<Option<PathBuf>> {
     Ok(backup)
 }
 
-fn write_file(path: &Path, data: &[u8]) -> Result<()> {
+/// Replaces `path` with `data`: a temp file in the same directory, fsync, rename, and the
+/// directory synced; the temp file is removed when anything fails.
+pub fn write_file(path: &Path, data: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = dir.join(format!(
         ".{}.unitguard-tmp-{}",

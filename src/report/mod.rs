@@ -31,12 +31,6 @@ impl Glyphs {
             });
         Glyphs { utf8, emoji }
     }
-
-    /// Plain ASCII, whatever the environment.
-    pub const ASCII: Glyphs = Glyphs {
-        utf8: false,
-        emoji: false,
-    };
 }
 
 /// Whether systemd would print UTF-8 glyphs here: its `is_locale_utf8()`, which says yes

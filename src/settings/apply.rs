@@ -1332,6 +1332,22 @@ impl Builder<'_> {
         }
     }
 
+    /// A credential's ID with specifiers expanded, or `None` (warned) if that fails or the
+    /// name is not valid.
+    fn credential_id(&mut self, word: &str) -> Option<String> {
+        let Ok(id) = self.expand(word) else {
+            self.warn(format!(
+                "Failed to resolve unit specifiers in \"{word}\", ignoring"
+            ));
+            return None;
+        };
+        if !credential_name_valid(&id) {
+            self.warn(format!("Credential name \"{id}\" not valid, ignoring."));
+            return None;
+        }
+        Some(id)
+    }
+
     /// config_parse_load_credential(): `ID[:PATH]`; an empty value resets the list. A later
     /// assignment of the same ID replaces the earlier one, encrypted or not.
     fn load_credential(&mut self, v: &str, encrypted: bool) {
@@ -1343,16 +1359,9 @@ impl Builder<'_> {
             self.warn(format!("Invalid syntax, ignoring: {v}"));
             return;
         };
-        let Ok(id) = self.expand(&word) else {
-            self.warn(format!(
-                "Failed to resolve unit specifiers in \"{word}\", ignoring"
-            ));
+        let Some(id) = self.credential_id(&word) else {
             return;
         };
-        if !credential_name_valid(&id) {
-            self.warn(format!("Credential name \"{id}\" not valid, ignoring."));
-            return;
-        }
         if let Some(rest) = rest.filter(|r| !r.is_empty()) {
             let Ok(source) = self.expand(rest) else {
                 self.warn(format!(
@@ -1389,16 +1398,9 @@ impl Builder<'_> {
             self.warn(format!("Invalid syntax, ignoring: {v}"));
             return;
         };
-        let Ok(id) = self.expand(&word) else {
-            self.warn(format!(
-                "Failed to resolve unit specifiers in \"{word}\", ignoring"
-            ));
+        let Some(id) = self.credential_id(&word) else {
             return;
         };
-        if !credential_name_valid(&id) {
-            self.warn(format!("Credential name \"{id}\" not valid, ignoring."));
-            return;
-        }
         if encrypted && !values::is_base64(data) {
             self.warn("Encrypted credential data not valid Base64 data, ignoring.".into());
             return;
