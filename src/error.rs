@@ -12,6 +12,13 @@ pub enum Error {
     },
     #[error("{path}: {message}")]
     Policy { path: PathBuf, message: String },
+    /// A file unitguard will not read, replace or remove: a symlink, FIFO or device where a
+    /// regular file belongs, a state journal about another unit, and the like.
+    #[error("{path}: {reason}")]
+    Refused { path: PathBuf, reason: String },
+    /// Another unitguard run holds the unit's lock.
+    #[error("{0}")]
+    Busy(String),
     #[error("{0}")]
     Usage(String),
     #[error("{0}")]

@@ -13,6 +13,7 @@ pub mod commands;
 pub mod denials;
 pub mod error;
 pub mod explain;
+pub mod files;
 pub mod harden;
 pub mod lint;
 pub mod pipeline;
