@@ -77,6 +77,11 @@ pub struct ApplyArgs {
     /// Print the plan without changing anything
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Start the unit when it is not running (by default a stopped unit stays stopped: the
+    /// drop-in is installed and the manager reloaded, but nothing is verified)
+    #[arg(long)]
+    pub start: bool,
 }
 
 #[derive(Debug, Args)]
@@ -159,7 +164,8 @@ pub struct HardenArgs {
     #[arg(long, value_enum, default_value = "baseline")]
     pub profile: crate::harden::Level,
 
-    /// Write /etc/systemd/system/UNIT.d/hardening.conf (under --root), keeping a backup
+    /// Write /etc/systemd/system/UNIT.d/hardening.conf (under --root), keeping a backup; for
+    /// a template (foo@.service) the template's directory, which applies to every instance
     #[arg(long)]
     pub write: bool,
 

@@ -1,19 +1,23 @@
 //! `apply` and `rollback`: write the drop-in, reload, restart, prove the service still
 //! works (active and staying active, the smoke command, no sandbox denials in the journal
 //! or its log files), re-score — and put everything back by itself when anything fails.
+//! A stopped service stays stopped; one run at a time works on a unit (see [`state`]).
 
+pub mod smoke;
 pub mod state;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::Duration;
 
-use crate::denials::{self, Denial, LogLine, logfiles};
+use crate::denials::{self, Denial, LogLine, UnitProcesses, logfiles};
 use crate::error::{Error, Result};
-use crate::harden::{self, Hardening};
+use crate::files::Root;
+use crate::harden::write::{BACKUP_NAME, write_dropin};
+use crate::harden::{DROPIN_NAME, Hardening, dropin_path};
 use crate::systemd::{control, journal};
-use state::ApplyState;
+pub use state::Session;
+use state::{ApplyState, Saved};
 
 /// Test hook: abort right after the named step, as if the process were killed there.
 fn fault_point(step: &str) {
@@ -27,6 +31,8 @@ pub struct ApplyOptions {
     pub smoke: Option<String>,
     pub timeout: Duration,
     pub settle: Duration,
+    /// Start the unit when it is not running (by default a stopped unit stays stopped).
+    pub start: bool,
 }
 
 #[derive(Debug)]
@@ -35,7 +41,12 @@ pub enum Outcome {
     Applied {
         state: control::UnitState,
         denials: Vec<Denial>,
+        /// Why the journal could not be read for denials, if it could not.
+        journal_error: Option<String>,
     },
+    /// The unit was not running: the drop-in is in place and the manager reloaded, and the
+    /// unit was left stopped (nothing could be verified).
+    Installed { state: control::UnitState },
     /// It broke; the previous state is back. `reason` says what failed.
     RolledBack {
         reason: String,
@@ -58,29 +69,11 @@ pub enum RolledBack {
     Removed,
 }
 
-fn step(s: &mut ApplyState, name: &str) -> Result<()> {
+fn step(session: &Session, s: &mut ApplyState, name: &str) -> Result<()> {
     s.step = name.to_string();
-    state::save(s)?;
+    session.save(s)?;
     fault_point(name);
     Ok(())
-}
-
-/// Repairs a run that was interrupted (its journal is still there): the drop-in and its
-/// backup are put back as they were, then reload and restart. Returns the step it had reached.
-pub fn repair(unit: &str) -> Result<Option<String>> {
-    let Some(s) = state::load(unit)? else {
-        return Ok(None);
-    };
-    eprintln!(
-        "unitguard: {unit}: an earlier apply stopped at step '{}'; restoring the previous drop-in",
-        s.step
-    );
-    state::restore_previous(&s)?;
-    control::daemon_reload()?;
-    control::reset_failed(unit)?;
-    control::restart(unit)?;
-    state::clear(unit)?;
-    Ok(Some(s.step))
 }
 
 /// Sizes of the service's own log files, to read only what is written after the restart.
@@ -89,7 +82,7 @@ fn log_offsets(h: &Hardening) -> BTreeMap<PathBuf, u64> {
     logfiles::log_files(&dirs)
         .into_iter()
         .map(|p| {
-            let len = std::fs::metadata(&p).map_or(0, |m| m.len());
+            let len = logfiles::log_size(&p);
             (p, len)
         })
         .collect()
@@ -102,73 +95,67 @@ fn new_log_lines(before: &BTreeMap<PathBuf, u64>) -> Vec<LogLine> {
         .collect()
 }
 
-fn run_smoke(cmd: &str, timeout: Duration) -> std::result::Result<(), String> {
-    let mut child = Command::new("sh")
-        .args(["-c", cmd])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run smoke command: {e}"))?;
-    let start = Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) if status.success() => return Ok(()),
-            Ok(Some(status)) => {
-                let out = child
-                    .wait_with_output()
-                    .map(|o| String::from_utf8_lossy(&o.stderr).trim().to_string())
-                    .unwrap_or_default();
-                return Err(format!(
-                    "smoke command `{cmd}` failed ({status}){}",
-                    if out.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {out}")
-                    }
-                ));
-            }
-            Ok(None) if start.elapsed() > timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "smoke command `{cmd}` did not finish within {}s",
-                    timeout.as_secs()
-                ));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => return Err(format!("smoke command: {e}")),
-        }
-    }
+/// The denials of the unit since `since_usec`, from its processes seen during the run.
+fn denials_since(
+    session: &Session,
+    h: &Hardening,
+    pids: BTreeSet<u32>,
+    since_usec: u64,
+    logs: &BTreeMap<PathBuf, u64>,
+) -> (Vec<Denial>, Option<String>) {
+    let uid = session.ctl.state(&session.unit).ok().and_then(|s| s.uid);
+    let procs = UnitProcesses {
+        unit: session.unit.clone(),
+        pids,
+        uid,
+    };
+    let mut found = Vec::new();
+    let read = denials::gather::for_unit(
+        &procs,
+        Some(&journal::since_arg(since_usec)),
+        Some(since_usec),
+        new_log_lines(logs),
+        |d| found.push(refine(d, &h.text)),
+    );
+    (found, read.err().map(|e| e.to_string()))
 }
 
-/// Applies `h` to the running host.
-pub fn apply(h: &Hardening, opts: &ApplyOptions) -> Result<Outcome> {
-    let unit = h.unit.as_str();
-    repair(unit)?;
-    let dropin = h.path.clone();
-    let previous = state::read_optional(&dropin)?;
-    let previous_backup = state::read_optional(&harden::write::backup_path(&dropin))?;
+/// Applies `h` to the running host, holding `session` (the unit's lock) throughout.
+pub fn apply(session: &Session, h: &Hardening, opts: &ApplyOptions) -> Result<Outcome> {
+    let unit = session.unit.as_str();
+    session.repair()?;
+    let before = session.ctl.state(unit)?;
+    let (previous, previous_backup) = session.current_files()?;
     let mut s = ApplyState {
         unit: unit.to_string(),
-        dropin: dropin.clone(),
+        dropin: dropin_path(unit),
         previous,
         previous_backup,
-        backup_recorded: true,
+        was_running: before.is_running(),
         step: "journal-written".into(),
     };
-    step(&mut s, "journal-written")?;
-    harden::write::write_atomic(&dropin, &h.text)?;
-    step(&mut s, "dropin-written")?;
+    step(session, &mut s, "journal-written")?;
+    write_dropin(&Root::host()?, unit, &h.text)?;
+    step(session, &mut s, "dropin-written")?;
     let since = journal::now_usec();
     let logs = log_offsets(h);
-    control::daemon_reload()?;
-    step(&mut s, "reloaded")?;
-    control::restart(unit)?;
-    step(&mut s, "restarted")?;
+    session.ctl.reload()?;
+    step(session, &mut s, "reloaded")?;
+    if !before.is_running() && !opts.start {
+        session.clear()?;
+        return Ok(Outcome::Installed {
+            state: session.ctl.state(unit)?,
+        });
+    }
+    session.ctl.reset_failed(unit)?;
+    session.ctl.restart(unit)?;
+    step(session, &mut s, "restarted")?;
 
+    let mut pids = BTreeSet::new();
     let mut failure: Option<String> = None;
-    let health = control::wait_healthy(unit, opts.timeout, opts.settle)?;
+    let health = session
+        .ctl
+        .wait_healthy(unit, opts.timeout, opts.settle, &mut pids)?;
     let state = match health {
         Ok(st) => Some(st),
         Err(st) => {
@@ -181,22 +168,16 @@ pub fn apply(h: &Hardening, opts: &ApplyOptions) -> Result<Outcome> {
     };
     if failure.is_none() {
         if let Some(cmd) = &opts.smoke {
-            if let Err(e) = run_smoke(cmd, opts.timeout) {
+            if let Err(e) = smoke::run(cmd, opts.timeout) {
                 failure = Some(e);
             }
         }
     }
-    step(&mut s, "checked")?;
-    // The unit's journal lines, its own log files, and the kernel's seccomp audit lines of
-    // its programs (journal::read keeps only those; the kernel log is the host's).
-    let mut lines = journal::read(Some(unit), Some(&journal::since_arg(since)), Some(since))
-        .unwrap_or_default();
-    lines.extend(new_log_lines(&logs));
-    let found: Vec<Denial> = lines
-        .iter()
-        .filter_map(denials::recognise)
-        .map(|d| refine(d, &h.text))
-        .collect();
+    if let Ok(now) = session.ctl.state(unit) {
+        pids.extend(control::unit_pids(&now));
+    }
+    step(session, &mut s, "checked")?;
+    let (found, journal_error) = denials_since(session, h, pids, since, &logs);
     if failure.is_none() && !found.is_empty() {
         failure = Some(format!(
             "{} sandbox denial(s) after the restart",
@@ -205,10 +186,11 @@ pub fn apply(h: &Hardening, opts: &ApplyOptions) -> Result<Outcome> {
     }
     match failure {
         None => {
-            state::clear(unit)?;
+            session.clear()?;
             Ok(Outcome::Applied {
                 state: state.unwrap_or_default(),
                 denials: found,
+                journal_error,
             })
         }
         Some(reason) => {
@@ -217,53 +199,64 @@ pub fn apply(h: &Hardening, opts: &ApplyOptions) -> Result<Outcome> {
             } else {
                 Vec::new()
             };
-            state::restore_previous(&s)?;
-            control::daemon_reload()?;
-            control::reset_failed(unit)?;
-            control::restart(unit)?;
-            let back = control::wait_healthy(unit, opts.timeout, opts.settle)?;
-            let smoke_ok = opts
-                .smoke
-                .as_deref()
-                .is_none_or(|c| run_smoke(c, opts.timeout).is_ok());
-            state::clear(unit)?;
+            session.restore_files(&s)?;
+            session.ctl.reload()?;
+            session.ctl.return_to(unit, &before)?;
+            let recovered = if before.is_running() {
+                let back = session.ctl.wait_healthy(
+                    unit,
+                    opts.timeout,
+                    opts.settle,
+                    &mut BTreeSet::new(),
+                )?;
+                back.is_ok()
+                    && opts
+                        .smoke
+                        .as_deref()
+                        .is_none_or(|c| smoke::run(c, opts.timeout).is_ok())
+            } else {
+                !session.ctl.state(unit)?.is_running()
+            };
+            session.clear()?;
             Ok(Outcome::RolledBack {
                 reason,
                 denials: found,
                 suspects,
-                recovered: back.is_ok() && smoke_ok,
+                recovered,
             })
         }
     }
 }
 
-/// Removes unitguard's drop-in (restoring the backup `harden --write` kept, if any),
-/// reloads and restarts.
-pub fn rollback(unit: &str) -> Result<RolledBack> {
-    if let Some(step) = repair(unit)? {
+/// Removes unitguard's drop-in (restoring the backup `harden --write` or `apply` kept, if
+/// any) and reloads; the unit is restarted only if it is running.
+pub fn rollback(session: &Session) -> Result<RolledBack> {
+    if let Some(step) = session.repair()? {
         return Ok(RolledBack::Repaired { step });
     }
-    let dropin = harden::dropin_path(unit);
-    let backup = harden::write::backup_path(&dropin);
-    let restored = if backup.exists() {
-        std::fs::rename(&backup, &dropin).map_err(|e| Error::io(&backup, e))?;
-        RolledBack::Restored(backup)
-    } else {
-        match std::fs::remove_file(&dropin) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::Other(format!(
-                    "{}: no unitguard drop-in to roll back",
-                    dropin.display()
-                )));
-            }
-            Err(e) => return Err(Error::io(&dropin, e)),
+    let unit = session.unit.as_str();
+    let (current, backup) = session.current_files()?;
+    let dir = session.dropin_dir(false).ok();
+    let restored = match (dir, current, backup) {
+        (Some(dir), _, Some(Saved { text, meta })) => {
+            dir.replace(DROPIN_NAME, text.as_bytes(), meta)?;
+            dir.remove(BACKUP_NAME)?;
+            RolledBack::Restored(dir.shown(BACKUP_NAME))
         }
-        RolledBack::Removed
+        (Some(dir), Some(_), None) => {
+            dir.remove(DROPIN_NAME)?;
+            RolledBack::Removed
+        }
+        _ => {
+            return Err(Error::Other(format!(
+                "{}: no unitguard drop-in to roll back",
+                dropin_path(unit).display()
+            )));
+        }
     };
-    control::daemon_reload()?;
-    control::reset_failed(unit)?;
-    control::restart(unit)?;
+    let before = session.ctl.state(unit)?;
+    session.ctl.reload()?;
+    session.ctl.return_to(unit, &before)?;
     Ok(restored)
 }
 
@@ -359,6 +352,9 @@ pub fn silent_suspects(dropin: &str, reason: &str) -> Vec<Denial> {
                 _ => values.iter().any(|(_, v)| !v.is_empty()),
             };
             relevant.then(|| Denial {
+                pid: None,
+                uid: None,
+                comm: None,
                 timestamp: None,
                 unit: None,
                 source: "drop-in".into(),
@@ -431,16 +427,15 @@ pub fn blame(denials: &[Denial]) -> Option<&Denial> {
         .or(denials.first())
 }
 
-pub fn is_unitguard_path(p: &Path) -> bool {
-    p.file_name().is_some_and(|n| n == harden::DROPIN_NAME)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn denial(signature: &str) -> Denial {
         Denial {
+            pid: None,
+            uid: None,
+            comm: None,
             timestamp: None,
             unit: None,
             source: "journal".into(),

@@ -45,11 +45,59 @@ fn json_error_message(e: &serde_json::Error) -> String {
     )
 }
 
+/// The deepest nesting systemd's JSON parser accepts (its DEPTH_MAX of 2048 below the
+/// outermost value); deeper is a parse error ("Link number out of range").
+const MAX_DEPTH: usize = 2049;
+
+/// Where a JSON text first nests deeper than [`MAX_DEPTH`]: (line, column), 1-based.
+fn too_deep(text: &str) -> Option<(usize, usize)> {
+    let (mut depth, mut line, mut col) = (0usize, 1usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        col += 1;
+        if c == '\n' {
+            line += 1;
+            col = 0;
+        }
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '[' | '{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some((line, col));
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 impl Policy {
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
         // serde_json decides whether the text is JSON at all (a parse error is fatal, as in
-        // systemd); the meaning comes from systemd's own rules (super::policy_json).
-        serde_json::from_str::<serde_json::Value>(text).map_err(|e| Error::Policy {
+        // systemd), without reading numbers into f64 (systemd takes 1e400 and 30-digit
+        // integers) or limiting the depth to serde's 128 (systemd allows 2049 levels); the
+        // meaning comes from systemd's own rules (super::policy_json).
+        if let Some((line, column)) = too_deep(text) {
+            return Err(Error::Policy {
+                path: path.to_path_buf(),
+                message: format!(
+                    "line {line}, column {column}: nested deeper than the {MAX_DEPTH} levels systemd's JSON parser accepts"
+                ),
+            });
+        }
+        serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| Error::Policy {
             path: path.to_path_buf(),
             message: json_error_message(&e),
         })?;

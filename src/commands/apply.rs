@@ -2,50 +2,49 @@
 
 use std::time::Duration;
 
-use crate::apply::{self, ApplyOptions, Outcome};
+use crate::apply::{self, ApplyOptions, Outcome, Session};
 use crate::assess;
 use crate::cli::{ApplyArgs, RollbackArgs};
+use crate::denials::escape_control;
 use crate::error::{Error, Result};
+use crate::files::{READ_CAP, read_regular};
 use crate::harden::{self, Options};
 use crate::tables::SystemdTables;
+use crate::unit::target;
 use crate::{EXIT_FAILED, EXIT_OK};
 
-fn running_systemd_version() -> u32 {
-    std::process::Command::new("systemctl")
-        .arg("--version")
-        .output()
-        .ok()
-        .and_then(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .split_whitespace()
-                .nth(1)
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(252)
-}
-
 pub fn run(args: &ApplyArgs) -> Result<i32> {
-    if !crate::systemd::control::manager_running() && !args.dry_run {
-        return Err(Error::Usage(
-            "apply needs a running systemd (use `harden --write` for offline trees)".into(),
-        ));
-    }
     let policy = super::policy_for(None, None)?;
-    let Some(scored) = super::score_one(std::path::Path::new(&args.unit), None, &policy) else {
+    let target = target::resolve(&args.unit, None).map_err(|e| super::load_error(&e))?;
+    let unit = target.require_instance("apply")?.to_string();
+    let Some(scored) = super::score_one(&target.argument, None, &policy) else {
         return Ok(EXIT_FAILED);
     };
+    // Only with a manager: the running systemd's version decides what the drop-in may use.
+    let session = if args.dry_run {
+        None
+    } else {
+        Some(Session::open(&unit, "apply")?)
+    };
+    let systemd_version = session
+        .as_ref()
+        .and_then(|s| s.ctl.manager().major_version())
+        .unwrap_or(252);
     let opts = Options {
         level: args.profile,
         allow_ip: &args.allow_ip,
-        systemd_version: running_systemd_version(),
+        systemd_version,
         root: None,
+        template: false,
     };
     let tables = SystemdTables::default_tables();
     let mut h = harden::harden(&scored, &opts, &policy, tables)?;
     if let Some(file) = &args.dropin {
         // The user's own drop-in: the same journal, checks and rollback; the daemon
         // profile still gives the smoke check and the log files to read.
-        let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+        let data = read_regular(file, READ_CAP).map_err(|e| Error::io(file, e))?;
+        let text = String::from_utf8(data)
+            .map_err(|_| Error::Usage(format!("{}: not UTF-8 text", file.display())))?;
         h.after = harden::predict(&scored, &text, &policy, tables).map_err(|e| {
             Error::Usage(format!(
                 "{}: the drop-in does not load: {e}",
@@ -62,10 +61,10 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
             assess::label(a.exposure)
         )
     };
-    if args.dry_run {
+    let Some(session) = session else {
         print!("{}", h.text);
         return Ok(EXIT_OK);
-    }
+    };
     let smoke = args
         .smoke
         .clone()
@@ -81,28 +80,39 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
             .map_or(String::new(), |s| format!(", smoke check: {s}"))
     );
     let outcome = apply::apply(
+        &session,
         &h,
         &ApplyOptions {
             smoke,
             timeout: Duration::from_secs(args.timeout),
             settle: Duration::from_secs(args.settle),
+            start: args.start,
         },
     )?;
     match outcome {
-        Outcome::Applied { state, denials } => {
+        Outcome::Installed { state } => {
+            println!(
+                "{}: {} (was not running): the drop-in is installed and the manager reloaded, but the unit was not started, so nothing was verified; `unitguard apply --start {}` starts and verifies it",
+                h.unit, state.active_state, h.unit
+            );
+            Ok(EXIT_OK)
+        }
+        Outcome::Applied {
+            state,
+            denials,
+            journal_error,
+        } => {
             // Re-score the running unit over D-Bus, as `systemd-analyze security` does
-            // online; from the files now in place when no bus answers.
-            let live = crate::systemd::bus::Manager::connect().ok().and_then(|m| {
-                let tables = crate::systemd::tables_for(&m);
-                crate::systemd::score_arguments(
-                    &m,
-                    &[std::path::PathBuf::from(&h.unit)],
-                    &policy,
-                    tables,
-                )
-                .pop()
-                .and_then(Result::ok)
-            });
+            // online.
+            let m = session.ctl.manager();
+            let live = crate::systemd::score_arguments(
+                m,
+                &[std::path::PathBuf::from(&h.unit)],
+                &policy,
+                crate::systemd::tables_for(m),
+            )
+            .pop()
+            .and_then(Result::ok);
             let after = match live {
                 Some(l) => format!("{} (live)", score(&l.assessment)),
                 None => super::score_one(std::path::Path::new(&h.unit), None, &policy).map_or_else(
@@ -118,7 +128,10 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
                 score(&h.before)
             );
             for d in &denials {
-                println!("  note: {} [{}]", d.line, d.directive);
+                println!("  note: {} [{}]", escape_control(&d.line), d.directive);
+            }
+            if let Some(e) = journal_error {
+                println!("  note: the journal could not be read for sandbox denials: {e}");
             }
             Ok(EXIT_OK)
         }
@@ -132,7 +145,11 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
             if let Some(d) = apply::blame(&denials) {
                 println!("  cause: {}= — {}", d.directive, d.explanation);
                 println!("  fix:   {}", d.fix);
-                println!("  seen:  {} ({})", d.line, d.source);
+                println!(
+                    "  seen:  {} ({})",
+                    escape_control(&d.line),
+                    escape_control(&d.source)
+                );
             } else if let Some((d, rest)) = suspects.split_first() {
                 println!(
                     "  cause: {}= (suspected: nothing was logged) — {}",
@@ -168,19 +185,29 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
 }
 
 pub fn rollback(args: &RollbackArgs) -> Result<i32> {
-    match apply::rollback(&args.unit)? {
+    let target = target::resolve(&args.unit, None).map_err(|e| super::load_error(&e))?;
+    let unit = target.require_instance("rollback")?;
+    let session = Session::open(unit, "rollback")?;
+    let restarted = |s: &Session| {
+        if s.ctl.state(unit).is_ok_and(|st| st.is_running()) {
+            "reloaded and restarted"
+        } else {
+            "reloaded (the unit is not running and was not started)"
+        }
+    };
+    match apply::rollback(&session)? {
         apply::RolledBack::Repaired { step } => println!(
-            "{}: repaired an apply interrupted after step '{step}': the drop-in it replaced is back; reloaded and restarted",
-            args.unit
+            "{unit}: repaired an apply interrupted after step '{step}': the drop-in it replaced is back; {}",
+            restarted(&session)
         ),
         apply::RolledBack::Restored(b) => println!(
-            "{}: restored the drop-in kept at {}; reloaded and restarted",
-            args.unit,
-            b.display()
+            "{unit}: restored the drop-in kept at {}; {}",
+            b.display(),
+            restarted(&session)
         ),
         apply::RolledBack::Removed => println!(
-            "{}: unitguard's drop-in removed; reloaded and restarted",
-            args.unit
+            "{unit}: unitguard's drop-in removed; {}",
+            restarted(&session)
         ),
     }
     Ok(EXIT_OK)

@@ -53,6 +53,7 @@ fn detailed(o: &Outcome, args: &AuditArgs, glyphs: Glyphs) -> Piece {
             for w in &s.settings.warnings {
                 let _ = writeln!(stderr, "{w}");
             }
+            stderr.push_str(&unreadable_dropins(s));
             let a = &s.assessment;
             Piece {
                 stdout: if args.json {
@@ -66,6 +67,22 @@ fn detailed(o: &Outcome, args: &AuditArgs, glyphs: Glyphs) -> Piece {
         }
         Err(e) => failure(e, args.json),
     }
+}
+
+/// A warning per drop-in that could not be read (other than one that is not there: a
+/// dangling link, which systemd passes over silently).
+fn unreadable_dropins(s: &pipeline::Scored) -> String {
+    let mut out = String::new();
+    for (path, why) in &s.unit.unreadable_dropins {
+        if why != "No such file or directory" {
+            let _ = writeln!(
+                out,
+                "unitguard: warning: {}: {why}; skipped, as systemd skips a drop-in it cannot read (the score leaves it out)",
+                path.display()
+            );
+        }
+    }
+    out
 }
 
 /// A unit that failed to load: systemd's message (and our detail) on stderr, and its JSON
@@ -101,7 +118,7 @@ fn listing(output: &mut Output, mut outcomes: Vec<Outcome>, args: &AuditArgs) {
                 } else {
                     String::new()
                 },
-                stderr: String::new(),
+                stderr: unreadable_dropins(s),
                 failed: over(&s.assessment),
             },
         });

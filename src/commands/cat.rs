@@ -31,7 +31,8 @@ pub fn run(args: &CatArgs) -> Result<i32> {
     };
     let mut out = std::io::stdout().lock();
     for (i, f) in unit.files.iter().enumerate() {
-        let data = read_unit_file(&f.path).map_err(|e| Error::io(&f.path, e))?;
+        let data = read_unit_file(&f.path, args.load.root.as_deref())
+            .map_err(|e| Error::io(&f.path, e))?;
         let mut text = Vec::with_capacity(data.len() + f.path.as_os_str().len() + 8);
         let result = render(&f.path, &data, i > 0, &mut text);
         if let Err(e) = out.write_all(&text) {

@@ -1,15 +1,14 @@
 //! `unitguard denials [UNIT] [--since T] [--follow] [--json]`.
 
-use std::path::Path;
-
 use crate::cli::DenialsArgs;
-use crate::denials::{self, Denial, LogLine, logfiles};
-use crate::error::Result;
+use crate::denials::{self, Denial, LogLine, UnitProcesses, escape_control, gather, logfiles};
+use crate::error::{Error, Result};
 use crate::harden::inspect;
 use crate::pipeline;
+use crate::systemd::control::{self, Control};
 use crate::systemd::journal;
 use crate::tables::SystemdTables;
-use crate::unit::{Loader, SearchPath};
+use crate::unit::target::{self, Target};
 use crate::{EXIT_FAILED, EXIT_OK};
 
 fn print(d: &Denial, json: bool) {
@@ -18,8 +17,12 @@ fn print(d: &Denial, json: bool) {
     } else {
         let unit = d.unit.as_deref().unwrap_or("-");
         println!(
-            "{unit}: {}= — {}\n    fix:  {}\n    line: {}",
-            d.directive, d.explanation, d.fix, d.line
+            "{}: {}= — {}\n    fix:  {}\n    line: {}",
+            escape_control(unit),
+            d.directive,
+            escape_control(&d.explanation),
+            escape_control(&d.fix),
+            escape_control(&d.line)
         );
     }
 }
@@ -27,17 +30,16 @@ fn print(d: &Denial, json: bool) {
 /// The lines of the unit's own log files (see [`logfiles`]): the last MiB of each. Their lines
 /// carry no timestamp in one format, so `--since` cannot apply to them: they are left out
 /// then, and stderr says so.
-fn own_log_lines(unit: &str, since: bool) -> Vec<LogLine> {
+fn own_log_lines(target: &Target, since: bool) -> Vec<LogLine> {
     let Ok(policy) = super::policy_for(None, None) else {
         return Vec::new();
     };
-    let tables = SystemdTables::default_tables();
-    let loader = Loader::new(SearchPath::for_arguments(&[], None, Path::new("/")));
-    let Ok(name) = crate::unit::name_for_argument(Path::new(unit)) else {
-        return Vec::new();
-    };
-    // A unit that does not load has no log directories to read; the journal still counts.
-    let Ok(scored) = pipeline::score_name(&loader, &name, &policy, tables) else {
+    // A unit that does not score has no log directories to read; the journal still counts.
+    let Ok(scored) = pipeline::score_loaded(
+        target.unit.clone(),
+        &policy,
+        SystemdTables::default_tables(),
+    ) else {
         return Vec::new();
     };
     let facts = inspect::inspect(&scored, None);
@@ -45,8 +47,9 @@ fn own_log_lines(unit: &str, since: bool) -> Vec<LogLine> {
     if since {
         if !files.is_empty() {
             eprintln!(
-                "unitguard: --since: not reading {} log file(s) of {name} (their lines have no common timestamp)",
-                files.len()
+                "unitguard: --since: not reading {} log file(s) of {} (their lines have no common timestamp)",
+                files.len(),
+                target.id()
             );
         }
         return Vec::new();
@@ -54,31 +57,108 @@ fn own_log_lines(unit: &str, since: bool) -> Vec<LogLine> {
     files
         .iter()
         .flat_map(|p| logfiles::lines_from(p, 0))
-        .map(|l| LogLine {
-            unit: Some(name.clone()),
-            ..l
-        })
         .collect()
 }
 
-pub fn run(args: &DenialsArgs) -> Result<i32> {
-    let unit = args.unit.as_deref();
+/// The unit's processes now, from the manager; without one, kernel lines cannot be matched
+/// to the unit and are left out (stderr says so).
+fn processes(ctl: Option<&Control>, unit: &str) -> UnitProcesses {
+    let state = ctl.and_then(|c| c.state(unit).ok());
+    UnitProcesses {
+        unit: unit.to_string(),
+        pids: state.as_ref().map(control::unit_pids).unwrap_or_default(),
+        uid: state.and_then(|s| s.uid),
+    }
+}
+
+fn for_unit(arg: &str, args: &DenialsArgs) -> Result<Vec<Denial>> {
+    let target = target::resolve(arg, None).map_err(|e| super::load_error(&e))?;
+    let unit = target.require_instance("denials")?.to_string();
+    let ctl = Control::connect().ok();
+    if ctl.is_none() {
+        eprintln!(
+            "unitguard: no systemd manager answers: kernel lines cannot be matched to {unit}'s processes and are left out"
+        );
+    }
+    let mut found = Vec::new();
     if args.follow {
-        journal::follow(unit, |l| {
-            if let Some(d) = denials::recognise(&l) {
+        let mut procs = processes(ctl.as_ref(), &unit);
+        journal::stream(Some(&unit), args.since.as_deref(), true, |line| {
+            if line.is_kernel() {
+                // The unit's processes change while we follow: ask again.
+                procs = processes(ctl.as_ref(), &unit);
+            }
+            if let Some(d) = procs.claim(line).as_ref().and_then(denials::recognise) {
                 print(&d, args.json);
             }
             true
         })?;
-        return Ok(EXIT_OK);
+        return Ok(found);
     }
-    let mut lines = journal::read(unit, args.since.as_deref(), None)?;
-    if let Some(unit) = unit {
-        lines.extend(own_log_lines(unit, args.since.is_some()));
+    let procs = processes(ctl.as_ref(), &unit);
+    let since_usec = args.since.as_deref().and_then(journal::parse_at_seconds);
+    gather::for_unit(
+        &procs,
+        args.since.as_deref(),
+        since_usec,
+        own_log_lines(&target, args.since.is_some()),
+        |d| {
+            print(&d, args.json);
+            found.push(d);
+        },
+    )?;
+    Ok(found)
+}
+
+/// Every unit's denials: journal lines under their trusted unit, kernel lines under the unit
+/// their process is in (while it lives).
+fn all(args: &DenialsArgs) -> Result<Vec<Denial>> {
+    let attribute = |mut line: LogLine| {
+        if line.is_kernel() && line.unit.is_none() {
+            line.unit = line.pid.and_then(gather::unit_of_pid);
+        }
+        line
+    };
+    let mut found = Vec::new();
+    let mut kernel_seen = std::collections::HashSet::new();
+    journal::stream(None, args.since.as_deref(), args.follow, |line| {
+        let line = attribute(line);
+        if line.is_kernel() {
+            kernel_seen.insert(line.message.clone());
+        }
+        if let Some(d) = denials::recognise(&line) {
+            print(&d, args.json);
+            if !args.follow {
+                found.push(d);
+            }
+        }
+        true
+    })?;
+    if !args.follow {
+        let since_usec = args.since.as_deref().and_then(journal::parse_at_seconds);
+        for line in journal::kernel_audit_lines(since_usec) {
+            if kernel_seen
+                .iter()
+                .any(|k| line.message.ends_with(k.as_str()))
+            {
+                continue;
+            }
+            if let Some(d) = denials::recognise(&attribute(line)) {
+                print(&d, args.json);
+                found.push(d);
+            }
+        }
     }
-    let found: Vec<Denial> = lines.iter().filter_map(denials::recognise).collect();
-    for d in &found {
-        print(d, args.json);
+    Ok(found)
+}
+
+pub fn run(args: &DenialsArgs) -> Result<i32> {
+    let found = match &args.unit {
+        Some(arg) => for_unit(arg, args)?,
+        None => all(args)?,
+    };
+    if args.follow {
+        return Err(Error::Other("the journal stream ended".into()));
     }
     if !args.json {
         eprintln!("{} denial(s)", found.len());

@@ -3,9 +3,10 @@
 use crate::assess;
 use crate::cli::HardenArgs;
 use crate::error::Result;
+use crate::files::Root;
 use crate::harden::{self, Options, write};
 use crate::tables::SystemdTables;
-use crate::unit::search::under_root;
+use crate::unit::name;
 use crate::{EXIT_FAILED, EXIT_OK};
 
 pub fn run(args: &HardenArgs) -> Result<i32> {
@@ -14,11 +15,17 @@ pub fn run(args: &HardenArgs) -> Result<i32> {
     let Some(scored) = super::score_one(&args.unit, root, &policy) else {
         return Ok(EXIT_FAILED);
     };
+    let base = args
+        .unit
+        .file_name()
+        .map(|b| b.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let opts = Options {
         level: args.profile,
         allow_ip: &args.allow_ip,
         systemd_version: args.systemd_version,
         root,
+        template: name::classify(&base) == Some(name::NameKind::Template),
     };
     let h = harden::harden(&scored, &opts, &policy, SystemdTables::default_tables())?;
     let score = |a: &assess::Assessment| {
@@ -28,43 +35,41 @@ pub fn run(args: &HardenArgs) -> Result<i32> {
             assess::label(a.exposure)
         )
     };
-    if !args.write {
-        print!("{}", h.text);
-        eprintln!(
-            "{}: {} -> {} (predicted)",
-            h.unit,
-            score(&h.before),
-            score(&h.after)
-        );
-        return Ok(EXIT_OK);
-    }
-    let target = under_root(root, &h.path);
-    let backup = write::write_atomic(&target, &h.text)?;
     eprintln!(
         "{}: {} -> {} (predicted)",
         h.unit,
         score(&h.before),
         score(&h.after)
     );
-    println!("wrote {}", target.display());
-    if let Some(b) = &backup {
+    if !args.write {
+        print!("{}", h.text);
+        return Ok(EXIT_OK);
+    }
+    let written = write::write_dropin(&Root::open(root)?, &h.dropin_unit, &h.text)?;
+    println!("wrote {}", written.path.display());
+    if let Some(b) = &written.backup {
         println!("previous version kept as {}", b.display());
     }
-    println!(
-        "apply:     systemctl daemon-reload && systemctl restart {}",
-        h.unit
-    );
-    match &backup {
+    // What to restart: the unit, or for a template every running instance of it.
+    let restart = if opts.template {
+        println!(
+            "this drop-in applies to every instance of {} (each picks it up when restarted)",
+            h.dropin_unit
+        );
+        format!("'{}'", name::with_instance(&h.dropin_unit, "*"))
+    } else {
+        h.unit.clone()
+    };
+    println!("apply:     systemctl daemon-reload && systemctl restart {restart}");
+    match &written.backup {
         Some(b) => println!(
-            "roll back: mv {} {} && systemctl daemon-reload && systemctl restart {}",
+            "roll back: mv {} {} && systemctl daemon-reload && systemctl restart {restart}",
             b.display(),
-            target.display(),
-            h.unit
+            written.path.display(),
         ),
         None => println!(
-            "roll back: rm {} && systemctl daemon-reload && systemctl restart {}",
-            target.display(),
-            h.unit
+            "roll back: rm {} && systemctl daemon-reload && systemctl restart {restart}",
+            written.path.display(),
         ),
     }
     Ok(EXIT_OK)

@@ -31,6 +31,15 @@ pub fn score_one(unit: &Path, root: Option<&Path>, policy: &Policy) -> Option<Sc
     }
 }
 
+/// A unit that does not load, as the error of a command that needs it: systemd's message and
+/// unitguard's explanation.
+pub fn load_error(e: &crate::unit::LoadError) -> crate::Error {
+    match e.detail() {
+        Some(d) => crate::Error::Other(format!("{e} ({d})")),
+        None => crate::Error::Other(e.to_string()),
+    }
+}
+
 /// The policy for a run: the one given, or the one systemd would find by itself. Any problem
 /// with it (unreadable, not JSON, a range systemd-analyze aborts on) is an [`Error::Policy`]
 /// naming the file (and line), which ends the run with exit status 2 before any unit is read.

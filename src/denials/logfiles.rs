@@ -5,6 +5,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use super::LogLine;
+use crate::files::Root;
 use crate::harden::inspect::{Facts, raw_values};
 use crate::pipeline::Scored;
 
@@ -39,17 +40,20 @@ pub fn log_dirs_of(scored: &Scored, facts: &Facts) -> Vec<PathBuf> {
     log_dirs(&raw_values(scored, "LogsDirectory"), facts)
 }
 
-/// The `*.log` files directly in `dirs`.
+/// The `*.log` files directly in `dirs`: regular files only (a symlink named `x.log` may
+/// point anywhere, and a FIFO would block the read).
 pub fn log_files(dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let Ok(root) = Root::host() else {
+        return Vec::new();
+    };
     let mut files = Vec::new();
     for d in dirs {
-        let Ok(entries) = std::fs::read_dir(d) else {
+        let Ok(dir) = root.dir(d, None) else {
             continue;
         };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.extension().is_some_and(|x| x == "log") && p.is_file() {
-                files.push(p);
+        for name in dir.regular_files().unwrap_or_default() {
+            if name.ends_with(".log") {
+                files.push(d.join(name));
             }
         }
     }
@@ -57,16 +61,31 @@ pub fn log_files(dirs: &[PathBuf]) -> Vec<PathBuf> {
     files
 }
 
+/// The size of a regular log file (0 when it is not one).
+pub fn log_size(path: &Path) -> u64 {
+    open_log(path).map_or(0, |(_, len)| len)
+}
+
+fn open_log(path: &Path) -> Option<(std::fs::File, u64)> {
+    let root = Root::host().ok()?;
+    let dir = root.dir(path.parent()?, None).ok()?;
+    let name = path.file_name()?.to_str()?;
+    let (file, st) = dir.open_regular(name).ok()??;
+    Some((file, st.st_size as u64))
+}
+
 /// The lines of `path` from byte `offset` on (at most the last [`TAIL_BYTES`] of them),
-/// each tagged with the file as its source.
+/// each tagged with the file as its source. Only a regular file is read (never through a
+/// symlink).
 pub fn lines_from(path: &Path, offset: u64) -> Vec<LogLine> {
-    let Ok(mut file) = std::fs::File::open(path) else {
+    let Some((mut file, len)) = open_log(path) else {
         return Vec::new();
     };
-    let len = file.metadata().map_or(0, |m| m.len());
     let start = offset.min(len).max(len.saturating_sub(TAIL_BYTES));
     let mut data = Vec::new();
-    if file.seek(SeekFrom::Start(start)).is_err() || file.read_to_end(&mut data).is_err() {
+    if file.seek(SeekFrom::Start(start)).is_err()
+        || (&mut file).take(TAIL_BYTES).read_to_end(&mut data).is_err()
+    {
         return Vec::new();
     }
     let text = String::from_utf8_lossy(&data);
@@ -77,10 +96,9 @@ pub fn lines_from(path: &Path, offset: u64) -> Vec<LogLine> {
     }
     lines
         .map(|l| LogLine {
-            timestamp: None,
-            unit: None,
             source: path.display().to_string(),
             message: l.to_string(),
+            ..Default::default()
         })
         .collect()
 }
@@ -117,6 +135,19 @@ mod tests {
         assert_eq!(new[0].message, "new: Permission denied");
         assert!(lines_from(&p, 1 << 40).is_empty());
         assert!(lines_from(&dir.path().join("missing.log"), 0).is_empty());
+        // A symlink named like a log file, and a FIFO, are neither listed nor read.
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "root:x:0:0: Permission denied\n").unwrap();
+        std::os::unix::fs::symlink(&secret, dir.path().join("link.log")).unwrap();
+        assert!(lines_from(&dir.path().join("link.log"), 0).is_empty());
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            dir.path().join("fifo.log"),
+            rustix::fs::Mode::from_raw_mode(0o644),
+        )
+        .unwrap();
+        assert!(lines_from(&dir.path().join("fifo.log"), 0).is_empty());
+        assert_eq!(log_files(&[dir.path().to_path_buf()]), vec![p.clone()]);
         // A file longer than the tail: its first (partial) line is dropped.
         let long = format!("{}\nlast\n", "x".repeat(TAIL_BYTES as usize + 10));
         std::fs::write(&p, long).unwrap();

@@ -2,6 +2,7 @@
 //! `data/denials.toml`, each mapped to the directive that caused it and the catalogue's
 //! one-notch-looser value.
 
+pub mod gather;
 pub mod logfiles;
 
 use std::sync::OnceLock;
@@ -62,15 +63,85 @@ pub struct Denial {
     /// What to change: the catalogue's looser value or the signature's precise fix.
     pub fix: String,
     pub line: String,
+    /// The process the line is about, when the journal or the kernel said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comm: Option<String>,
 }
 
 /// A log line with where it came from.
 #[derive(Debug, Clone, Default)]
 pub struct LogLine {
     pub timestamp: Option<u64>,
+    /// The unit the line is about, from trusted fields only (see [`crate::systemd::journal`]).
     pub unit: Option<String>,
     pub source: String,
     pub message: String,
+    /// The process that logged it (journal) or that the kernel acted on (kernel lines).
+    pub pid: Option<u32>,
+    pub uid: Option<u32>,
+    pub comm: Option<String>,
+}
+
+impl LogLine {
+    pub fn is_kernel(&self) -> bool {
+        self.source == "kernel"
+    }
+}
+
+/// The unit's processes, for telling which kernel lines are its own.
+#[derive(Debug, Clone, Default)]
+pub struct UnitProcesses {
+    pub unit: String,
+    pub pids: std::collections::BTreeSet<u32>,
+    /// The user the unit runs as, when systemd knows it (`User=`, `DynamicUser=`).
+    pub uid: Option<u32>,
+}
+
+impl UnitProcesses {
+    /// Whether a kernel line is about one of these processes: its pid is one of them (and
+    /// its uid the unit's, when that is known). A process name proves nothing: any program
+    /// can call itself `nginx`.
+    pub fn owns(&self, line: &LogLine) -> bool {
+        line.pid.is_some_and(|p| self.pids.contains(&p))
+            && match (self.uid, line.uid) {
+                (Some(want), Some(got)) => want == got,
+                _ => true,
+            }
+    }
+
+    /// `line` for this unit: journal lines whose trusted unit is this one, and kernel lines
+    /// about its processes (tagged with the unit); `None` for every other line.
+    pub fn claim(&self, mut line: LogLine) -> Option<LogLine> {
+        if line.is_kernel() {
+            if !self.owns(&line) {
+                return None;
+            }
+            line.unit = Some(self.unit.clone());
+            return Some(line);
+        }
+        (line.unit.as_deref() == Some(self.unit.as_str())).then_some(line)
+    }
+}
+
+/// `s` with control characters (and DEL) escaped as `\xNN`, so that a log line cannot move
+/// the cursor, clear the screen or forge a line of its own on the terminal.
+pub fn escape_control(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control()) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn fill(template: &str, caps: &regex::Captures, extra: &[(&str, String)]) -> String {
@@ -148,6 +219,9 @@ pub fn recognise(line: &LogLine) -> Option<Denial> {
             explanation: fill(&sig.def.explain, &caps, &extra),
             fix,
             line: line.message.clone(),
+            pid: line.pid,
+            uid: line.uid,
+            comm: line.comm.clone(),
         });
     }
     None
@@ -166,6 +240,47 @@ mod tests {
     }
 
     /// Lines seen in the real test-bed (shared/reference/real-systemd-testbed.md).
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_control("plain"), "plain");
+        assert_eq!(
+            escape_control("a\x1b[2Jb\nc\u{9b}"),
+            "a\\x1b[2Jb\\x0ac\\x9b"
+        );
+    }
+
+    #[test]
+    fn kernel_lines_count_for_a_unit_only_by_its_pids() {
+        let procs = UnitProcesses {
+            unit: "nginx.service".into(),
+            pids: [10, 11].into_iter().collect(),
+            uid: Some(33),
+        };
+        let kernel = |pid, uid| LogLine {
+            source: "kernel".into(),
+            pid: Some(pid),
+            uid: Some(uid),
+            comm: Some("nginx".into()),
+            message: "audit: type=1326 comm=\"nginx\"".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            procs.claim(kernel(10, 33)).unwrap().unit.as_deref(),
+            Some("nginx.service")
+        );
+        // Same name, another process: not nginx's.
+        assert!(procs.claim(kernel(99, 33)).is_none());
+        assert!(procs.claim(kernel(10, 1000)).is_none());
+        let journal = |unit: Option<&str>| LogLine {
+            source: "journal".into(),
+            unit: unit.map(str::to_string),
+            ..Default::default()
+        };
+        assert!(procs.claim(journal(Some("nginx.service"))).is_some());
+        assert!(procs.claim(journal(Some("session-1.scope"))).is_none());
+        assert!(procs.claim(journal(None)).is_none());
+    }
+
     #[test]
     fn recognises_real_breakages() {
         let d = recognise(&line("nginx.service: Failed to set up mount namespacing: /run/systemd/unit-root/srv/does-not-exist: No such file or directory")).unwrap();

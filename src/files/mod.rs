@@ -12,7 +12,7 @@ pub mod lock;
 mod read;
 
 use std::io::Write;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags};
@@ -20,7 +20,7 @@ use rustix::io::Errno;
 
 use crate::error::{Error, Result};
 
-pub use read::{READ_CAP, read_prefix, read_regular};
+pub use read::{READ_CAP, open_inside, open_regular, read_prefix, read_regular, read_up_to};
 
 /// The mode, owner and group of a file, kept when it is replaced or backed up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -205,9 +205,9 @@ impl Dir {
         }
     }
 
-    /// Reads `name` if it is a regular file of at most `cap` bytes (`None`: no such file).
-    /// A symlink, FIFO, device or directory is refused, and opening never blocks.
-    pub fn read(&self, name: &str, cap: u64) -> Result<Option<Existing>> {
+    /// Opens `name` for reading if it is a regular file (`None`: no such file). A symlink,
+    /// FIFO, device or directory is refused, and opening never blocks.
+    pub fn open_regular(&self, name: &str) -> Result<Option<(std::fs::File, rustix::fs::Stat)>> {
         let shown = self.shown(name);
         let fd = match rustix::fs::openat(
             &self.fd,
@@ -230,11 +230,57 @@ impl Dir {
                 format!("is {}, not a regular file", kind_of(ft)),
             ));
         }
-        let data = read::read_capped(std::fs::File::from(fd), cap, &shown)?;
+        Ok(Some((std::fs::File::from(fd), st)))
+    }
+
+    /// Reads `name` if it is a regular file of at most `cap` bytes (`None`: no such file).
+    /// A symlink, FIFO, device or directory is refused, and opening never blocks.
+    pub fn read(&self, name: &str, cap: u64) -> Result<Option<Existing>> {
+        let Some((file, st)) = self.open_regular(name)? else {
+            return Ok(None);
+        };
+        let data = read::read_capped(file, cap, &self.shown(name))?;
         Ok(Some(Existing {
             data,
             meta: meta_of(&st),
         }))
+    }
+
+    /// The names of the regular files directly in this directory (symlinks and everything
+    /// else left out), sorted.
+    pub fn regular_files(&self) -> Result<Vec<String>> {
+        let fd = rustix::fs::openat(
+            &self.fd,
+            ".",
+            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| Error::io(&self.shown, errno_io(e)))?;
+        let mut dir =
+            rustix::fs::Dir::read_from(&fd).map_err(|e| Error::io(&self.shown, errno_io(e)))?;
+        let mut names = Vec::new();
+        while let Some(entry) = dir.next() {
+            let entry = entry.map_err(|e| Error::io(&self.shown, errno_io(e)))?;
+            let Ok(name) = entry.file_name().to_str() else {
+                continue;
+            };
+            if name == "." || name == ".." {
+                continue;
+            }
+            let regular = match entry.file_type() {
+                rustix::fs::FileType::RegularFile => true,
+                rustix::fs::FileType::Unknown => self.lstat(name)?.is_some_and(|st| {
+                    rustix::fs::FileType::from_raw_mode(st.st_mode)
+                        == rustix::fs::FileType::RegularFile
+                }),
+                _ => false,
+            };
+            if regular {
+                names.push(name.to_string());
+            }
+        }
+        names.sort();
+        Ok(names)
     }
 
     /// Replaces `name` with `data` atomically: a new temporary file with an unpredictable

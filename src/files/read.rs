@@ -5,7 +5,8 @@
 use std::io::Read;
 use std::path::Path;
 
-use rustix::fs::{Mode, OFlags};
+use rustix::fs::{Mode, OFlags, ResolveFlags};
+use rustix::io::Errno;
 
 use crate::error::{Error, Result};
 
@@ -15,13 +16,19 @@ pub const READ_CAP: u64 = 8 << 20;
 
 /// Opens `path` (following symlinks, as systemd's fopen() does) without blocking on a FIFO
 /// and refuses anything that is not a regular file.
-fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+pub fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
     let fd = rustix::fs::open(
         path,
         OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY,
         Mode::empty(),
     )
     .map_err(std::io::Error::from)?;
+    regular_only(fd)
+}
+
+/// The open file `fd` if it is a regular file; EISDIR for a directory, `InvalidInput` for
+/// anything else.
+fn regular_only(fd: rustix::fd::OwnedFd) -> std::io::Result<std::fs::File> {
     let st = rustix::fs::fstat(&fd).map_err(std::io::Error::from)?;
     let ft = rustix::fs::FileType::from_raw_mode(st.st_mode);
     match ft {
@@ -42,7 +49,7 @@ pub fn read_regular(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
     read_up_to(file, cap)
 }
 
-fn read_up_to(file: std::fs::File, cap: u64) -> std::io::Result<Vec<u8>> {
+pub fn read_up_to(file: std::fs::File, cap: u64) -> std::io::Result<Vec<u8>> {
     let hint = file.metadata().map_or(0, |m| m.len()).min(cap);
     let mut data = Vec::with_capacity(hint as usize + 1);
     file.take(cap + 1).read_to_end(&mut data)?;
@@ -56,6 +63,59 @@ fn read_up_to(file: std::fs::File, cap: u64) -> std::io::Result<Vec<u8>> {
         ));
     }
     Ok(data)
+}
+
+/// Opens the regular file `path`, a path on this machine below `root`, where the host's
+/// kernel resolves it (as systemd's fopen() does), but only when that is inside `root`: a
+/// symlink that leads out of the tree is refused. The file is opened beneath the root with no
+/// symlink allowed on the way, so a link swapped in meanwhile fails the open rather than
+/// leading elsewhere. A path that is not below `root` at all (a file named on the command
+/// line) is opened as it is.
+pub fn open_inside(root: &Path, path: &Path) -> std::io::Result<std::fs::File> {
+    let Ok(rel) = path.strip_prefix(root) else {
+        return open_regular(path);
+    };
+    let beneath = |root: &Path, rel: &Path| -> std::io::Result<std::fs::File> {
+        let dir = rustix::fs::open(
+            root,
+            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        let rel = if rel.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            rel
+        };
+        let fd = rustix::fs::openat2(
+            &dir,
+            rel,
+            OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY,
+            Mode::empty(),
+            ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS,
+        )?;
+        regular_only(fd)
+    };
+    // Most files have no symlink on the way: one open.
+    match beneath(root, rel) {
+        // ELOOP: a symlink on the way; EXDEV: a `..` or link that climbs out.
+        Err(e)
+            if [Errno::LOOP, Errno::XDEV]
+                .iter()
+                .any(|x| e.raw_os_error() == Some(x.raw_os_error())) => {}
+        other => return other,
+    }
+    let real_root = std::fs::canonicalize(root)?;
+    let real = std::fs::canonicalize(path)?;
+    let Ok(rel) = real.strip_prefix(&real_root) else {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "a symlink that leads out of the root, to {}; not read",
+                real.display()
+            ),
+        ));
+    };
+    beneath(&real_root, rel)
 }
 
 /// [`read_regular`] for an already open file, with the error naming `shown`.

@@ -24,11 +24,16 @@ pub struct Options<'a> {
     pub allow_ip: &'a [String],
     pub systemd_version: u32,
     pub root: Option<&'a Path>,
+    /// Plan for a template's drop-in directory (`foo@.service.d/`, every instance) rather
+    /// than the unit's own.
+    pub template: bool,
 }
 
 /// A planned drop-in and its predicted effect.
 pub struct Hardening {
     pub unit: String,
+    /// The unit whose drop-in directory the file goes to: the unit, or its template.
+    pub dropin_unit: String,
     pub lines: Vec<Line>,
     pub text: String,
     /// Where it goes: /etc/systemd/system/<unit>.d/hardening.conf (under the root).
@@ -124,11 +129,17 @@ pub fn harden(
     let after = predict(scored, &body, policy, tables)
         .map_err(|e| crate::Error::Other(format!("the generated drop-in does not load: {e}")))?;
     let text = render::document(&scored.unit.id, opts, &scored.assessment, &after, &body);
+    let dropin_unit = if opts.template {
+        crate::unit::name::template_of(&scored.unit.id).unwrap_or_else(|| scored.unit.id.clone())
+    } else {
+        scored.unit.id.clone()
+    };
     Ok(Hardening {
         unit: scored.unit.id.clone(),
+        path: dropin_path(&dropin_unit),
+        dropin_unit,
         lines,
         text,
-        path: dropin_path(&scored.unit.id),
         before: scored.assessment.clone(),
         after,
         facts,

@@ -1,61 +1,61 @@
-//! Writing the drop-in safely: temp file + fsync + rename in the same directory, the file
-//! it replaces kept as a backup, never anything but unitguard's own file.
+//! Writing the drop-in: inside the root (every symlink on the way resolved inside it), through
+//! a temporary file nobody could have planted, fsynced and renamed; the file it replaces is
+//! kept as a backup with its mode and owner; never anything but unitguard's own file name.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::DROPIN_NAME;
 use crate::error::{Error, Result};
+use crate::files::{Dir, Existing, FileMeta, READ_CAP, Root};
+
+/// The backup of a replaced drop-in: a name systemd does not read (not `*.conf`).
+pub const BACKUP_NAME: &str = "hardening.conf.unitguard-backup";
+
+/// The mode of a drop-in unitguard creates.
+pub const DROPIN_MODE: u32 = 0o644;
 
 /// Where the previous version of a replaced drop-in is kept.
 pub fn backup_path(path: &Path) -> PathBuf {
-    path.with_extension("conf.unitguard-backup")
+    path.with_file_name(BACKUP_NAME)
 }
 
-/// Writes `text` to `path` atomically. If a different file was there, it is kept at
-/// `backup_path(path)` first. Returns the backup's path when one was made.
-pub fn write_atomic(path: &Path, text: &str) -> Result<Option<PathBuf>> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| Error::Other(format!("{}: no parent directory", path.display())))?;
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+/// The drop-in directory of `unit`, `/etc/systemd/system/<unit>.d`, inside `root`; made
+/// (0755) when `create`.
+pub fn dropin_dir(root: &Root, unit: &str, create: bool) -> Result<Dir> {
+    if !crate::unit::name::is_valid(unit) {
+        return Err(Error::Other(format!("{unit:?} is not a unit name")));
+    }
+    root.dir(
+        Path::new(&format!("/etc/systemd/system/{unit}.d")),
+        create.then_some(0o755),
+    )
+}
+
+/// What [`write_dropin`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// The drop-in, as a path on this machine.
+    pub path: PathBuf,
+    /// Where the file it replaced was kept, when there was a different one.
+    pub backup: Option<PathBuf>,
+}
+
+/// Writes `text` as `unit`'s drop-in under `root`. A different file there is kept as the
+/// backup first (its mode and owner kept); a new drop-in is root's, mode 0644.
+pub fn write_dropin(root: &Root, unit: &str, text: &str) -> Result<Written> {
+    let dir = dropin_dir(root, unit, true)?;
+    let path = dir.shown(DROPIN_NAME);
     let mut backup = None;
-    match std::fs::read(path) {
-        Ok(old) if old == text.as_bytes() => return Ok(None),
-        Ok(old) => {
-            let b = backup_path(path);
-            write_file(&b, &old)?;
-            backup = Some(b);
+    let old: Option<Existing> = dir.read(DROPIN_NAME, READ_CAP)?;
+    let meta = match &old {
+        Some(old) if old.data == text.as_bytes() => return Ok(Written { path, backup }),
+        Some(old) => {
+            dir.replace(BACKUP_NAME, &old.data, old.meta)?;
+            backup = Some(dir.shown(BACKUP_NAME));
+            old.meta
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::io(path, e)),
-    }
-    write_file(path, text.as_bytes())?;
-    Ok(backup)
-}
-
-/// Replaces `path` with `data`: a temp file in the same directory, fsync, rename, and the
-/// directory synced; the temp file is removed when anything fails.
-pub fn write_file(path: &Path, data: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.unitguard-tmp-{}",
-        path.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(|e| Error::io(path, e))
+        None => FileMeta::root(DROPIN_MODE),
+    };
+    dir.replace(DROPIN_NAME, text.as_bytes(), meta)?;
+    Ok(Written { path, backup })
 }

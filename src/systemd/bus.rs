@@ -16,6 +16,7 @@ const DESTINATION: &str = "org.freedesktop.systemd1";
 const MANAGER_PATH: &str = "/org/freedesktop/systemd1";
 const MANAGER_IFACE: &str = "org.freedesktop.systemd1.Manager";
 const PROPERTIES_IFACE: &str = "org.freedesktop.DBus.Properties";
+const JOB_IFACE: &str = "org.freedesktop.systemd1.Job";
 
 /// How long one method call may take before we give up on the manager.
 const METHOD_TIMEOUT: Duration = Duration::from_secs(25);
@@ -148,22 +149,96 @@ impl Manager {
     /// systemd's bus_map_all_properties() does), read into the analyze-security bus map.
     /// Asking for a unit that is not loaded makes the manager try to load it.
     pub fn unit_properties(&self, name: &str) -> Result<UnitProperties, BusError> {
+        let map = self.raw_properties(name)?;
+        read_properties(&map).map_err(|e| BusError::new("Failed to get unit properties", e))
+    }
+}
+
+impl Manager {
+    fn call<B>(
+        &self,
+        path: &str,
+        iface: &str,
+        method: &str,
+        args: &B,
+    ) -> Result<zbus::Message, String>
+    where
+        B: serde::Serialize + zbus::zvariant::DynamicType,
+    {
+        self.conn
+            .call_method(Some(DESTINATION), path, Some(iface), method, args)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Manager.Reload (`systemctl daemon-reload`): the reply comes once the reload is done.
+    pub fn reload(&self) -> Result<(), BusError> {
+        self.call(MANAGER_PATH, MANAGER_IFACE, "Reload", &())
+            .map(drop)
+            .map_err(|e| BusError::new("Failed to reload the manager", e))
+    }
+
+    /// Manager.ResetFailedUnit: clears a failed state and the start rate limit.
+    pub fn reset_failed(&self, unit: &str) -> Result<(), BusError> {
+        self.call(MANAGER_PATH, MANAGER_IFACE, "ResetFailedUnit", &(unit))
+            .map(drop)
+            .map_err(|e| BusError::new(format!("Failed to reset {unit}"), e))
+    }
+
+    /// Queues a job for `unit` with Manager.`method` (StartUnit, StopUnit, RestartUnit,
+    /// TryRestartUnit) in "replace" mode and waits until the manager has finished it, as
+    /// `systemctl` does; the job's outcome is read from the unit's state afterwards.
+    pub fn run_job(&self, method: &str, unit: &str, timeout: Duration) -> Result<(), BusError> {
+        let what = format!("Failed to {} {unit}", job_verb(method));
+        let reply = self
+            .call(MANAGER_PATH, MANAGER_IFACE, method, &(unit, "replace"))
+            .map_err(|e| BusError::new(&what, e))?;
+        let job: OwnedObjectPath = reply
+            .body()
+            .deserialize()
+            .map_err(|e| BusError::new(&what, e))?;
+        let start = std::time::Instant::now();
+        // The job object exists until the job is done: poll it (a JobRemoved subscription would
+        // need a second connection for the signal stream; jobs take milliseconds to seconds).
+        while get_property(&self.conn, job.as_str(), JOB_IFACE, "State").is_ok() {
+            if start.elapsed() > timeout {
+                return Err(BusError::new(
+                    &what,
+                    format!(
+                        "its job {} did not finish within {}s",
+                        job.as_str(),
+                        timeout.as_secs()
+                    ),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        Ok(())
+    }
+
+    /// Every property of the unit's object (all interfaces), as the bus gives them.
+    pub fn raw_properties(&self, name: &str) -> Result<HashMap<String, OwnedValue>, BusError> {
         let what = "Failed to get unit properties";
         let reply = self
-            .conn
-            .call_method(
-                Some(DESTINATION),
+            .call(
                 unit_object_path(name).as_str(),
-                Some(PROPERTIES_IFACE),
+                PROPERTIES_IFACE,
                 "GetAll",
                 &(""),
             )
             .map_err(|e| BusError::new(what, e))?;
-        let map: HashMap<String, OwnedValue> = reply
+        reply
             .body()
             .deserialize()
-            .map_err(|e| BusError::new(what, e))?;
-        read_properties(&map).map_err(|e| BusError::new(what, e))
+            .map_err(|e| BusError::new(what, e))
+    }
+}
+
+fn job_verb(method: &str) -> &'static str {
+    match method {
+        "StartUnit" => "start",
+        "StopUnit" => "stop",
+        "TryRestartUnit" => "try-restart",
+        _ => "restart",
     }
 }
 
@@ -273,35 +348,35 @@ fn read_properties(map: &HashMap<String, OwnedValue>) -> Result<UnitProperties, 
 }
 
 /// Unwraps a variant nested in a variant.
-fn inner<'v>(v: &'v Value<'v>) -> &'v Value<'v> {
+pub(crate) fn inner<'v>(v: &'v Value<'v>) -> &'v Value<'v> {
     match v {
         Value::Value(b) => inner(b),
         other => other,
     }
 }
 
-fn as_bool(v: &Value) -> Option<bool> {
+pub(crate) fn as_bool(v: &Value) -> Option<bool> {
     match inner(v) {
         Value::Bool(b) => Some(*b),
         _ => None,
     }
 }
 
-fn as_u64(v: &Value) -> Option<u64> {
+pub(crate) fn as_u64(v: &Value) -> Option<u64> {
     match inner(v) {
         Value::U64(x) => Some(*x),
         _ => None,
     }
 }
 
-fn as_u32(v: &Value) -> Option<u32> {
+pub(crate) fn as_u32(v: &Value) -> Option<u32> {
     match inner(v) {
         Value::U32(x) => Some(*x),
         _ => None,
     }
 }
 
-fn as_str<'v>(v: &'v Value<'v>) -> Option<&'v str> {
+pub(crate) fn as_str<'v>(v: &'v Value<'v>) -> Option<&'v str> {
     match inner(v) {
         Value::Str(s) => Some(s.as_str()),
         Value::ObjectPath(p) => Some(p.as_str()),
@@ -310,11 +385,11 @@ fn as_str<'v>(v: &'v Value<'v>) -> Option<&'v str> {
 }
 
 /// A string property; an empty string reads as unset (systemd's map_basic()).
-fn as_opt_string(v: &Value) -> Option<Option<String>> {
+pub(crate) fn as_opt_string(v: &Value) -> Option<Option<String>> {
     as_str(v).map(|s| (!s.is_empty()).then(|| s.to_string()))
 }
 
-fn as_strv(v: &Value) -> Option<Vec<String>> {
+pub(crate) fn as_strv(v: &Value) -> Option<Vec<String>> {
     match inner(v) {
         Value::Array(a) => a
             .inner()
@@ -325,7 +400,7 @@ fn as_strv(v: &Value) -> Option<Vec<String>> {
     }
 }
 
-fn fields<'v>(v: &'v Value<'v>) -> Option<&'v [Value<'v>]> {
+pub(crate) fn fields<'v>(v: &'v Value<'v>) -> Option<&'v [Value<'v>]> {
     match inner(v) {
         Value::Structure(s) => Some(s.fields()),
         _ => None,

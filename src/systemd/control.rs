@@ -1,10 +1,18 @@
-//! Restarting units and reading their state on the running host, through `systemctl`
-//! (the manager's own client; its exit codes and `show` output are a stable interface).
+//! Changing units on the running host through the manager's D-Bus API (the same connection
+//! the live audit uses): reload, start, restart, reset-failed, and the runtime state that
+//! tells whether a unit is healthy and which processes are its own.
 
-use std::process::Command;
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
+use zbus::zvariant::{OwnedValue, Value};
+
+use super::bus::{self, Manager};
 use crate::error::{Error, Result};
+
+/// How long a start, stop or restart job may take before unitguard stops waiting for it
+/// (systemd's own default start timeout is 90 s).
+const JOB_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The parts of a unit's runtime state that tell whether it is healthy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -15,68 +23,179 @@ pub struct UnitState {
     pub n_restarts: u32,
     pub result: String,
     pub exec_main_status: i32,
+    /// The unit's control group, e.g. `/system.slice/nginx.service`.
+    pub control_group: String,
+    /// The last process of each Exec*= command line (its `pid=`), the main and control
+    /// process: pids systemd itself started for the unit.
+    pub exec_pids: Vec<u32>,
+    /// The user the unit's processes start as (`UID`), when systemd knows it.
+    pub uid: Option<u32>,
 }
 
 impl UnitState {
     pub fn is_active(&self) -> bool {
         self.active_state == "active"
     }
-}
 
-fn systemctl(args: &[&str]) -> Result<std::process::Output> {
-    Command::new("systemctl")
-        .args(args)
-        .output()
-        .map_err(|e| Error::Other(format!("cannot run systemctl {}: {e}", args.join(" "))))
-}
-
-fn checked(args: &[&str]) -> Result<()> {
-    let out = systemctl(args)?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(Error::Other(format!(
-            "systemctl {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )))
+    /// Active, reloading or on its way up: a unit that was running when unitguard came.
+    pub fn is_running(&self) -> bool {
+        matches!(
+            self.active_state.as_str(),
+            "active" | "reloading" | "activating"
+        )
     }
 }
 
-pub fn daemon_reload() -> Result<()> {
-    checked(&["daemon-reload"])
+/// The running manager, for the commands that change units.
+pub struct Control {
+    manager: Manager,
 }
 
-/// Restarts and waits for the start job to finish (its result is read from the state).
-pub fn restart(unit: &str) -> Result<()> {
-    let out = systemctl(&["restart", unit])?;
-    // A failed start is reported by the state checks, with the journal's reasons.
-    let _ = out;
-    Ok(())
+fn bus_error(e: bus::BusError) -> Error {
+    Error::Other(e.to_string())
 }
 
-/// Clears a failed state and the start rate limit, so that a restart after a crash loop
-/// ("Start request repeated too quickly") is not refused.
-pub fn reset_failed(unit: &str) -> Result<()> {
-    let _ = systemctl(&["reset-failed", unit])?;
-    Ok(())
-}
-
-/// The command names (`comm`) and executables of the unit's processes, read from its
-/// control group (empty when it has none or the cgroup file system is not readable).
-pub fn processes(unit: &str) -> Vec<(String, String)> {
-    let Ok(out) = systemctl(&["show", unit, "--property=ControlGroup", "--value"]) else {
-        return Vec::new();
-    };
-    let cg = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    if cg.is_empty() {
-        return Vec::new();
+impl Control {
+    /// Connects to the manager on the system bus; a clear error when none answers.
+    pub fn connect() -> Result<Control> {
+        Manager::connect()
+            .map(|manager| Control { manager })
+            .map_err(|e| {
+                Error::Usage(format!(
+                    "this needs a running systemd manager ({e}); use `harden --write` for offline trees"
+                ))
+            })
     }
-    let mut pids = Vec::new();
-    let mut dirs = vec![std::path::PathBuf::from(format!("/sys/fs/cgroup{cg}"))];
+
+    pub fn manager(&self) -> &Manager {
+        &self.manager
+    }
+
+    /// `systemctl daemon-reload`.
+    pub fn reload(&self) -> Result<()> {
+        self.manager.reload().map_err(bus_error)
+    }
+
+    /// Restarts the unit and waits for the job to finish (its result is read from the state).
+    pub fn restart(&self, unit: &str) -> Result<()> {
+        self.manager
+            .run_job("RestartUnit", unit, JOB_TIMEOUT)
+            .map_err(bus_error)
+    }
+
+    pub fn start(&self, unit: &str) -> Result<()> {
+        self.manager
+            .run_job("StartUnit", unit, JOB_TIMEOUT)
+            .map_err(bus_error)
+    }
+
+    pub fn stop(&self, unit: &str) -> Result<()> {
+        self.manager
+            .run_job("StopUnit", unit, JOB_TIMEOUT)
+            .map_err(bus_error)
+    }
+
+    /// Clears a failed state and the start rate limit, so that a restart after a crash loop
+    /// ("Start request repeated too quickly") is not refused.
+    pub fn reset_failed(&self, unit: &str) -> Result<()> {
+        self.manager.reset_failed(unit).map_err(bus_error)
+    }
+
+    /// Puts the unit back in the state `before` says it was in: running (restarted, so the
+    /// files now in place apply) or stopped (a failed state cleared).
+    pub fn return_to(&self, unit: &str, before: &UnitState) -> Result<()> {
+        self.reset_failed(unit)?;
+        if before.is_running() {
+            self.restart(unit)
+        } else {
+            let now = self.state(unit)?;
+            if now.is_running() {
+                self.stop(unit)?;
+            }
+            self.reset_failed(unit)
+        }
+    }
+
+    pub fn state(&self, unit: &str) -> Result<UnitState> {
+        let props = self.manager.raw_properties(unit).map_err(bus_error)?;
+        Ok(state_from(&props))
+    }
+
+    /// Waits until the unit is active and stays active (same main PID, no restarts) for
+    /// `settle`, or returns the state that shows it is not. Every poll adds the unit's
+    /// processes to `pids`, so that kernel lines about a process that has died since can
+    /// still be told to be the unit's.
+    pub fn wait_healthy(
+        &self,
+        unit: &str,
+        timeout: Duration,
+        settle: Duration,
+        pids: &mut BTreeSet<u32>,
+    ) -> Result<std::result::Result<UnitState, UnitState>> {
+        let start = Instant::now();
+        let mut stable_since: Option<(Instant, UnitState)> = None;
+        loop {
+            let s = self.state(unit)?;
+            pids.extend(unit_pids(&s));
+            match (&stable_since, s.is_active()) {
+                (_, false)
+                    if matches!(s.active_state.as_str(), "failed" | "inactive")
+                        && start.elapsed() > Duration::from_millis(300) =>
+                {
+                    return Ok(Err(s));
+                }
+                (Some((since, first)), true)
+                    if first.main_pid == s.main_pid && first.n_restarts == s.n_restarts =>
+                {
+                    if since.elapsed() >= settle {
+                        return Ok(Ok(s));
+                    }
+                }
+                (_, true) => stable_since = Some((Instant::now(), s.clone())),
+                _ => {}
+            }
+            if start.elapsed() > timeout {
+                return Ok(Err(s));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// The unit's processes now: those systemd started for it and every process in its control
+/// group (and the groups below it).
+pub fn unit_pids(s: &UnitState) -> BTreeSet<u32> {
+    let mut pids: BTreeSet<u32> = s.exec_pids.iter().copied().filter(|&p| p > 0).collect();
+    if !s.control_group.is_empty() {
+        pids.extend(cgroup_pids(&s.control_group));
+    }
+    pids
+}
+
+/// Where the unit's control group is in the cgroup file system: unified, or systemd's named
+/// hierarchy of a hybrid or legacy layout.
+fn cgroup_dirs(cg: &str) -> Vec<std::path::PathBuf> {
+    [
+        "/sys/fs/cgroup",
+        "/sys/fs/cgroup/unified",
+        "/sys/fs/cgroup/systemd",
+    ]
+    .iter()
+    .map(|base| std::path::PathBuf::from(format!("{base}{cg}")))
+    .filter(|d| d.join("cgroup.procs").is_file())
+    .collect()
+}
+
+fn cgroup_pids(cg: &str) -> BTreeSet<u32> {
+    let mut pids = BTreeSet::new();
+    let mut dirs = cgroup_dirs(cg);
     while let Some(d) = dirs.pop() {
-        if let Ok(t) = std::fs::read_to_string(d.join("cgroup.procs")) {
-            pids.extend(t.lines().filter_map(|l| l.trim().parse::<u32>().ok()));
+        if let Ok(data) = crate::files::read_prefix(&d.join("cgroup.procs"), 1 << 20) {
+            pids.extend(
+                String::from_utf8_lossy(&data)
+                    .lines()
+                    .filter_map(|l| l.trim().parse::<u32>().ok()),
+            );
         }
         if let Ok(entries) = std::fs::read_dir(&d) {
             dirs.extend(
@@ -87,111 +206,87 @@ pub fn processes(unit: &str) -> Vec<(String, String)> {
             );
         }
     }
-    pids.into_iter()
-        .map(|pid| {
-            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                .map(|c| c.trim_end().to_string())
-                .unwrap_or_default();
-            let exe = std::fs::read_link(format!("/proc/{pid}/exe"))
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            (comm, exe)
+    pids
+}
+
+const EXEC_PROPERTIES: &[&str] = &[
+    "ExecStartPre",
+    "ExecStart",
+    "ExecStartPost",
+    "ExecReload",
+    "ExecStop",
+    "ExecStopPost",
+    "ExecCondition",
+];
+
+fn state_from(props: &HashMap<String, OwnedValue>) -> UnitState {
+    let text = |k: &str| {
+        props
+            .get(k)
+            .and_then(|v| bus::as_str(v).map(str::to_string))
+            .unwrap_or_default()
+    };
+    let num = |k: &str| props.get(k).and_then(|v| bus::as_u32(v)).unwrap_or(0);
+    let mut exec_pids: Vec<u32> = vec![num("ExecMainPID"), num("MainPID"), num("ControlPID")];
+    for k in EXEC_PROPERTIES {
+        if let Some(v) = props.get(*k) {
+            exec_pids.extend(exec_command_pids(v));
+        }
+    }
+    exec_pids.retain(|&p| p > 0);
+    exec_pids.sort_unstable();
+    exec_pids.dedup();
+    let uid = props
+        .get("UID")
+        .and_then(|v| bus::as_u32(v))
+        .filter(|&u| u != u32::MAX);
+    UnitState {
+        active_state: text("ActiveState"),
+        sub_state: text("SubState"),
+        main_pid: num("MainPID"),
+        n_restarts: num("NRestarts"),
+        result: text("Result"),
+        exec_main_status: props
+            .get("ExecMainStatus")
+            .and_then(|v| match &**v {
+                Value::I32(x) => Some(*x),
+                _ => None,
+            })
+            .unwrap_or(0),
+        control_group: text("ControlGroup"),
+        exec_pids,
+        uid,
+    }
+}
+
+/// The pids in an `a(sasbttttuii)` Exec*= property: (path, argv, ignore, start, start_mono,
+/// exit, exit_mono, pid, code, status).
+fn exec_command_pids(v: &Value) -> Vec<u32> {
+    let Value::Array(a) = bus::inner(v) else {
+        return Vec::new();
+    };
+    a.inner()
+        .iter()
+        .filter_map(|cmd| match bus::fields(cmd)? {
+            [_, _, _, _, _, _, _, pid, ..] => bus::as_u32(pid),
+            _ => None,
         })
         .collect()
 }
 
-/// Everything that names the unit's programs: the paths of its Exec*= commands and the
-/// command names and executables of its running processes. Kernel audit lines (which carry
-/// `comm=` and `exe=`, never the unit) are matched against these.
-pub fn program_names(unit: &str) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    if let Ok(out) = systemctl(&[
-        "show",
-        unit,
-        "--property=ExecStartPre,ExecStart,ExecStartPost,ExecReload,ExecStop,ExecStopPost",
-    ]) {
-        for word in String::from_utf8_lossy(&out.stdout).split_whitespace() {
-            if let Some(p) = word.strip_prefix("path=") {
-                names.push(p.to_string());
-            }
-        }
-    }
-    for (comm, exe) in processes(unit) {
-        names.push(comm);
-        names.push(exe);
-    }
-    names.retain(|n| !n.is_empty());
-    names.sort();
-    names.dedup();
-    names
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-pub fn state(unit: &str) -> Result<UnitState> {
-    let out = systemctl(&[
-        "show",
-        unit,
-        "--property=ActiveState,SubState,MainPID,NRestarts,Result,ExecMainStatus",
-    ])?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut s = UnitState::default();
-    for line in text.lines() {
-        let Some((k, v)) = line.split_once('=') else {
-            continue;
+    #[test]
+    fn a_stopped_unit_is_not_running() {
+        let s = |a: &str| UnitState {
+            active_state: a.into(),
+            ..Default::default()
         };
-        match k {
-            "ActiveState" => s.active_state = v.into(),
-            "SubState" => s.sub_state = v.into(),
-            "MainPID" => s.main_pid = v.parse().unwrap_or(0),
-            "NRestarts" => s.n_restarts = v.parse().unwrap_or(0),
-            "Result" => s.result = v.into(),
-            "ExecMainStatus" => s.exec_main_status = v.parse().unwrap_or(0),
-            _ => {}
-        }
+        assert!(s("active").is_running());
+        assert!(s("activating").is_running());
+        assert!(!s("inactive").is_running());
+        assert!(!s("failed").is_running());
     }
-    Ok(s)
-}
-
-/// Waits until the unit is active and stays active (same main PID, no restarts) for
-/// `settle`, or returns the state that shows it is not.
-pub fn wait_healthy(
-    unit: &str,
-    timeout: Duration,
-    settle: Duration,
-) -> Result<std::result::Result<UnitState, UnitState>> {
-    let start = Instant::now();
-    let mut stable_since: Option<(Instant, UnitState)> = None;
-    loop {
-        let s = state(unit)?;
-        match (&stable_since, s.is_active()) {
-            (_, false)
-                if matches!(s.active_state.as_str(), "failed" | "inactive")
-                    && start.elapsed() > Duration::from_millis(300) =>
-            {
-                return Ok(Err(s));
-            }
-            (Some((since, first)), true)
-                if first.main_pid == s.main_pid && first.n_restarts == s.n_restarts =>
-            {
-                let settled = since.elapsed() >= settle;
-                if settled {
-                    return Ok(Ok(s));
-                }
-            }
-            (_, true) => stable_since = Some((Instant::now(), s.clone())),
-            _ => {}
-        }
-        if start.elapsed() > timeout {
-            return Ok(Err(s));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// Whether a systemd manager runs here (PID 1 is systemd and answers).
-pub fn manager_running() -> bool {
-    std::path::Path::new("/run/systemd/system").is_dir()
-        && Command::new("systemctl")
-            .args(["is-system-running"])
-            .output()
-            .is_ok_and(|o| !o.stdout.is_empty())
 }

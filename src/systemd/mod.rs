@@ -111,7 +111,7 @@ pub fn service_name_for_argument(arg: &str) -> Result<String, LiveError> {
 /// systemd's unit_name_mangle() without globs: a valid name stays; an absolute path becomes
 /// a mount (or device) unit; otherwise `/` becomes `-`, other invalid bytes `\xNN`, and
 /// `.service` is appended when there is no unit type suffix.
-fn mangle(arg: &str) -> Option<String> {
+pub fn mangle(arg: &str) -> Option<String> {
     if arg.is_empty() {
         return None;
     }

@@ -128,13 +128,14 @@ impl DropinCache {
         entries
     }
 
-    /// The bytes of a drop-in, or why it cannot be read.
-    pub fn read(&self, path: &Path) -> Arc<Contents> {
+    /// The bytes of a drop-in (under `root`), or why it cannot be read.
+    pub fn read(&self, path: &Path, root: Option<&Path>) -> Arc<Contents> {
         if let Some(f) = lock(&self.files).get(path) {
             return Arc::clone(f);
         }
-        let data =
-            Arc::new(super::load::read_unit_file(path).map_err(|e| crate::error::io_message(&e)));
+        let data = Arc::new(
+            super::load::read_unit_file(path, root).map_err(|e| crate::error::io_message(&e)),
+        );
         lock(&self.files).insert(path.to_path_buf(), Arc::clone(&data));
         data
     }

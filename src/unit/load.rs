@@ -147,13 +147,19 @@ fn file_kind(ft: std::fs::FileType) -> &'static str {
     }
 }
 
-/// Reads a unit file or drop-in (following symlinks). A directory fails with EISDIR, as
-/// systemd's read does; anything else that is not a regular file (a FIFO, socket or device) is
-/// refused with `InvalidInput` before it is opened, since reading a FIFO would block forever
-/// (systemd-analyze hangs on one).
-pub fn read_unit_file(path: &Path) -> std::io::Result<Vec<u8>> {
+/// The most of one unit file or drop-in unitguard reads. systemd's longest line is 1 MiB
+/// and real unit files are a few KiB; a larger file (say a sparse 15 TB one) is refused with
+/// a clear error instead of being read into memory.
+pub const UNIT_FILE_CAP: u64 = 4 << 20;
+
+/// Reads a unit file or drop-in, following symlinks as systemd's fopen() does. A directory
+/// fails with EISDIR, as systemd's read does; anything else that is not a regular file (a
+/// FIFO, socket or device) is refused with `InvalidInput` before it is opened, since reading a
+/// FIFO would block forever (systemd-analyze hangs on one). Under a `root`, a file that a
+/// symlink leads to outside the root is refused too: the tree is not unitguard's to trust.
+pub fn read_unit_file(path: &Path, root: Option<&Path>) -> std::io::Result<Vec<u8>> {
     let meta = std::fs::metadata(path)?;
-    read_regular(path, &meta)
+    read_regular(path, &meta, root)
 }
 
 /// A fragment's contents, or the mark of a masked unit.
@@ -164,18 +170,22 @@ enum Fragment {
 }
 
 /// [`read_unit_file`] for a fragment, with the masked check on the same stat.
-fn read_fragment(path: &Path) -> std::io::Result<Fragment> {
+fn read_fragment(path: &Path, root: Option<&Path>) -> std::io::Result<Fragment> {
     use std::os::unix::fs::FileTypeExt;
     let meta = std::fs::metadata(path)?;
     if meta.file_type().is_char_device() || (meta.is_file() && meta.len() == 0) {
         return Ok(Fragment::Masked);
     }
-    read_regular(path, &meta).map(Fragment::Data)
+    read_regular(path, &meta, root).map(Fragment::Data)
 }
 
-/// Reads `path`, whose metadata is `meta`, refusing what is not a regular file.
-fn read_regular(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
+/// Reads `path`, whose metadata is `meta`, refusing what is not a regular file, what lies
+/// outside `root`, and what is larger than [`UNIT_FILE_CAP`].
+fn read_regular(
+    path: &Path,
+    meta: &std::fs::Metadata,
+    root: Option<&Path>,
+) -> std::io::Result<Vec<u8>> {
     if meta.is_dir() {
         return Err(std::io::Error::from_raw_os_error(EISDIR));
     }
@@ -185,24 +195,30 @@ fn read_regular(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<Vec<u8
             format!("{}, not a regular file", file_kind(meta.file_type())),
         ));
     }
-    // The size is known: read without the extra stat std::fs::read makes. A file that grew
-    // since is still read whole.
-    let mut file = std::fs::File::open(path)?;
-    let mut data = vec![0; meta.len() as usize + 1];
-    let mut len = 0;
-    loop {
-        if len == data.len() {
-            data.resize(data.len() * 2, 0);
-        }
-        match file.read(&mut data[len..]) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
+    if meta.len() > UNIT_FILE_CAP {
+        return Err(too_large());
     }
-    data.truncate(len);
-    Ok(data)
+    let file = match root.filter(|r| *r != Path::new("/")) {
+        None => crate::files::open_regular(path)?,
+        Some(root) => crate::files::open_inside(root, path)?,
+    };
+    crate::files::read_up_to(file, UNIT_FILE_CAP).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            too_large()
+        } else {
+            e
+        }
+    })
+}
+
+fn too_large() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "larger than {} MiB, far more than any unit file; not read",
+            UNIT_FILE_CAP >> 20
+        ),
+    )
 }
 
 /// The unit id for a fragment found for `unit`: the fragment's name, with `unit`'s instance
@@ -369,7 +385,7 @@ impl Loader {
         let mut files = Vec::new();
         let mut unreadable = Vec::new();
         for path in self.dropins.files(&dirs) {
-            match &*self.dropins.read(&path) {
+            match &*self.dropins.read(&path, self.search.root.as_deref()) {
                 Ok(data) => files.push(syntax::parse(&path, data, sections)),
                 Err(e) => unreadable.push((path, e.clone())),
             }
@@ -479,7 +495,7 @@ impl Loader {
             id: id.clone(),
             detail: Some(why),
         };
-        let data = match read_fragment(&fragment) {
+        let data = match read_fragment(&fragment, self.search.root.as_deref()) {
             Ok(Fragment::Masked) => return Err(LoadError::Masked { id, fragment }),
             Ok(Fragment::Data(d)) => d,
             // systemd opens a directory fine and then fails to read it.
@@ -488,6 +504,13 @@ impl Loader {
                     id: unit.to_string(),
                     errno: crate::error::io_message(&e),
                     detail: format!("{} is a directory", fragment.display()),
+                });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(LoadError::Failed {
+                    id: unit.to_string(),
+                    errno: "File too large".into(),
+                    detail: format!("{}: {}", fragment.display(), e),
                 });
             }
             Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {

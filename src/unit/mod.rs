@@ -6,6 +6,7 @@ pub mod name;
 pub mod search;
 pub mod specifier;
 pub mod syntax;
+pub mod target;
 
 pub use load::{LoadError, LoadedUnit, Loader, Run, RunSlot, RunState, RunUnit, name_for_argument};
 pub use search::SearchPath;

@@ -1,0 +1,83 @@
+//! Collecting one unit's denials from everything the system wrote about it: the journal's
+//! lines whose trusted fields name the unit, the kernel's seccomp lines about its processes
+//! (from the journal and from the kernel ring buffer, which is the only place they reach in
+//! a container), and its own log files. Streamed: memory stays flat on any journal.
+
+use std::collections::HashSet;
+
+use super::{Denial, LogLine, UnitProcesses, recognise};
+use crate::error::Result;
+use crate::systemd::journal;
+
+/// The part of a kernel audit line both the journal and dmesg carry (dmesg adds a time).
+fn kernel_key(message: &str) -> &str {
+    message.find("audit:").map_or(message, |i| &message[i..])
+}
+
+/// Calls `found` for every denial of the unit `procs` describes since `since` (a journalctl
+/// time; `since_usec` the same in microseconds when known, which also cuts the kernel ring
+/// buffer), then for each denial in `log_lines` (the unit's own log files).
+pub fn for_unit(
+    procs: &UnitProcesses,
+    since: Option<&str>,
+    since_usec: Option<u64>,
+    log_lines: Vec<LogLine>,
+    mut found: impl FnMut(Denial),
+) -> Result<()> {
+    let mut kernel_seen: HashSet<String> = HashSet::new();
+    journal::stream(Some(&procs.unit), since, false, |line| {
+        if let Some(line) = procs.claim(line) {
+            if line.is_kernel() {
+                kernel_seen.insert(kernel_key(&line.message).to_string());
+            }
+            if let Some(d) = recognise(&line) {
+                found(d);
+            }
+        }
+        true
+    })?;
+    for line in journal::kernel_audit_lines(since_usec) {
+        let Some(line) = procs.claim(line) else {
+            continue;
+        };
+        if kernel_seen.contains(kernel_key(&line.message)) {
+            continue;
+        }
+        if let Some(d) = recognise(&line) {
+            found(d);
+        }
+    }
+    for line in log_lines {
+        let line = LogLine {
+            unit: Some(procs.unit.clone()),
+            ..line
+        };
+        if let Some(d) = recognise(&line) {
+            found(d);
+        }
+    }
+    Ok(())
+}
+
+/// The unit a live process belongs to, from its control group (`None` once it has exited,
+/// or when it is in no unit).
+pub fn unit_of_pid(pid: u32) -> Option<String> {
+    let data = crate::files::read_prefix(
+        std::path::Path::new(&format!("/proc/{pid}/cgroup")),
+        64 << 10,
+    )
+    .ok()?;
+    let text = String::from_utf8_lossy(&data);
+    // "0::/system.slice/nginx.service" (unified) or "1:name=systemd:/system.slice/..." .
+    let path = text
+        .lines()
+        .find(|l| l.starts_with("0::"))
+        .or_else(|| text.lines().find(|l| l.contains(":name=systemd:")))?
+        .rsplit(':')
+        .next()?
+        .to_string();
+    path.split('/')
+        .rev()
+        .find(|c| crate::unit::name::is_valid(c) && !c.ends_with(".slice"))
+        .map(str::to_string)
+}
