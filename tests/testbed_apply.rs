@@ -445,7 +445,7 @@ fn faults(tb: &Testbed, p: &mut Problems) {
         });
         let leftovers = tb.sh(&format!("ls -A /etc/systemd/system/{unit}.d/"));
         let listing = String::from_utf8_lossy(&leftovers.stdout).to_string();
-        p.check(!listing.contains("unitguard-tmp"), || {
+        p.check(!listing.contains(".hardening.conf.unitguard-"), || {
             format!("{ctx}: a temporary file was left behind: {listing}")
         });
         let journal = tb.read_file(&journal_path(unit)).unwrap_or_default();
@@ -475,7 +475,7 @@ fn faults(tb: &Testbed, p: &mut Problems) {
             p.check(
                 r.code == Some(0)
                     && r.stderr
-                        .contains(&format!("an earlier apply stopped at step '{step}'")),
+                        .contains(&format!("an earlier run stopped at step '{step}'")),
                 || format!("{ctx}: the next apply did not repair from the journal\n{r}"),
             );
             p.check(

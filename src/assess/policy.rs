@@ -97,10 +97,21 @@ impl Policy {
                 ),
             });
         }
-        serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| Error::Policy {
-            path: path.to_path_buf(),
-            message: json_error_message(&e),
-        })?;
+        // serde_json's messages are the clearest ("trailing comma"), but it refuses numbers
+        // beyond f64 and nesting beyond 128, which systemd takes: those are checked again
+        // without reading values.
+        if let Err(e) = serde_json::from_str::<serde_json::Value>(text) {
+            let systemd_takes_it = matches!(
+                e.to_string().split(" at line ").next(),
+                Some("number out of range" | "recursion limit exceeded")
+            ) && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok();
+            if !systemd_takes_it {
+                return Err(Error::Policy {
+                    path: path.to_path_buf(),
+                    message: json_error_message(&e),
+                });
+            }
+        }
         let mut policy = Policy {
             source: Some(path.to_path_buf()),
             ..Default::default()

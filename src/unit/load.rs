@@ -2,6 +2,7 @@
 //! links, masks) → drop-ins → parsed files, in the order they apply.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::dropins;
@@ -195,20 +196,32 @@ fn read_regular(
             format!("{}, not a regular file", file_kind(meta.file_type())),
         ));
     }
-    if meta.len() > UNIT_FILE_CAP {
-        return Err(too_large());
-    }
     let file = match root.filter(|r| *r != Path::new("/")) {
         None => crate::files::open_regular(path)?,
         Some(root) => crate::files::open_inside(root, path)?,
     };
-    crate::files::read_up_to(file, UNIT_FILE_CAP).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::InvalidData {
-            too_large()
-        } else {
-            e
-        }
-    })
+    let mut data = Vec::new();
+    file.take(UNIT_FILE_CAP + 1).read_to_end(&mut data)?;
+    if data.len() as u64 <= UNIT_FILE_CAP {
+        return Ok(data);
+    }
+    // Too large to read whole. systemd reads line by line and stops at the first line it
+    // cannot take (over 1 MiB, not UTF-8, a broken section header): when that happens within
+    // the head, it fails there too, and the head gives the same result. The last, cut line is
+    // left out unless it is already too long by itself.
+    data.truncate(UNIT_FILE_CAP as usize);
+    let tail = data
+        .iter()
+        .rev()
+        .position(|b| matches!(b, b'\n' | b'\r' | 0))
+        .unwrap_or(data.len());
+    if tail < syntax::LONG_LINE_MAX {
+        data.truncate(data.len() - tail);
+    }
+    if syntax::parse(path, &data, &[]).error.is_some() {
+        return Ok(data);
+    }
+    Err(too_large())
 }
 
 fn too_large() -> std::io::Error {
