@@ -407,7 +407,12 @@ fn unit_files_and_dropins_are_read_with_bounds() {
     assert!(
         systemd_analyze_raw(
             &r,
-            &["security", "--offline=true", &format!("--root={}", r.arg()), "zero-dropin.service"],
+            &[
+                "security",
+                "--offline=true",
+                &format!("--root={}", r.arg()),
+                "zero-dropin.service"
+            ],
             3
         )
         .is_none(),

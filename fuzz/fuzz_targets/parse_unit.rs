@@ -88,7 +88,9 @@ fuzz_target!(|data: &[u8]| {
     let a = assess::assess(&unit.id, &settings, &Policy::default(), tables);
     assert!(a.exposure <= 100, "exposure {}", a.exposure);
     assert_eq!(a.checks.len(), tables.checks.len());
-    let text = unitguard::report::text::detailed(&a, pick & 0x80 == 0);
+    let utf8 = pick & 0x80 == 0;
+    let glyphs = unitguard::report::Glyphs { utf8, emoji: utf8 };
+    let text = unitguard::report::text::detailed(&a, glyphs);
     assert!(text.contains("Overall exposure level for"));
     let json = serde_json_len(&a);
     assert!(json > 2);

@@ -6,7 +6,7 @@
 pub mod smoke;
 pub mod state;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -97,21 +97,14 @@ fn new_log_lines(before: &BTreeMap<PathBuf, u64>) -> Vec<LogLine> {
 
 /// The denials of the unit since `since_usec`, from its processes seen during the run.
 fn denials_since(
-    session: &Session,
     h: &Hardening,
-    pids: BTreeSet<u32>,
+    procs: &UnitProcesses,
     since_usec: u64,
     logs: &BTreeMap<PathBuf, u64>,
 ) -> (Vec<Denial>, Option<String>) {
-    let uid = session.ctl.state(&session.unit).ok().and_then(|s| s.uid);
-    let procs = UnitProcesses {
-        unit: session.unit.clone(),
-        pids,
-        uid,
-    };
     let mut found = Vec::new();
     let read = denials::gather::for_unit(
-        &procs,
+        procs,
         Some(&journal::since_arg(since_usec)),
         Some(since_usec),
         new_log_lines(logs),
@@ -151,11 +144,11 @@ pub fn apply(session: &Session, h: &Hardening, opts: &ApplyOptions) -> Result<Ou
     session.ctl.restart(unit)?;
     step(session, &mut s, "restarted")?;
 
-    let mut pids = BTreeSet::new();
+    let mut procs = UnitProcesses::new(unit);
     let mut failure: Option<String> = None;
     let health = session
         .ctl
-        .wait_healthy(unit, opts.timeout, opts.settle, &mut pids)?;
+        .wait_healthy(unit, opts.timeout, opts.settle, &mut |s| procs.observe(s))?;
     let state = match health {
         Ok(st) => Some(st),
         Err(st) => {
@@ -174,10 +167,10 @@ pub fn apply(session: &Session, h: &Hardening, opts: &ApplyOptions) -> Result<Ou
         }
     }
     if let Ok(now) = session.ctl.state(unit) {
-        pids.extend(control::unit_pids(&now));
+        procs.observe(&now);
     }
     step(session, &mut s, "checked")?;
-    let (found, journal_error) = denials_since(session, h, pids, since, &logs);
+    let (found, journal_error) = denials_since(h, &procs, since, &logs);
     if failure.is_none() && !found.is_empty() {
         failure = Some(format!(
             "{} sandbox denial(s) after the restart",
@@ -203,12 +196,10 @@ pub fn apply(session: &Session, h: &Hardening, opts: &ApplyOptions) -> Result<Ou
             session.ctl.reload()?;
             session.ctl.return_to(unit, &before)?;
             let recovered = if before.is_running() {
-                let back = session.ctl.wait_healthy(
-                    unit,
-                    opts.timeout,
-                    opts.settle,
-                    &mut BTreeSet::new(),
-                )?;
+                let back =
+                    session
+                        .ctl
+                        .wait_healthy(unit, opts.timeout, opts.settle, &mut |_| {})?;
                 back.is_ok()
                     && opts
                         .smoke

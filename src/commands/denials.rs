@@ -5,7 +5,7 @@ use crate::denials::{self, Denial, LogLine, UnitProcesses, escape_control, gathe
 use crate::error::{Error, Result};
 use crate::harden::inspect;
 use crate::pipeline;
-use crate::systemd::control::{self, Control};
+use crate::systemd::control::Control;
 use crate::systemd::journal;
 use crate::tables::SystemdTables;
 use crate::unit::target::{self, Target};
@@ -63,12 +63,11 @@ fn own_log_lines(target: &Target, since: bool) -> Vec<LogLine> {
 /// The unit's processes now, from the manager; without one, kernel lines cannot be matched
 /// to the unit and are left out (stderr says so).
 fn processes(ctl: Option<&Control>, unit: &str) -> UnitProcesses {
-    let state = ctl.and_then(|c| c.state(unit).ok());
-    UnitProcesses {
-        unit: unit.to_string(),
-        pids: state.as_ref().map(control::unit_pids).unwrap_or_default(),
-        uid: state.and_then(|s| s.uid),
+    let mut procs = UnitProcesses::new(unit);
+    if let Some(state) = ctl.and_then(|c| c.state(unit).ok()) {
+        procs.observe(&state);
     }
+    procs
 }
 
 fn for_unit(arg: &str, args: &DenialsArgs) -> Result<Vec<Denial>> {

@@ -5,6 +5,7 @@
 pub mod gather;
 pub mod logfiles;
 
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -92,25 +93,71 @@ impl LogLine {
     }
 }
 
-/// The unit's processes, for telling which kernel lines are its own.
+/// What was seen of a unit's processes, for telling which kernel lines are its own. A
+/// process name proves nothing (any program can call itself `nginx`); what counts is what
+/// systemd and the kernel recorded.
 #[derive(Debug, Clone, Default)]
 pub struct UnitProcesses {
     pub unit: String,
-    pub pids: std::collections::BTreeSet<u32>,
+    /// The unit's processes: its control group's members and the processes systemd started.
+    pub pids: BTreeSet<u32>,
     /// The user the unit runs as, when systemd knows it (`User=`, `DynamicUser=`).
     pub uid: Option<u32>,
+    /// The unit's processes that seccomp killed, as systemd recorded their end: when (µs
+    /// since the epoch) and the program they ran.
+    pub sigsys: BTreeSet<(u64, String)>,
+    /// Whether this process sees the pids the kernel logs: in a container the kernel's audit
+    /// lines carry the host's pids, which mean nothing here.
+    pub kernel_pids: bool,
 }
 
+/// How far apart the kernel's audit time of a seccomp kill and systemd's record of the
+/// process's end may be (systemd reaps the child a moment after the kernel kills it).
+const KILL_WINDOW_USEC: u64 = 2_000_000;
+
 impl UnitProcesses {
-    /// Whether a kernel line is about one of these processes: its pid is one of them (and
-    /// its uid the unit's, when that is known). A process name proves nothing: any program
-    /// can call itself `nginx`.
+    pub fn new(unit: &str) -> UnitProcesses {
+        UnitProcesses {
+            unit: unit.to_string(),
+            kernel_pids: in_initial_pid_namespace(),
+            ..Default::default()
+        }
+    }
+
+    /// Adds what one reading of the unit's state shows.
+    pub fn observe(&mut self, s: &crate::systemd::control::UnitState) {
+        self.pids.extend(crate::systemd::control::unit_pids(s));
+        self.uid = s.uid.or(self.uid);
+        self.sigsys.extend(s.sigsys.iter().cloned());
+    }
+
+    /// Whether a kernel line is about one of these processes: its pid is one of them (and its
+    /// uid the unit's, when known), where the kernel's pids can be compared; or it reports a
+    /// seccomp kill (sig=31) of the very program systemd saw the unit lose to SIGSYS at that
+    /// moment.
     pub fn owns(&self, line: &LogLine) -> bool {
-        line.pid.is_some_and(|p| self.pids.contains(&p))
+        let by_pid = self.kernel_pids
+            && line.pid.is_some_and(|p| self.pids.contains(&p))
             && match (self.uid, line.uid) {
                 (Some(want), Some(got)) => want == got,
                 _ => true,
-            }
+            };
+        by_pid || self.killed_at(line)
+    }
+
+    fn killed_at(&self, line: &LogLine) -> bool {
+        if !line.message.contains(" sig=31 ") {
+            return false;
+        }
+        let (Some(at), Some(exe)) = (
+            line.timestamp,
+            crate::systemd::journal::quoted_field(&line.message, "exe"),
+        ) else {
+            return false;
+        };
+        self.sigsys.iter().any(|(ended, program)| {
+            ended.abs_diff(at) <= KILL_WINDOW_USEC && same_program(program, exe)
+        })
     }
 
     /// `line` for this unit: journal lines whose trusted unit is this one, and kernel lines
@@ -125,6 +172,19 @@ impl UnitProcesses {
         }
         (line.unit.as_deref() == Some(self.unit.as_str())).then_some(line)
     }
+}
+
+/// Whether the program systemd ran (`/usr/bin/python3`) is the executable the kernel names
+/// (`/usr/bin/python3.11`, after the symlink).
+fn same_program(program: &str, exe: &str) -> bool {
+    program == exe || std::fs::canonicalize(program).is_ok_and(|p| p == std::path::Path::new(exe))
+}
+
+/// Whether this process is in the initial pid namespace (whose inode number is fixed:
+/// PROC_PID_INIT_INO), where the kernel's pids are ours.
+pub fn in_initial_pid_namespace() -> bool {
+    const PROC_PID_INIT_INO: &str = "pid:[4026531836]";
+    std::fs::read_link("/proc/self/ns/pid").is_ok_and(|l| l.as_os_str() == PROC_PID_INIT_INO)
 }
 
 /// `s` with control characters (and DEL) escaped as `\xNN`, so that a log line cannot move
@@ -255,6 +315,8 @@ mod tests {
             unit: "nginx.service".into(),
             pids: [10, 11].into_iter().collect(),
             uid: Some(33),
+            kernel_pids: true,
+            ..Default::default()
         };
         let kernel = |pid, uid| LogLine {
             source: "kernel".into(),
@@ -279,6 +341,42 @@ mod tests {
         assert!(procs.claim(journal(Some("nginx.service"))).is_some());
         assert!(procs.claim(journal(Some("session-1.scope"))).is_none());
         assert!(procs.claim(journal(None)).is_none());
+        // In a container the kernel's pids are the host's: no match by pid at all, only by a
+        // kill systemd recorded for the unit, of the same program, at the same moment.
+        let mut in_container = UnitProcesses {
+            kernel_pids: false,
+            ..procs.clone()
+        };
+        let killed = |at: u64, exe: &str| LogLine {
+            timestamp: Some(at),
+            message: format!(
+                "audit: type=1326 audit(1.2:3): uid=33 pid=10 comm=\"nginx\" exe=\"{exe}\" sig=31 arch=c000003e syscall=50"
+            ),
+            ..kernel(10, 33)
+        };
+        assert!(
+            in_container
+                .claim(killed(5_000_000, "/usr/sbin/nginx"))
+                .is_none()
+        );
+        in_container
+            .sigsys
+            .insert((5_400_000, "/usr/sbin/nginx".into()));
+        assert!(
+            in_container
+                .claim(killed(5_000_000, "/usr/sbin/nginx"))
+                .is_some()
+        );
+        assert!(
+            in_container
+                .claim(killed(9_000_000, "/usr/sbin/nginx"))
+                .is_none()
+        );
+        assert!(
+            in_container
+                .claim(killed(5_000_000, "/usr/bin/python3.11"))
+                .is_none()
+        );
     }
 
     #[test]

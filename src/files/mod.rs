@@ -20,7 +20,9 @@ use rustix::io::Errno;
 
 use crate::error::{Error, Result};
 
-pub use read::{READ_CAP, open_inside, open_regular, read_prefix, read_regular, read_up_to};
+pub use read::{
+    READ_CAP, open_inside, open_regular, read_head_in, read_prefix, read_regular, read_up_to,
+};
 
 /// The mode, owner and group of a file, kept when it is replaced or backed up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -131,3 +131,16 @@ pub fn read_prefix(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     file.take(max).read_to_end(&mut data)?;
     Ok(data)
 }
+
+/// The first `max` bytes of the regular file `path`, a path on this machine below `root`
+/// (see [`open_inside`]; `None`: this machine's own tree). For configuration files and
+/// programs looked into: a FIFO, device or symlink out of the tree is refused, never read.
+pub fn read_head_in(root: Option<&Path>, path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    let file = match root.filter(|r| *r != Path::new("/")) {
+        Some(r) => open_inside(r, path)?,
+        None => open_regular(path)?,
+    };
+    let mut data = Vec::new();
+    file.take(max).read_to_end(&mut data)?;
+    Ok(data)
+}

@@ -65,18 +65,6 @@ fn strip_exec_prefixes(word: &str) -> &str {
 /// and library names sit near the start of an ELF file.
 const BINARY_HEAD: u64 = 8 << 20;
 
-/// The first `max` bytes of the regular file `path` (inside `root`, when one is given).
-fn read_head(root: Option<&Path>, path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let file = match root {
-        Some(r) => crate::files::open_inside(r, path)?,
-        None => crate::files::open_regular(path)?,
-    };
-    let mut data = Vec::new();
-    file.take(max).read_to_end(&mut data)?;
-    Ok(data)
-}
-
 pub fn inspect(scored: &Scored, root: Option<&Path>) -> Facts {
     let mut f = Facts::default();
     let k = Knowledge::get();
@@ -99,7 +87,7 @@ pub fn inspect(scored: &Scored, root: Option<&Path>) -> Facts {
         f.binary = Some(bin);
         f.binary_name = Some(name);
         if let Some(p) = path.filter(|p| p.is_file()) {
-            if let Ok(data) = read_head(root, &p, BINARY_HEAD) {
+            if let Ok(data) = crate::files::read_head_in(root, &p, BINARY_HEAD) {
                 f.is_script = data.starts_with(b"#!");
                 if data.starts_with(b"\x7fELF") {
                     f.uses_sockets = Some(
@@ -189,7 +177,7 @@ pub fn inspect(scored: &Scored, root: Option<&Path>) -> Facts {
         let candidate = w.split_once('=').map_or(w.as_str(), |(_, v)| v);
         if candidate.starts_with("/etc/") {
             let p = under_root(root, Path::new(candidate));
-            if let Ok(data) = read_head(root, &p, 1 << 20) {
+            if let Ok(data) = crate::files::read_head_in(root, &p, 1 << 20) {
                 texts.push(String::from_utf8_lossy(&data).into_owned());
             }
         }

@@ -581,9 +581,11 @@ fn covers(p: &IpPrefix, ip: IpAddr) -> bool {
 
 /// The name servers of ROOT/etc/resolv.conf, when it lists any.
 fn resolvers(root: Option<&Path>) -> Vec<IpAddr> {
-    let Ok(text) = std::fs::read_to_string(under_root(root, Path::new("/etc/resolv.conf"))) else {
+    let path = under_root(root, Path::new("/etc/resolv.conf"));
+    let Ok(data) = crate::files::read_head_in(root, &path, 1 << 20) else {
         return Vec::new();
     };
+    let text = String::from_utf8_lossy(&data);
     text.lines()
         .filter_map(|l| l.trim().strip_prefix("nameserver"))
         .filter_map(|v| v.split_whitespace().next()?.split('%').next()?.parse().ok())
@@ -759,16 +761,17 @@ fn vendor_copy(s: &Scored, opts: &LintOptions, out: &mut Vec<Finding>) {
         if p.extension().is_none_or(|e| e != "md5sums") {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(&p) else {
+        let Ok(data) = crate::files::read_head_in(opts.root, &p, 16 << 20) else {
             continue;
         };
+        let text = String::from_utf8_lossy(&data);
         for line in text.lines() {
             if let Some((sum, path)) = line.split_once("  ") {
                 let same = path == rel
                     || path.strip_prefix("usr/") == Some(rel.as_str())
                     || rel.strip_prefix("usr/") == Some(path);
                 if same {
-                    if let Ok(data) = std::fs::read(frag) {
+                    if let Ok(data) = crate::files::read_head_in(opts.root, frag, 64 << 20) {
                         use md5::Digest;
                         let actual = format!("{:x}", md5::Md5::digest(&data));
                         if actual != sum {

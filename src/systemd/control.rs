@@ -30,6 +30,9 @@ pub struct UnitState {
     pub exec_pids: Vec<u32>,
     /// The user the unit's processes start as (`UID`), when systemd knows it.
     pub uid: Option<u32>,
+    /// Processes systemd started for the unit that the seccomp filter killed (SIGSYS): when
+    /// they ended (µs since the epoch) and the program they ran.
+    pub sigsys: Vec<(u64, String)>,
 }
 
 impl UnitState {
@@ -122,21 +125,21 @@ impl Control {
     }
 
     /// Waits until the unit is active and stays active (same main PID, no restarts) for
-    /// `settle`, or returns the state that shows it is not. Every poll adds the unit's
-    /// processes to `pids`, so that kernel lines about a process that has died since can
-    /// still be told to be the unit's.
+    /// `settle`, or returns the state that shows it is not. Every state read is handed to
+    /// `observe`, so that what the unit's processes did can be told apart later from what
+    /// others did, even for a process that has died since.
     pub fn wait_healthy(
         &self,
         unit: &str,
         timeout: Duration,
         settle: Duration,
-        pids: &mut BTreeSet<u32>,
+        observe: &mut dyn FnMut(&UnitState),
     ) -> Result<std::result::Result<UnitState, UnitState>> {
         let start = Instant::now();
         let mut stable_since: Option<(Instant, UnitState)> = None;
         loop {
             let s = self.state(unit)?;
-            pids.extend(unit_pids(&s));
+            observe(&s);
             match (&stable_since, s.is_active()) {
                 (_, false)
                     if matches!(s.active_state.as_str(), "failed" | "inactive")
@@ -228,9 +231,15 @@ fn state_from(props: &HashMap<String, OwnedValue>) -> UnitState {
     };
     let num = |k: &str| props.get(k).and_then(|v| bus::as_u32(v)).unwrap_or(0);
     let mut exec_pids: Vec<u32> = vec![num("ExecMainPID"), num("MainPID"), num("ControlPID")];
+    let mut sigsys = Vec::new();
     for k in EXEC_PROPERTIES {
         if let Some(v) = props.get(*k) {
-            exec_pids.extend(exec_command_pids(v));
+            for run in exec_runs(v) {
+                exec_pids.push(run.pid);
+                if run.code == CLD_KILLED && run.status == SIGSYS {
+                    sigsys.push((run.exit_usec, run.path));
+                }
+            }
         }
     }
     exec_pids.retain(|&p| p > 0);
@@ -248,30 +257,54 @@ fn state_from(props: &HashMap<String, OwnedValue>) -> UnitState {
         result: text("Result"),
         exec_main_status: props
             .get("ExecMainStatus")
-            .and_then(|v| match &**v {
-                Value::I32(x) => Some(*x),
-                _ => None,
-            })
+            .and_then(|v| as_i32(v))
             .unwrap_or(0),
         control_group: text("ControlGroup"),
         exec_pids,
         uid,
+        sigsys,
     }
 }
 
-/// The pids in an `a(sasbttttuii)` Exec*= property: (path, argv, ignore, start, start_mono,
+/// siginfo's si_code for a child killed by a signal, and the signal seccomp kills with.
+const CLD_KILLED: i32 = 2;
+const SIGSYS: i32 = 31;
+
+/// The last run of one Exec*= command line.
+struct ExecRun {
+    path: String,
+    exit_usec: u64,
+    pid: u32,
+    code: i32,
+    status: i32,
+}
+
+/// The runs in an `a(sasbttttuii)` Exec*= property: (path, argv, ignore, start, start_mono,
 /// exit, exit_mono, pid, code, status).
-fn exec_command_pids(v: &Value) -> Vec<u32> {
+fn exec_runs(v: &Value) -> Vec<ExecRun> {
     let Value::Array(a) = bus::inner(v) else {
         return Vec::new();
     };
     a.inner()
         .iter()
         .filter_map(|cmd| match bus::fields(cmd)? {
-            [_, _, _, _, _, _, _, pid, ..] => bus::as_u32(pid),
+            [path, _, _, _, _, exit, _, pid, code, status] => Some(ExecRun {
+                path: bus::as_str(path)?.to_string(),
+                exit_usec: bus::as_u64(exit)?,
+                pid: bus::as_u32(pid)?,
+                code: as_i32(code)?,
+                status: as_i32(status)?,
+            }),
             _ => None,
         })
         .collect()
+}
+
+fn as_i32(v: &Value) -> Option<i32> {
+    match bus::inner(v) {
+        Value::I32(x) => Some(*x),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

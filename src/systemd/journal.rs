@@ -87,13 +87,18 @@ pub fn parse_record(json: &str) -> Vec<LogLine> {
     } else {
         first(&v, "_SYSTEMD_UNIT")
     };
-    let timestamp = first(&v, "__REALTIME_TIMESTAMP").and_then(|t| t.parse().ok());
+    let received = first(&v, "__REALTIME_TIMESTAMP").and_then(|t| t.parse().ok());
     let uid = first(&v, "_UID").and_then(|u| u.parse().ok());
     let comm = first(&v, "_COMM");
     values(&v, "MESSAGE")
         .into_iter()
         .map(|message| LogLine {
-            timestamp,
+            // A kernel audit line carries the exact time of the event.
+            timestamp: if kernel {
+                audit_time_usec(&message).or(received)
+            } else {
+                received
+            },
             unit: unit.clone(),
             source: if kernel { "kernel" } else { "journal" }.into(),
             pid: if kernel {
@@ -246,13 +251,15 @@ pub fn stream(
         .wait()
         .map_err(|e| Error::Other(format!("journalctl: {e}")))?;
     let err = String::from_utf8_lossy(&errors.join().unwrap_or_default()).into_owned();
-    if !stopped && !status.success() {
+    let denied = err.contains("not seeing messages from other users and the system")
+        || err.contains("insufficient permissions");
+    if !stopped && !status.success() && !denied {
         return Err(Error::Other(format!(
             "journalctl failed ({status}): {}",
             err.trim()
         )));
     }
-    if err.contains("not seeing messages from other users and the system") {
+    if denied {
         return Err(Error::Other(format!(
             "cannot read the system journal as this user (journalctl: {}); run as root or in the systemd-journal group",
             err.lines().next().unwrap_or_default().trim()
