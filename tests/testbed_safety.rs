@@ -255,10 +255,10 @@ fn denials_trust_only_the_system(tb: &Testbed, p: &mut Problems) {
     );
     // Escape sequences in a log line are shown escaped.
     let _ = tb.exec(&[
-        "systemd-run", "--wait", "--unit=escapes", "-p", "RemainAfterExit=yes", "sh", "-c",
+        "systemd-run", "--unit=escapes", "-p", "RemainAfterExit=yes", "sh", "-c",
         "printf 'open() \"/var/lib/x\" failed (30: Read-only file system) \\033[2J\\033]0;owned\\007\\n'",
     ]);
-    std::thread::sleep(Duration::from_millis(500));
+    std::thread::sleep(Duration::from_millis(1500));
     let r = tb.unitguard(&[], &["denials", "escapes.service", "--since", &since]);
     p.check(
         r.code == Some(1)
