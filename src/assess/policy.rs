@@ -143,7 +143,8 @@ impl Policy {
     }
 
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::files::read_regular(path, crate::files::READ_CAP)
+            .map_err(|e| Error::io(path, e))?;
         let text = String::from_utf8(text).map_err(|_| Error::Policy {
             path: path.to_path_buf(),
             message: "not valid UTF-8".into(),

@@ -14,7 +14,8 @@ fn kernel_key(message: &str) -> &str {
     message.find("audit:").map_or(message, |i| &message[i..])
 }
 
-/// Calls `found` for every denial of the unit `procs` describes since `since` (a journalctl
+/// Calls `found` for every denial of the unit `procs` describes since `since`, adding to
+/// `procs` the SIGSYS deaths systemd recorded in the journal (a journalctl
 /// time; `since_usec` the same in microseconds when known, which also cuts the kernel ring
 /// buffer), then for each denial in `log_lines` (the unit's own log files).
 pub fn for_unit(
@@ -24,9 +25,23 @@ pub fn for_unit(
     log_lines: Vec<LogLine>,
     mut found: impl FnMut(Denial),
 ) -> Result<()> {
+    let unit = procs.unit.clone();
+    let mut procs = procs.clone();
     let mut kernel_seen: HashSet<String> = HashSet::new();
-    journal::stream(Some(&procs.unit), since, false, |line| {
+    // Seccomp kills the journal holds before systemd's record of the death that makes them
+    // the unit's: looked at again once the whole journal is read.
+    let mut pending: Vec<LogLine> = Vec::new();
+    let journal = journal::stream(Some(&unit), since, false, |line| {
+        if line.is_kernel() && !procs.owns(&line) {
+            if line.message.contains(" sig=31 ") && pending.len() < 4096 {
+                pending.push(line);
+            }
+            return true;
+        }
         if let Some(line) = procs.claim(line) {
+            if let (Some(at), Some(program)) = (line.timestamp, &line.sigsys_program) {
+                procs.sigsys.insert((at, program.clone()));
+            }
             if line.is_kernel() {
                 kernel_seen.insert(kernel_key(&line.message).to_string());
             }
@@ -35,12 +50,15 @@ pub fn for_unit(
             }
         }
         true
-    })?;
-    for line in journal::kernel_audit_lines(since_usec) {
+    });
+    for line in pending
+        .into_iter()
+        .chain(journal::kernel_audit_lines(since_usec))
+    {
         let Some(line) = procs.claim(line) else {
             continue;
         };
-        if kernel_seen.contains(kernel_key(&line.message)) {
+        if !kernel_seen.insert(kernel_key(&line.message).to_string()) {
             continue;
         }
         if let Some(d) = recognise(&line) {
@@ -56,7 +74,10 @@ pub fn for_unit(
             found(d);
         }
     }
-    Ok(())
+    // The log files and the kernel's lines are reported even when the journal cannot be
+    // read; the error still ends the command, so that a missing journal never reads as
+    // "no denials".
+    journal
 }
 
 /// The unit a live process belongs to, from its control group (`None` once it has exited,

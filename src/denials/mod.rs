@@ -85,6 +85,9 @@ pub struct LogLine {
     pub pid: Option<u32>,
     pub uid: Option<u32>,
     pub comm: Option<String>,
+    /// On systemd's own record of a unit's process killed by SIGSYS (from PID 1, with
+    /// EXIT_CODE=killed and EXIT_STATUS=31): the program it ran (COMMAND=).
+    pub sigsys_program: Option<String>,
 }
 
 impl LogLine {

@@ -258,10 +258,10 @@ impl Dir {
             Mode::empty(),
         )
         .map_err(|e| Error::io(&self.shown, errno_io(e)))?;
-        let mut dir =
+        let dir =
             rustix::fs::Dir::read_from(&fd).map_err(|e| Error::io(&self.shown, errno_io(e)))?;
         let mut names = Vec::new();
-        while let Some(entry) = dir.next() {
+        for entry in dir {
             let entry = entry.map_err(|e| Error::io(&self.shown, errno_io(e)))?;
             let Ok(name) = entry.file_name().to_str() else {
                 continue;

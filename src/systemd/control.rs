@@ -140,6 +140,7 @@ impl Control {
         loop {
             let s = self.state(unit)?;
             observe(&s);
+            #[allow(clippy::collapsible_match)] // the guard must not fall through to a reset
             match (&stable_since, s.is_active()) {
                 (_, false)
                     if matches!(s.active_state.as_str(), "failed" | "inactive")
@@ -147,6 +148,7 @@ impl Control {
                 {
                     return Ok(Err(s));
                 }
+                // Still the same process: healthy once it has lasted `settle`.
                 (Some((since, first)), true)
                     if first.main_pid == s.main_pid && first.n_restarts == s.n_restarts =>
                 {
@@ -154,6 +156,7 @@ impl Control {
                         return Ok(Ok(s));
                     }
                 }
+                // Active with another process (or for the first time): start counting.
                 (_, true) => stable_since = Some((Instant::now(), s.clone())),
                 _ => {}
             }
