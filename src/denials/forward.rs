@@ -188,7 +188,9 @@ pub fn run(args: &DenialsArgs) -> Result<i32> {
         return Err(e);
     }
     if args.follow {
-        return Err(Error::Other("the journal could not be read any more".into()));
+        return Err(Error::Other(
+            "the journal could not be read any more".into(),
+        ));
     }
     Ok(if found == 0 {
         crate::EXIT_OK
