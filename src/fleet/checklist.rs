@@ -215,9 +215,7 @@ pub fn capability_gap(u: &UnitRecord) -> Option<String> {
         )),
         None => None,
         Some(kept) => {
-            if profile.is_none() {
-                return None;
-            }
+            profile?;
             let extra: Vec<&str> = kept
                 .iter()
                 .map(String::as_str)

@@ -176,7 +176,7 @@ fn anchor(prefix: &str, name: &str) -> String {
 
 fn mean(xs: impl Iterator<Item = u64>) -> u64 {
     let (sum, n) = xs.fold((0u64, 0u64), |(s, n), x| (s + x, n + 1));
-    if n == 0 { 0 } else { (sum + n / 2) / n }
+    (sum + n / 2).checked_div(n).unwrap_or(0)
 }
 
 /// The directive line that closes a failing check, from the catalogue.
@@ -275,7 +275,8 @@ fn host_row(s: &HostState, base: Option<&Baseline>) -> (HostRow, Vec<Regression>
 fn drill(states: &[HostState]) -> Vec<UnitDrill> {
     // unit → failing checks (name, field, exposure) → (exposure, host) of each host
     type Checks = Vec<(String, String, Option<String>)>;
-    let mut by_unit: BTreeMap<&str, BTreeMap<Checks, Vec<(u64, &str)>>> = BTreeMap::new();
+    type Hosts<'a> = Vec<(u64, &'a str)>;
+    let mut by_unit: BTreeMap<&str, BTreeMap<Checks, Hosts>> = BTreeMap::new();
     for s in states {
         for u in &s.units {
             let checks = u
