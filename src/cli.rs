@@ -41,6 +41,117 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// Sandbox denials from the journal and kernel audit lines, with the directive to blame
     Denials(DenialsArgs),
+    /// Record every unit's exposure in a file for the config repository, or compare with one
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// The five-point checklist: baseline, core directives, syscall filter, capabilities, SIEM
+    #[command(
+        after_help = "Exit status: 0 when the verdict is PASS (5/5), 1 for WARN (3-4) or FAIL (below 3), \
+                            2 for a usage error or a baseline that cannot be read."
+    )]
+    Checklist(ChecklistArgs),
+    /// This host's whole state (facts, every unit's assessment, drop-ins, checklist) as one JSON document
+    Collect(CollectArgs),
+    /// Many hosts' collected states in one self-contained HTML report and a text summary
+    Report(ReportArgs),
+}
+
+/// Which state of this host the fleet commands read.
+#[derive(Debug, Args, Clone)]
+pub struct StateArgs {
+    /// Read unit files instead of asking the running systemd (implied by --root)
+    #[arg(long)]
+    pub offline: bool,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Write every unit's exposure, label and failing checks, sorted, with a header
+    Save(BaselineSaveArgs),
+    /// Compare this host with a baseline: regressions, improvements, new and removed units
+    #[command(
+        after_help = "Exit status: 0 when no unit's exposure rose by more than --tolerance; \
+                            1 when one did (a CI gate); 2 for a usage error or a baseline that cannot be read."
+    )]
+    Diff(BaselineDiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineSaveArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+
+    /// Write to FILE (atomically) instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// The JSON form instead of the text form
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineDiffArgs {
+    /// The baseline (text or JSON form)
+    #[arg(value_name = "FILE")]
+    pub baseline: PathBuf,
+
+    #[command(flatten)]
+    pub state: StateArgs,
+
+    /// How much a unit's exposure may rise before it counts as a regression (0.0-10.0)
+    #[arg(long, value_name = "X.Y", value_parser = parse_threshold, default_value = "0.0")]
+    pub tolerance: u64,
+
+    /// Print the differences as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ChecklistArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+
+    /// The host's recorded baseline (point 1)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+
+    /// Write to FILE (atomically) instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// The host's recorded baseline, for the checklist's first point
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Collected files (`unitguard collect`), or directories of them (*.json)
+    #[arg(value_name = "FILES|DIR", required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Write the HTML report to OUT
+    #[arg(long, value_name = "OUT")]
+    pub html: Option<PathBuf>,
+
+    /// A directory of baselines (`unitguard baseline save`), matched to hosts by host name
+    #[arg(long, value_name = "DIR")]
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -110,6 +221,23 @@ pub struct DenialsArgs {
     /// One JSON object per denial, one per line
     #[arg(long)]
     pub json: bool,
+
+    /// Also write each denial to the journal as a structured entry (MESSAGE_ID and
+    /// UNITGUARD_* fields; README: "Denials for a SIEM")
+    #[arg(long)]
+    pub journal: bool,
+
+    /// Also append each denial to FILE as one JSON line of the SIEM schema (`-`: standard output)
+    #[arg(long, value_name = "FILE")]
+    pub ndjson: Option<PathBuf>,
+
+    /// Install unitguard-denials.service (denials --follow --journal as a hardened service)
+    /// under --root or on this host, and enable and start it when a systemd runs here
+    #[arg(long, conflicts_with_all = ["unit", "since", "follow", "json", "journal", "ndjson"])]
+    pub install: bool,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -257,7 +385,7 @@ fn parse_root(s: &str) -> Result<PathBuf, String> {
 }
 
 /// "4.5" → 45 tenths; accepts 0.0 to 10.0 with at most one decimal.
-fn parse_threshold(s: &str) -> Result<u64, String> {
+pub fn parse_threshold(s: &str) -> Result<u64, String> {
     let bad = || format!("'{s}' is not an exposure between 0.0 and 10.0 (one decimal at most)");
     let (int, frac) = s.split_once('.').unwrap_or((s, "0"));
     if int.is_empty()

@@ -12,6 +12,10 @@ pub enum Error {
     },
     #[error("{path}: {message}")]
     Policy { path: PathBuf, message: String },
+    /// A file given as input (a baseline, a collected host state) that is not what it
+    /// should be; the message says where in it.
+    #[error("{path}: {message}")]
+    BadInput { path: PathBuf, message: String },
     /// A file unitguard will not read, replace or remove: a symlink, FIFO or device where a
     /// regular file belongs, a state journal about another unit, and the like.
     #[error("{path}: {reason}")]

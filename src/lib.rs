@@ -14,6 +14,7 @@ pub mod denials;
 pub mod error;
 pub mod explain;
 pub mod files;
+pub mod fleet;
 pub mod harden;
 pub mod lint;
 pub mod pipeline;
@@ -59,13 +60,17 @@ where
         cli::Command::Apply(a) => commands::apply::run(&a),
         cli::Command::Rollback(a) => commands::apply::rollback(&a),
         cli::Command::Denials(a) => commands::denials::run(&a),
+        cli::Command::Baseline(a) => commands::baseline::run(&a),
+        cli::Command::Checklist(a) => commands::checklist::run(&a),
+        cli::Command::Collect(a) => commands::collect::run(&a),
+        cli::Command::Report(a) => commands::report::run(&a),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("unitguard: {e}");
             match e {
-                Error::Usage(_) | Error::Policy { .. } => EXIT_USAGE,
+                Error::Usage(_) | Error::Policy { .. } | Error::BadInput { .. } => EXIT_USAGE,
                 _ => EXIT_FAILED,
             }
         }

@@ -152,6 +152,13 @@ fn all(args: &DenialsArgs) -> Result<Vec<Denial>> {
 }
 
 pub fn run(args: &DenialsArgs) -> Result<i32> {
+    if args.install {
+        denials::forward::install(args.load.root.as_deref())?;
+        return Ok(EXIT_OK);
+    }
+    if args.journal || args.ndjson.is_some() {
+        return denials::forward::run(args);
+    }
     let found = match &args.unit {
         Some(arg) => for_unit(arg, args)?,
         None => all(args)?,

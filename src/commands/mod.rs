@@ -2,12 +2,16 @@
 
 pub mod apply;
 pub mod audit;
+pub mod baseline;
 pub mod cat;
 pub mod cheatsheet;
+pub mod checklist;
+pub mod collect;
 pub mod denials;
 pub mod explain;
 pub mod harden;
 pub mod lint;
+pub mod report;
 
 use std::path::{Path, PathBuf};
 

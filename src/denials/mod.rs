@@ -2,8 +2,10 @@
 //! `data/denials.toml`, each mapped to the directive that caused it and the catalogue's
 //! one-notch-looser value.
 
+pub mod forward;
 pub mod gather;
 pub mod logfiles;
+pub mod siem;
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;

@@ -10,6 +10,7 @@
 pub mod bus;
 pub mod control;
 pub mod journal;
+pub mod journal_send;
 
 use std::path::{Path, PathBuf};
 
