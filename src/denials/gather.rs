@@ -39,8 +39,8 @@ pub fn for_unit(
             return true;
         }
         if let Some(line) = procs.claim(line) {
-            if let (Some(at), Some(program)) = (line.timestamp, &line.sigsys_program) {
-                procs.sigsys.insert((at, program.clone()));
+            if let (Some(at), Some(command)) = (line.timestamp, &line.sigsys_command) {
+                procs.killed_by_sigsys(at, command);
             }
             if line.is_kernel() {
                 kernel_seen.insert(kernel_key(&line.message).to_string());

@@ -88,8 +88,9 @@ pub struct LogLine {
     pub uid: Option<u32>,
     pub comm: Option<String>,
     /// On systemd's own record of a unit's process killed by SIGSYS (from PID 1, with
-    /// EXIT_CODE=killed and EXIT_STATUS=31): the program it ran (COMMAND=).
-    pub sigsys_program: Option<String>,
+    /// EXIT_CODE=killed and EXIT_STATUS=31): the kind of Exec line it ran (COMMAND=, e.g.
+    /// `ExecStartPre`).
+    pub sigsys_command: Option<String>,
 }
 
 impl LogLine {
@@ -114,6 +115,8 @@ pub struct UnitProcesses {
     /// Whether this process sees the pids the kernel logs: in a container the kernel's audit
     /// lines carry the host's pids, which mean nothing here.
     pub kernel_pids: bool,
+    /// The programs of the unit's Exec lines, by kind (`ExecStart`, `ExecStartPre`, ...).
+    pub exec_paths: BTreeSet<(String, String)>,
 }
 
 /// How far apart the kernel's audit time of a seccomp kill and systemd's record of the
@@ -134,6 +137,21 @@ impl UnitProcesses {
         self.pids.extend(crate::systemd::control::unit_pids(s));
         self.uid = s.uid.or(self.uid);
         self.sigsys.extend(s.sigsys.iter().cloned());
+        self.exec_paths.extend(s.exec_paths.iter().cloned());
+    }
+
+    /// Records systemd's journal line about a process of the unit that seccomp killed at
+    /// `at`, running an Exec line of kind `command`: any program of that kind may be it.
+    pub fn killed_by_sigsys(&mut self, at: u64, command: &str) {
+        let programs: Vec<String> = self
+            .exec_paths
+            .iter()
+            .filter(|(kind, _)| kind == command)
+            .map(|(_, p)| p.clone())
+            .collect();
+        for p in programs {
+            self.sigsys.insert((at, p));
+        }
     }
 
     /// Whether a kernel line is about one of these processes: its pid is one of them (and its

@@ -33,6 +33,8 @@ pub struct UnitState {
     /// Processes systemd started for the unit that the seccomp filter killed (SIGSYS): when
     /// they ended (µs since the epoch) and the program they ran.
     pub sigsys: Vec<(u64, String)>,
+    /// The programs of each kind of Exec*= line (`ExecStartPre` → its paths).
+    pub exec_paths: Vec<(String, String)>,
 }
 
 impl UnitState {
@@ -235,9 +237,11 @@ fn state_from(props: &HashMap<String, OwnedValue>) -> UnitState {
     let num = |k: &str| props.get(k).and_then(|v| bus::as_u32(v)).unwrap_or(0);
     let mut exec_pids: Vec<u32> = vec![num("ExecMainPID"), num("MainPID"), num("ControlPID")];
     let mut sigsys = Vec::new();
+    let mut exec_paths = Vec::new();
     for k in EXEC_PROPERTIES {
         if let Some(v) = props.get(*k) {
             for run in exec_runs(v) {
+                exec_paths.push((k.to_string(), run.path.clone()));
                 exec_pids.push(run.pid);
                 if run.code == CLD_KILLED && run.status == SIGSYS {
                     sigsys.push((run.exit_usec, run.path));
@@ -266,6 +270,7 @@ fn state_from(props: &HashMap<String, OwnedValue>) -> UnitState {
         exec_pids,
         uid,
         sigsys,
+        exec_paths,
     }
 }
 

@@ -90,7 +90,7 @@ pub fn parse_record(json: &str) -> Vec<LogLine> {
     let received = first(&v, "__REALTIME_TIMESTAMP").and_then(|t| t.parse().ok());
     let uid = first(&v, "_UID").and_then(|u| u.parse().ok());
     // systemd's record of a process it started that seccomp killed: trusted from PID 1 only.
-    let sigsys_program = (pid == Some(1)
+    let sigsys_command = (pid == Some(1)
         && first(&v, "EXIT_CODE").as_deref() == Some("killed")
         && first(&v, "EXIT_STATUS").as_deref() == Some("31"))
     .then(|| first(&v, "COMMAND"))
@@ -124,7 +124,7 @@ pub fn parse_record(json: &str) -> Vec<LogLine> {
             } else {
                 comm.clone()
             },
-            sigsys_program: sigsys_program.clone(),
+            sigsys_command: sigsys_command.clone(),
             message,
         })
         .collect()
@@ -338,7 +338,7 @@ pub fn kernel_audit_lines(since_usec: Option<u64>) -> Vec<LogLine> {
                 pid: number_field(l, "pid"),
                 uid: number_field(l, "uid"),
                 comm: quoted_field(l, "comm").map(str::to_string),
-                sigsys_program: None,
+                sigsys_command: None,
                 message: l.to_string(),
             })
         })
@@ -431,15 +431,15 @@ mod tests {
         let no_unit = parse_record(r#"{"UNIT":"nginx.service","_PID":"4242","MESSAGE":"x"}"#);
         assert_eq!(no_unit[0].unit, None);
         let pid1 = parse_record(
-            r#"{"UNIT":"nginx.service","_PID":"1","_SYSTEMD_UNIT":"init.scope","EXIT_CODE":"killed","EXIT_STATUS":"31","COMMAND":"/usr/sbin/nginx","MESSAGE":"nginx.service: Main process exited, code=killed, status=31/SYS"}"#,
+            r#"{"UNIT":"nginx.service","_PID":"1","_SYSTEMD_UNIT":"init.scope","EXIT_CODE":"killed","EXIT_STATUS":"31","COMMAND":"ExecStart","MESSAGE":"nginx.service: Main process exited, code=killed, status=31/SYS"}"#,
         );
         assert_eq!(pid1[0].unit.as_deref(), Some("nginx.service"));
-        assert_eq!(pid1[0].sigsys_program.as_deref(), Some("/usr/sbin/nginx"));
+        assert_eq!(pid1[0].sigsys_command.as_deref(), Some("ExecStart"));
         // The same fields from any other process mean nothing.
         let forged = parse_record(
-            r#"{"UNIT":"nginx.service","_PID":"77","EXIT_CODE":"killed","EXIT_STATUS":"31","COMMAND":"/usr/sbin/nginx","MESSAGE":"x"}"#,
+            r#"{"UNIT":"nginx.service","_PID":"77","EXIT_CODE":"killed","EXIT_STATUS":"31","COMMAND":"ExecStart","MESSAGE":"x"}"#,
         );
-        assert_eq!(forged[0].sigsys_program, None);
+        assert_eq!(forged[0].sigsys_command, None);
         // USER_UNIT= is never trusted here.
         let user = parse_record(r#"{"USER_UNIT":"nginx.service","_PID":"9","MESSAGE":"x"}"#);
         assert_eq!(user[0].unit, None);
