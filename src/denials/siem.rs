@@ -127,6 +127,7 @@ mod tests {
             pid: Some(7),
             uid: Some(0),
             comm: Some("sh".into()),
+            sigsys_command: None,
         };
         let d = crate::denials::recognise(&line).unwrap();
         let r = Record::new(&d, "h1");
