@@ -8,23 +8,6 @@ use std::path::{Component, Path, PathBuf};
 
 use super::name::{self, NameKind};
 
-/// systemd 252's system unit path on Debian 12 (split-usr build), highest priority first.
-pub const DEFAULT_SYSTEM_UNIT_PATH: &[&str] = &[
-    "/etc/systemd/system.control",
-    "/run/systemd/system.control",
-    "/run/systemd/transient",
-    "/run/systemd/generator.early",
-    "/etc/systemd/system",
-    "/etc/systemd/system.attached",
-    "/run/systemd/system",
-    "/run/systemd/system.attached",
-    "/run/systemd/generator",
-    "/usr/local/lib/systemd/system",
-    "/lib/systemd/system",
-    "/usr/lib/systemd/system",
-    "/run/systemd/generator.late",
-];
-
 /// The directories units are looked up in, as real paths on this machine (root-prefixed).
 #[derive(Debug, Clone)]
 pub struct SearchPath {
@@ -58,8 +41,13 @@ pub fn normalize(path: &Path) -> PathBuf {
 impl SearchPath {
     /// The search path `systemd-analyze security --offline=true` uses for these arguments:
     /// the directories of the unit files given (when they exist), then `$SYSTEMD_UNIT_PATH`
-    /// or the default path, everything under `root`.
-    pub fn for_arguments(args: &[PathBuf], root: Option<&Path>, cwd: &Path) -> Self {
+    /// or the version's default path (`unit_path`), everything under `root`.
+    pub fn for_arguments(
+        args: &[PathBuf],
+        root: Option<&Path>,
+        cwd: &Path,
+        unit_path: &[String],
+    ) -> Self {
         // An argument that names an existing file (or an instance of an existing template)
         // puts its directory first. One stat per argument: done in parallel for long runs.
         let own_dirs: Vec<Option<PathBuf>> = args
@@ -81,7 +69,7 @@ impl SearchPath {
         let mut dirs: Vec<PathBuf> = own_dirs.into_iter().flatten().collect();
         let env = std::env::var("SYSTEMD_UNIT_PATH").ok();
         let mut rest: Vec<PathBuf> = Vec::new();
-        let defaults = || DEFAULT_SYSTEM_UNIT_PATH.iter().map(PathBuf::from);
+        let defaults = || unit_path.iter().map(PathBuf::from);
         match env.as_deref() {
             None => rest.extend(defaults()),
             Some("") => {}
