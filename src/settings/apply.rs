@@ -210,7 +210,7 @@ pub fn verify(unit: &LoadedUnit, s: &Settings, tables: &SystemdTables) -> Result
         }
     }
     check_contexts(s, tables)
-        .and_then(|()| check_type(unit, s))
+        .and_then(|()| check_type(unit, s, tables))
         .map_err(|msg| LoadError::BadSetting {
             id: unit.id.clone(),
             detail: format!("{}: {msg}", unit.id),
@@ -230,7 +230,7 @@ fn check_contexts(s: &Settings, tables: &SystemdTables) -> Result<(), String> {
     Ok(())
 }
 
-fn check_type(unit: &LoadedUnit, s: &Settings) -> Result<(), String> {
+fn check_type(unit: &LoadedUnit, s: &Settings, tables: &SystemdTables) -> Result<(), String> {
     let t = &s.types;
     let has_name = |n: &str| unit.id == n || unit.aliases.iter().any(|a| a == n);
     if let Some(svc) = &s.service {
@@ -277,11 +277,18 @@ fn check_type(unit: &LoadedUnit, s: &Settings) -> Result<(), String> {
         }
     }
     let pam_needs_cgroup = || {
-        if t.pam_name.is_some() && t.kill_mode != "control-group" {
-            Err(
+        // 257 accepts KillMode=mixed here too, as it always did for services.
+        let mixed_ok = tables.rules.pam_allows_mixed_kill_mode;
+        if t.pam_name.is_some()
+            && t.kill_mode != "control-group"
+            && !(mixed_ok && t.kill_mode == "mixed")
+        {
+            Err(if mixed_ok {
+                "Unit has PAM enabled. Kill mode must be set to 'control-group' or 'mixed'. Refusing."
+            } else {
                 "Unit has PAM enabled. Kill mode must be set to 'control-group'. Refusing."
-                    .to_string(),
-            )
+            }
+            .to_string())
         } else {
             Ok(())
         }
@@ -1087,8 +1094,14 @@ impl Builder<'_> {
                 };
                 let (invert, rest) = strip_tilde(v);
                 // capability_set_from_string(): EXTRACT_UNQUOTE, and a syntax error (an
-                // unbalanced quote) silently ends the list.
-                let words = values::words(rest, UNQUOTE).unwrap_or_else(|w| w);
+                // unbalanced quote) silently ends the list; from 254 EXTRACT_RELAX too (an
+                // unbalanced quote closes at the end).
+                let flags = if self.tables.rules.capability_words_relaxed {
+                    values::UNQUOTE_RELAX
+                } else {
+                    UNQUOTE
+                };
+                let words = values::words(rest, flags).unwrap_or_else(|w| w);
                 let sum = words
                     .iter()
                     .filter_map(|w| self.tables.capability(w))
@@ -1135,7 +1148,8 @@ impl Builder<'_> {
                     }
                 };
                 for w in words {
-                    if SYSCALL_ARCHS.contains(&w.as_str()) {
+                    let newer = &self.tables.rules.extra_syscall_architectures;
+                    if SYSCALL_ARCHS.contains(&w.as_str()) || newer.contains(&w) {
                         self.exec().syscall_architectures.insert(w);
                     } else {
                         self.warn(format!(
@@ -1425,8 +1439,17 @@ impl Builder<'_> {
         let Some(id) = self.credential_id(&word) else {
             return;
         };
-        if encrypted && !values::is_base64(data) {
-            self.warn("Encrypted credential data not valid Base64 data, ignoring.".into());
+        let url_safe = self.tables.rules.base64_url_safe;
+        if let Some(why) = encrypted
+            .then(|| values::base64_error(data, url_safe))
+            .flatten()
+        {
+            let msg = if url_safe {
+                format!("Encrypted credential data not valid Base64 data, ignoring: {why}")
+            } else {
+                "Encrypted credential data not valid Base64 data, ignoring.".into()
+            };
+            self.warn(msg);
             return;
         }
         self.exec().set_credentials.insert(id, encrypted);

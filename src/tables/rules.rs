@@ -16,6 +16,14 @@ pub struct VersionRules {
     pub private_mounts_tristate: bool,
     /// DynamicUser=yes with WorkingDirectory=~ is refused (257).
     pub dynamic_user_refuses_home_directory: bool,
+    /// KillMode=mixed is enough for a non-service unit with PAMName= (257).
+    pub pam_allows_mixed_kill_mode: bool,
+    /// Capability lists are split with EXTRACT_RELAX: an unbalanced quote closes (254).
+    pub capability_words_relaxed: bool,
+    /// Base64 data may use the URL-safe alphabet, and its warning names the error (257).
+    pub base64_url_safe: bool,
+    /// SystemCallArchitectures= names this version knows beyond 252's (257: loongarch64).
+    pub extra_syscall_architectures: Vec<String>,
     /// The system unit search path, highest priority first.
     pub unit_path: Vec<String>,
     settings: HashMap<String, SettingRule>,

@@ -23,6 +23,56 @@ pub fn under_root(root: Option<&Path>, path: &Path) -> PathBuf {
     }
 }
 
+/// `path` (under `root`) with every symlink among its directories resolved, as systemd's
+/// chase(CHASE_NOFOLLOW|CHASE_NONEXISTENT) does: absolute link targets stay under `root`, the
+/// last component is not followed, missing parts are kept as written.
+pub fn chase_directories(root: Option<&Path>, path: &Path) -> PathBuf {
+    let base = root.unwrap_or(Path::new("/"));
+    let Ok(rel) = path.strip_prefix(base) else {
+        return path.to_path_buf();
+    };
+    let mut todo: Vec<std::ffi::OsString> = rel
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(n) => Some(n.to_os_string()),
+            Component::ParentDir => Some("..".into()),
+            _ => None,
+        })
+        .collect();
+    todo.reverse();
+    let mut done = PathBuf::new();
+    let mut hops = 0;
+    while let Some(part) = todo.pop() {
+        if part == ".." {
+            done.pop();
+            continue;
+        }
+        let cand = done.join(&part);
+        let is_last = todo.is_empty();
+        if !is_last && hops < 32 {
+            if let Ok(target) = std::fs::read_link(base.join(&cand)) {
+                hops += 1;
+                if target.is_absolute() {
+                    done = PathBuf::new();
+                }
+                let mut parts: Vec<std::ffi::OsString> = target
+                    .components()
+                    .filter_map(|c| match c {
+                        Component::Normal(n) => Some(n.to_os_string()),
+                        Component::ParentDir => Some("..".into()),
+                        _ => None,
+                    })
+                    .collect();
+                parts.reverse();
+                todo.extend(parts);
+                continue;
+            }
+        }
+        done = cand;
+    }
+    normalize(&base.join(done))
+}
+
 /// Removes `.` and `..` components and duplicate slashes without touching the disk.
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::from("/");
@@ -202,7 +252,12 @@ impl UnitIndex {
         } else {
             dir.join(&target)
         };
-        let simplified = normalize(&abs);
+        // systemd chases every directory of the target (CHASE_NOFOLLOW: not the last part):
+        // on a merged-/usr host /lib/systemd/system/x is /usr/lib/systemd/system/x.
+        let mut simplified = normalize(&abs);
+        if search.tail_inside(&simplified).is_none() {
+            simplified = chase_directories(root, &simplified);
+        }
         match search.tail_inside(&simplified) {
             None => Some(Entry::File(filename.to_path_buf())),
             Some(_) => {
