@@ -190,6 +190,23 @@ pub fn verify(unit: &LoadedUnit, s: &Settings, tables: &SystemdTables) -> Result
             detail: format!("{}: socket path {p} is not normalized (EPERM)", unit.id),
         });
     }
+    if s.unit_type == "swap" && tables.rules.swap_what_checked_at_load {
+        if let Some(what) = s.types.what.as_deref() {
+            if !what.starts_with('/') {
+                return Err(LoadError::Failed {
+                    id: unit.id.clone(),
+                    errno: "Invalid argument".into(),
+                    detail: format!("{}: What={what} is not an absolute path", unit.id),
+                });
+            }
+            if not_normalized(what) {
+                return Err(LoadError::Denied {
+                    id: unit.id.clone(),
+                    detail: format!("{}: What={what} is not normalized (EPERM)", unit.id),
+                });
+            }
+        }
+    }
     if s.unit_type == "mount" {
         if let Some(what) = s.types.what.as_deref().filter(|w| w.starts_with('/')) {
             if not_normalized(what) {
@@ -302,7 +319,8 @@ fn check_type(unit: &LoadedUnit, s: &Settings, tables: &SystemdTables) -> Result
             if t.accept && non_accept {
                 return Err("Unit configured for accepting sockets, but sockets are non-accepting. Refusing.".into());
             }
-            if t.accept && t.max_connections == 0 {
+            let always = tables.rules.max_connections_always_checked;
+            if (t.accept || always) && t.max_connections == 0 {
                 return Err("MaxConnection= setting too small. Refusing.".into());
             }
             if t.accept && t.service_set {
@@ -661,6 +679,16 @@ impl Builder<'_> {
             ("swap", "What") => {
                 if v.is_empty() {
                     self.s.types.what = None;
+                    return Ok(true);
+                }
+                if self.tables.rules.swap_what_checked_at_load {
+                    // 257: taken as written; loading the unit refuses a bad path.
+                    match self.expand(v) {
+                        Ok(k) => self.s.types.what = Some(k),
+                        Err(e) => self.warn(format!(
+                            "Failed to resolve unit specifiers in {v}, ignoring: {e}"
+                        )),
+                    }
                     return Ok(true);
                 }
                 if let Some(p) = self.absolute_path_setting(key, v) {

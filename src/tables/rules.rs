@@ -24,6 +24,10 @@ pub struct VersionRules {
     pub base64_url_safe: bool,
     /// SystemCallArchitectures= names this version knows beyond 252's (257: loongarch64).
     pub extra_syscall_architectures: Vec<String>,
+    /// A swap's What= is taken as written and a bad path fails the load (257).
+    pub swap_what_checked_at_load: bool,
+    /// MaxConnections=0 is refused without Accept=yes too (257).
+    pub max_connections_always_checked: bool,
     /// The system unit search path, highest priority first.
     pub unit_path: Vec<String>,
     settings: HashMap<String, SettingRule>,
