@@ -96,9 +96,10 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
             // Re-score the running unit over D-Bus, as `systemd-analyze security` does
             // online.
             let m = session.ctl.manager();
-            let live = crate::systemd::score_arguments(m, &[std::path::PathBuf::from(&h.unit)], &ctx)
-                .pop()
-                .and_then(Result::ok);
+            let live =
+                crate::systemd::score_arguments(m, &[std::path::PathBuf::from(&h.unit)], &ctx)
+                    .pop()
+                    .and_then(Result::ok);
             let after = match live {
                 Some(l) => format!("{} (live)", score(&l.assessment)),
                 None => super::score_one(std::path::Path::new(&h.unit), &ctx).map_or_else(

@@ -4,7 +4,7 @@
 //! Everything they write or read afterwards is derived from the resolved id, never from the
 //! argument's text: `rollback /tmp/foo.service` is about the unit `foo.service`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::name::{self, NameKind};
 use super::{LoadError, LoadedUnit};
