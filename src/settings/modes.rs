@@ -81,9 +81,9 @@ macro_rules! modes {
 }
 
 modes! {
-    /// PrivateTmp=: `disconnected` (systemd 257) gives a private /tmp with no link to the
-    /// host's, not even through JoinsNamespaceOf=.
-    PrivateTmp ("PrivateTmp") { no: No, yes: Yes, Disconnected = "disconnected" }
+    /// PrivateTmp=: `connected` (systemd 257) is `yes`; `disconnected` (257) gives a private
+    /// /tmp with no link to the host's, not even through JoinsNamespaceOf=.
+    PrivateTmp ("PrivateTmp") { no: No, yes: Yes, Connected = "connected", Disconnected = "disconnected" }
     /// PrivateUsers=: `self` (257) is what `yes` always was; `identity` (257) maps the first
     /// 65536 UIDs/GIDs onto themselves.
     PrivateUsers ("PrivateUsers") { no: No, yes: Yes, SelfOnly = "self", Identity = "identity" }
