@@ -747,7 +747,7 @@ fn vendor_copy(s: &Scored, opts: &LintOptions, out: &mut Vec<Finding>) {
         if p.extension().is_none_or(|e| e != "md5sums") {
             continue;
         }
-        let Ok(data) = crate::files::read_head_in(opts.root, &p, 16 << 20) else {
+        let Ok(data) = crate::files::read_head_in(opts.ctx.root(), &p, 16 << 20) else {
             continue;
         };
         let text = String::from_utf8_lossy(&data);
@@ -757,7 +757,7 @@ fn vendor_copy(s: &Scored, opts: &LintOptions, out: &mut Vec<Finding>) {
                     || path.strip_prefix("usr/") == Some(rel.as_str())
                     || rel.strip_prefix("usr/") == Some(path);
                 if same {
-                    if let Ok(data) = crate::files::read_head_in(opts.root, frag, 64 << 20) {
+                    if let Ok(data) = crate::files::read_head_in(opts.ctx.root(), frag, 64 << 20) {
                         use md5::Digest;
                         let actual = format!("{:x}", md5::Md5::digest(&data));
                         if actual != sum {
