@@ -108,28 +108,34 @@ mod tests {
     use super::*;
     use crate::tables::SystemdTables;
 
+    fn every_version() -> impl Iterator<Item = &'static SystemdTables> {
+        crate::tables::SUPPORTED_VERSIONS
+            .iter()
+            .map(|&v| SystemdTables::for_version(v).unwrap())
+    }
+
     #[test]
     fn every_check_is_closed_by_some_directive() {
         let cat = Catalogue::get();
-        for check in &SystemdTables::default_tables().checks {
-            assert!(
-                cat.closing(&check.json_field).next().is_some(),
-                "{} is closed by no directive",
-                check.json_field
-            );
+        for tables in every_version() {
+            for check in &tables.checks {
+                assert!(
+                    cat.closing(&check.json_field).next().is_some(),
+                    "{} is closed by no directive",
+                    check.json_field
+                );
+            }
         }
     }
 
     #[test]
     fn every_closed_field_is_a_real_check() {
-        let fields: Vec<_> = SystemdTables::default_tables()
-            .checks
-            .iter()
-            .map(|c| c.json_field.clone())
-            .collect();
-        for d in &Catalogue::get().directives {
-            for c in &d.closes {
-                assert!(fields.contains(c), "{} closes unknown check {c}", d.name);
+        for tables in every_version() {
+            let fields: Vec<_> = tables.checks.iter().map(|c| c.json_field.clone()).collect();
+            for d in &Catalogue::get().directives {
+                for c in &d.closes {
+                    assert!(fields.contains(c), "{} closes unknown check {c}", d.name);
+                }
             }
         }
     }

@@ -259,10 +259,6 @@ pub struct LintArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     pub format: LintFormat,
-
-    /// Flag directives this systemd version does not know
-    #[arg(long, value_name = "N", default_value_t = 252)]
-    pub systemd_version: u32,
 }
 
 #[derive(Debug, Args)]
@@ -297,10 +293,6 @@ pub struct HardenArgs {
     #[arg(long)]
     pub write: bool,
 
-    /// Only use directives this systemd version knows
-    #[arg(long, value_name = "N", default_value_t = 252)]
-    pub systemd_version: u32,
-
     /// Allow only these peers (plus localhost): adds IPAddressDeny=any and IPAddressAllow=
     #[arg(long = "allow-ip", value_name = "ADDR[/LEN]")]
     pub allow_ip: Vec<String>,
@@ -310,12 +302,23 @@ pub struct HardenArgs {
     pub security_policy: Option<PathBuf>,
 }
 
-/// Where units are looked up.
-#[derive(Debug, Args, Clone)]
+/// Where units are looked up, and as which systemd version they are read.
+#[derive(Debug, Args, Clone, Default)]
 pub struct LoadArgs {
     /// Look units up under this root directory instead of / (it must exist)
     #[arg(long, value_name = "DIR", value_parser = parse_root)]
     pub root: Option<PathBuf>,
+
+    /// Read, score, harden and lint as this systemd version does (252, 254, 257). Default: the
+    /// running manager's version (live), else the one installed under --root (or on this host),
+    /// from its libsystemd-shared-N.so
+    #[arg(long, value_name = "N")]
+    pub systemd_version: Option<u32>,
+
+    /// For a version unitguard has no tables for, use the nearest older one (said on stderr)
+    /// instead of failing
+    #[arg(long)]
+    pub nearest_version: bool,
 }
 
 #[derive(Debug, Args)]

@@ -2,11 +2,9 @@
 //! may break and what it gains — grouped by directive and sorted by gain. The gain is
 //! measured: the unit is re-scored with that one directive added as a drop-in.
 
-use crate::assess::Policy;
 use crate::catalogue::{Catalogue, Directive};
 use crate::harden;
 use crate::pipeline::Scored;
-use crate::tables::SystemdTables;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Advice {
@@ -27,7 +25,7 @@ fn line_for(d: &Directive) -> String {
     format!("{}={}", d.name, d.strict)
 }
 
-pub fn explain(scored: &Scored, policy: &Policy, tables: &'static SystemdTables) -> Vec<Advice> {
+pub fn explain(scored: &Scored, ctx: &crate::context::Context) -> Vec<Advice> {
     let cat = Catalogue::get();
     let failing: Vec<_> = scored
         .assessment
@@ -51,7 +49,7 @@ pub fn explain(scored: &Scored, policy: &Policy, tables: &'static SystemdTables)
         let line = line_for(d);
         let gain = (!d.strict_is_template()).then(|| {
             let text = format!("[Service]\n{line}\n");
-            harden::predict(scored, &text, policy, tables)
+            harden::predict(scored, &text, ctx)
                 .map(|after| scored.assessment.exposure.saturating_sub(after.exposure))
                 .unwrap_or(0)
         });

@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod cheatsheet;
 pub mod cli;
 pub mod commands;
+pub mod context;
 pub mod denials;
 pub mod error;
 pub mod explain;

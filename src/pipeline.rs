@@ -5,11 +5,10 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::assess::{self, Assessment, Policy};
+use crate::context::Context;
 use crate::settings::{self, Settings};
 use crate::tables::SystemdTables;
-use crate::unit::{
-    LoadError, LoadedUnit, Loader, Run, RunSlot, RunState, RunUnit, SearchPath, name_for_argument,
-};
+use crate::unit::{LoadError, LoadedUnit, Loader, Run, RunSlot, RunState, RunUnit};
 
 /// A scored unit, with what systemd would have warned about while loading it.
 #[derive(Debug, Clone)]
@@ -57,25 +56,16 @@ impl UnitError {
 pub type Outcome = Result<Scored, UnitError>;
 
 /// Loads and scores one unit by name, refusing scores systemd-analyze would abort on.
-pub fn score_name(
-    loader: &Loader,
-    name: &str,
-    policy: &Policy,
-    tables: &'static SystemdTables,
-) -> Outcome {
+pub fn score_name(loader: &Loader, name: &str, ctx: &Context) -> Outcome {
     let unit = loader.load(name)?;
-    let scored = score_loaded(unit, policy, tables)?;
-    check_policy_limits(&scored.assessment, policy)?;
+    let scored = score_loaded(unit, ctx)?;
+    check_policy_limits(&scored.assessment, &ctx.policy)?;
     Ok(scored)
 }
 
-pub fn score_loaded(
-    unit: LoadedUnit,
-    policy: &Policy,
-    tables: &'static SystemdTables,
-) -> Result<Scored, LoadError> {
-    let settings = settings::build(&unit, tables)?;
-    let assessment = assess::assess(&unit.id, &settings, policy, tables);
+pub fn score_loaded(unit: LoadedUnit, ctx: &Context) -> Result<Scored, LoadError> {
+    let settings = settings::build(&unit, ctx.tables)?;
+    let assessment = assess::assess(&unit.id, &settings, &ctx.policy, ctx.tables);
     Ok(Scored {
         unit,
         settings,
@@ -194,14 +184,9 @@ fn check_policy_limits(a: &Assessment, policy: &Policy) -> Result<(), UnitError>
 
 /// Scores the units named by command-line arguments (names or paths), in argument order,
 /// exactly as `systemd-analyze security --offline=true [--root=DIR] ARGS...` would.
-pub fn score_arguments(
-    args: &[PathBuf],
-    root: Option<&Path>,
-    policy: &Policy,
-    tables: &'static SystemdTables,
-) -> Vec<Outcome> {
+pub fn score_arguments(args: &[PathBuf], ctx: &Context) -> Vec<Outcome> {
     let mut outcomes = Vec::with_capacity(args.len());
-    for_each_argument(args, root, policy, tables, |o| o, |o| outcomes.push(o));
+    for_each_argument(args, ctx, |o| o, |o| outcomes.push(o));
     outcomes
 }
 
@@ -211,24 +196,19 @@ const CHUNK: usize = 256;
 /// [`score_arguments`] a chunk of arguments at a time: each outcome goes to `render` on the
 /// worker thread that scored it, and what `render` returns goes to `emit`, in argument order.
 /// Only one chunk of units is held at once, however many arguments there are.
-pub fn for_each_argument<R, F, E>(
-    args: &[PathBuf],
-    root: Option<&Path>,
-    policy: &Policy,
-    tables: &'static SystemdTables,
-    render: F,
-    mut emit: E,
-) where
+pub fn for_each_argument<R, F, E>(args: &[PathBuf], ctx: &Context, render: F, mut emit: E)
+where
     R: Send,
     F: Fn(Outcome) -> R + Sync,
     E: FnMut(R),
 {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-    let loader = Loader::new(SearchPath::for_arguments(args, root, &cwd));
-    let names: Vec<Result<String, LoadError>> = args.iter().map(|a| name_for_argument(a)).collect();
+    let loader = ctx.loader(args, &cwd);
+    let names: Vec<Result<String, LoadError>> =
+        args.iter().map(|a| ctx.name_for_argument(a)).collect();
     let parse = |name: &Result<String, LoadError>| -> Result<(LoadedUnit, Settings), UnitError> {
         let unit = loader.load(name.as_ref().map_err(Clone::clone)?)?;
-        let settings = settings::build_unverified(&unit, tables)?;
+        let settings = settings::build_unverified(&unit, ctx.tables)?;
         Ok((unit, settings))
     };
     // systemd-analyze loads every argument into one manager before it scores any: later
@@ -262,9 +242,9 @@ pub fn for_each_argument<R, F, E>(
                 let outcome = match slot {
                     // The same unit as argument j: its outcome again (loading is repeatable).
                     RunSlot::SameAs(j) => {
-                        finish_run_unit(parse(&names[j]), run.slot(j), &names[j], policy, tables)
+                        finish_run_unit(parse(&names[j]), run.slot(j), &names[j], ctx)
                     }
-                    _ => finish_run_unit(p, slot, &names[start + k], policy, tables),
+                    _ => finish_run_unit(p, slot, &names[start + k], ctx),
                 };
                 render(outcome)
             })
@@ -279,8 +259,7 @@ fn finish_run_unit(
     parsed: Result<(LoadedUnit, Settings), UnitError>,
     slot: RunSlot,
     name: &Result<String, LoadError>,
-    policy: &Policy,
-    tables: &'static SystemdTables,
+    ctx: &Context,
 ) -> Outcome {
     let clash = |id: String, detail: String| {
         Err(UnitError::Load(LoadError::Failed {
@@ -308,9 +287,9 @@ fn finish_run_unit(
             return clash(unit.id.clone(), detail);
         }
     }
-    settings::verify(&unit, &settings)?;
-    let assessment = assess::assess(&unit.id, &settings, policy, tables);
-    check_policy_limits(&assessment, policy)?;
+    settings::verify(&unit, &settings, ctx.tables)?;
+    let assessment = assess::assess(&unit.id, &settings, &ctx.policy, ctx.tables);
+    check_policy_limits(&assessment, &ctx.policy)?;
     Ok(Scored {
         unit,
         settings,
@@ -330,20 +309,19 @@ fn run_state<T>(o: &Result<T, UnitError>) -> RunState {
     }
 }
 
-/// Every service in the search path (templates as `@i`, aliases skipped, masked units left
-/// out), scored.
-pub fn score_all_services(
-    root: Option<&Path>,
-    policy: &Policy,
-    tables: &'static SystemdTables,
-) -> Vec<Outcome> {
-    let loader = Loader::new(SearchPath::for_arguments(&[], root, Path::new("/")));
+/// Every service in the search path (templates with the version's instance, aliases skipped,
+/// masked units left out), scored.
+pub fn score_all_services(ctx: &Context) -> Vec<Outcome> {
+    let loader = ctx.loader(&[], Path::new("/"));
+    let instance = ctx.tables.rules.template_instance.as_str();
     let mut names: Vec<String> = loader
         .index
         .names()
         .filter(|n| n.ends_with(".service") && !loader.index.is_alias(n))
         .map(|n| match crate::unit::name::classify(n) {
-            Some(crate::unit::name::NameKind::Template) => crate::unit::name::with_instance(n, "i"),
+            Some(crate::unit::name::NameKind::Template) => {
+                crate::unit::name::with_instance(n, instance)
+            }
             _ => n.to_string(),
         })
         .collect();
@@ -351,7 +329,7 @@ pub fn score_all_services(
     names.dedup();
     names
         .par_iter()
-        .map(|n| score_name(&loader, n, policy, tables))
+        .map(|n| score_name(&loader, n, ctx))
         .filter(|o| !matches!(o, Err(UnitError::Load(LoadError::Masked { .. }))))
         .collect()
 }

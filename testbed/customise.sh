@@ -44,12 +44,14 @@ else
     log "mariadb datadir already initialised by the postinst"
 fi
 
-# --- PostgreSQL: one cluster, 15/main (the postinst normally creates it)
-if ! pg_lsclusters -h | awk '$1 == "15" && $2 == "main" { f = 1 } END { exit !f }'; then
-    log "pg_createcluster 15 main"
-    pg_createcluster 15 main
+# --- PostgreSQL: one cluster, VERSION/main (15 in bookworm, 17 in trixie; the postinst
+# normally creates it)
+PGV=$(ls /usr/lib/postgresql | sort -n | tail -n 1)
+if ! pg_lsclusters -h | awk -v v="$PGV" '$1 == v && $2 == "main" { f = 1 } END { exit !f }'; then
+    log "pg_createcluster $PGV main"
+    pg_createcluster "$PGV" main
 else
-    log "postgresql cluster 15/main already created by the postinst"
+    log "postgresql cluster $PGV/main already created by the postinst"
 fi
 
 # --- OpenSSH: host keys (the postinst normally generates them; -A fills any gap)

@@ -661,7 +661,7 @@ fn policy_range_below_a_units_badness_fails_that_unit_only() {
 #[test]
 fn policy_with_every_weight_0_fails_each_unit_without_dividing_by_zero() {
     let r = root_with_good();
-    let tables = unitguard::tables::SystemdTables::default_tables();
+    let tables = unitguard::tables::SystemdTables::for_version(252).unwrap();
     let all: serde_json::Map<String, serde_json::Value> = tables
         .checks
         .iter()

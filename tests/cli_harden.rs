@@ -9,6 +9,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod common;
+
 const UNIT_DIR: &str = "lib/systemd/system";
 
 fn unitguard() -> &'static Path {
@@ -85,15 +87,7 @@ impl Root {
     }
 
     fn run_harden(&self, unit: &str, args: &[&str]) -> Output {
-        let out = Command::new(unitguard())
-            .current_dir(self.path())
-            .arg("harden")
-            .arg("--root")
-            .arg(self.path())
-            .args(args)
-            .arg(unit)
-            .output()
-            .unwrap();
+        let out = self.try_harden(unit, args);
         assert!(
             out.status.success(),
             "harden {unit} {args:?} failed: {}",
@@ -103,6 +97,19 @@ impl Root {
     }
 
     /// `harden` with `args`; with --write the text is read back from the file.
+    /// `unitguard harden --root ROOT ARGS UNIT`, whatever its exit status.
+    fn try_harden(&self, unit: &str, args: &[&str]) -> Output {
+        Command::new(unitguard())
+            .current_dir(self.path())
+            .arg("harden")
+            .arg("--root")
+            .arg(self.path())
+            .args(args)
+            .arg(unit)
+            .output()
+            .unwrap()
+    }
+
     fn harden(&self, unit: &str, args: &[&str]) -> Harden {
         let out = self.run_harden(unit, args);
         let stdout = String::from_utf8(out.stdout).unwrap();
@@ -119,9 +126,9 @@ impl Root {
     }
 
     /// systemd's overall score and table (with badness: SYSTEMD_ANALYZE_DEBUG=1).
-    fn security(&self, unit: &str) -> Security {
+    fn security(&self, unit: &str, version: u32) -> Security {
         let base = |json: bool| {
-            let mut c = Command::new("systemd-analyze");
+            let mut c = common::systemd_analyze(version);
             c.current_dir(self.path())
                 .env("SYSTEMD_ANALYZE_DEBUG", "1")
                 .args(["security", "--offline=true"])
@@ -163,8 +170,8 @@ impl Root {
     }
 
     /// `systemd-analyze verify` output lines that name the drop-in.
-    fn verify_complaints(&self, unit: &str) -> Vec<String> {
-        let out = Command::new("systemd-analyze")
+    fn verify_complaints(&self, unit: &str, version: u32) -> Vec<String> {
+        let out = common::systemd_analyze(version)
             .current_dir(self.path())
             .args(["verify", "--man=no", "--generators=no"])
             .arg(format!("--root={}", self.path().display()))
@@ -185,11 +192,16 @@ impl Root {
     fn harden_checked(&self, unit: &str, args: &[&str]) -> (Harden, Security, Security) {
         // Start from the unit alone (a drop-in of an earlier call would be replaced anyway).
         let _ = std::fs::remove_dir_all(self.dropin(unit).parent().unwrap());
-        let before = self.security(unit);
+        // The version asked for, else the host's: its own analyser is the oracle.
+        let version = args
+            .iter()
+            .position(|a| *a == "--systemd-version")
+            .map_or_else(common::host_version, |i| args[i + 1].parse().unwrap());
+        let before = self.security(unit, version);
         let mut all = vec!["--write"];
         all.extend_from_slice(args);
         let h = self.harden(unit, &all);
-        let after = self.security(unit);
+        let after = self.security(unit, version);
         let expected = format!(
             "# Predicted exposure (systemd-analyze security): {} -> {}",
             before.overall, after.overall
@@ -208,7 +220,7 @@ impl Root {
             "stderr: {}",
             h.stderr
         );
-        let complaints = self.verify_complaints(unit);
+        let complaints = self.verify_complaints(unit, version);
         assert!(
             complaints.is_empty(),
             "systemd-analyze verify:\n{}",
@@ -439,53 +451,58 @@ fn predictions_match_systemd() {
 // ------------------------------------------------------------------------------- version gate
 
 #[test]
-fn systemd_version_240_gets_nothing_newer() {
+fn each_version_gets_only_what_it_knows() {
     let cat = catalogue();
     let root = Root::new();
-    root.unit("exampled.service", PLAIN);
-    for profile in ["baseline", "strict"] {
-        let newest = root.harden("exampled.service", &["--profile", profile]);
-        for key in [
-            "ProtectClock",
-            "ProtectProc",
-            "ProtectHostname",
-            "ProtectKernelLogs",
-        ] {
-            assert!(
-                !values(&newest.text, key).is_empty(),
-                "{key} is written for 252 (else the gate below proves nothing):\n{}",
-                newest.text
+    // In /usr/lib: systemd 257 no longer searches /lib/systemd/system.
+    root.file("usr/lib/systemd/system/exampled.service", PLAIN);
+    for &version in unitguard::tables::SUPPORTED_VERSIONS {
+        for profile in ["baseline", "strict"] {
+            let v = version.to_string();
+            let (h, _, _) = root.harden_checked(
+                "exampled.service",
+                &["--profile", profile, "--systemd-version", &v],
             );
-        }
-        let (h, _, _) = root.harden_checked(
-            "exampled.service",
-            &["--profile", profile, "--systemd-version", "240"],
-        );
-        assert!(h.text.contains("systemd 240"), "{}", h.text);
-        for (key, _) in directives(&h.text) {
-            let (_, since, _) = cat
-                .get(&key)
-                .unwrap_or_else(|| panic!("{key} is not in the catalogue"));
-            assert!(
-                *since <= 240,
-                "{key} needs systemd {since}, asked for 240:\n{}",
-                h.text
-            );
-        }
-        for key in [
-            "ProtectProc",
-            "ProcSubset",
-            "ProtectClock",
-            "ProtectHostname",
-            "ProtectKernelLogs",
-        ] {
-            assert!(
-                values(&h.text, key).is_empty(),
-                "{key} for 240:\n{}",
-                h.text
-            );
+            assert!(h.text.contains(&format!("systemd {v})")), "{}", h.text);
+            for (key, _) in directives(&h.text) {
+                let (_, since, _) = cat
+                    .get(&key)
+                    .unwrap_or_else(|| panic!("{key} is not in the catalogue"));
+                assert!(
+                    *since <= version,
+                    "{key} needs systemd {since}, asked for {v}:\n{}",
+                    h.text
+                );
+            }
         }
     }
+}
+
+#[test]
+fn a_version_without_tables_is_a_clear_error() {
+    let root = Root::new();
+    root.unit("exampled.service", PLAIN);
+    let out = root.try_harden("exampled.service", &["--systemd-version", "240"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "unitguard: unitguard has no tables for systemd 240; it has 252, 254, 257 \
+         (--nearest-version uses the nearest older one)\n"
+    );
+    // With --nearest-version, 253 is read as 252, and stderr says so.
+    let out = root.run_harden(
+        "exampled.service",
+        &["--systemd-version", "253", "--nearest-version"],
+    );
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(
+            "unitguard: no tables for systemd 253; using the nearest older version, 252\n"
+        ),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("systemd 252)"));
 }
 
 // ----------------------------------------------------------------------------------- allow-ip
@@ -826,7 +843,7 @@ fn write_keeps_a_different_file_and_is_idempotent() {
     assert_ne!(third.text, first.text);
     assert_eq!(std::fs::read_to_string(&backup).unwrap(), first.text);
     // And the result is what systemd sees.
-    let after = root.security("exampled.service");
+    let after = root.security("exampled.service", common::host_version());
     assert!(
         third.text.contains(&format!(" -> {}\n", after.overall)),
         "{}\nsystemd: {}",

@@ -884,22 +884,22 @@ fn ug009_directive_newer_than_systemd_252_is_ug010_not_a_typo() {
 
 #[test]
 fn ug010_directive_too_new_for_the_target() {
-    let body = svc("ExecStart=/usr/bin/clock\nProtectClock=yes");
+    let body = svc("ExecStart=/usr/bin/pids\nPrivatePIDs=yes");
     let r = Root::os();
-    let unit = r.unit("clock.service", &body);
-    let l = r.lint_with(&["clock.service"], &["--systemd-version", "240"]);
-    let f = l.expect("UG010", &unit, Some(line(&body, "ProtectClock=")));
+    let unit = r.unit("pids.service", &body);
+    let l = r.lint_with(&["pids.service"], &["--systemd-version", "252"]);
+    let f = l.expect("UG010", &unit, Some(line(&body, "PrivatePIDs=")));
     assert_eq!(
         f["message"],
-        "ProtectClock= needs systemd 245, the target is systemd 240: it is ignored there"
+        "PrivatePIDs= needs systemd 257, the target is systemd 252: it is ignored there"
     );
     l.expect_code(1);
 
     // The fix: target a systemd that has it (or remove the line).
-    r.lint_with(&["clock.service"], &["--systemd-version", "245"])
+    r.lint_with(&["pids.service"], &["--systemd-version", "257"])
         .expect_clean();
-    r.unit("clock.service", &body.replace("ProtectClock=yes\n", ""));
-    r.lint_with(&["clock.service"], &["--systemd-version", "240"])
+    r.unit("pids.service", &body.replace("PrivatePIDs=yes\n", ""));
+    r.lint_with(&["pids.service"], &["--systemd-version", "252"])
         .expect_clean();
 }
 
@@ -1141,7 +1141,7 @@ fn text_format_has_path_line_severity_id_message() {
     );
     assert!(
         text.trim_end()
-            .ends_with("2 finding(s), 1 error(s) in 1 unit(s)"),
+            .ends_with("2 finding(s), 1 error(s) in 1 unit(s) (systemd 252)"),
         "{text}"
     );
 

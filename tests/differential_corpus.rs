@@ -103,11 +103,30 @@ fn debian_units_match_systemd() {
                         break;
                     };
                     let root = corpus.join(pkg);
+                    // Versions that search /lib/systemd/system read the package as shipped;
+                    // the others (257) as a merged-/usr system installs it.
+                    let (split, merged) = common::split_by_lib(&common::oracle_versions());
                     let outcome = std::panic::catch_unwind(|| {
-                        names
-                            .iter()
-                            .fold(Test::existing_root(&root), |t, n| t.arg_unit(n))
-                            .check()
+                        let mut total = Summary::default();
+                        for (versions, tree) in [
+                            (split, None),
+                            (merged, Some(common::merged_usr_copy(&root))),
+                        ] {
+                            if versions.is_empty() {
+                                continue;
+                            }
+                            let at = tree.as_ref().map_or(root.as_path(), |t| t.path());
+                            let s = names
+                                .iter()
+                                .fold(Test::existing_root(at), |t, n| t.arg_unit(n))
+                                .versions(&versions)
+                                .check()?;
+                            total.units += s.units;
+                            total.scored += s.scored;
+                            total.errors += s.errors;
+                            total.rows += s.rows;
+                        }
+                        Ok(total)
                     })
                     .unwrap_or_else(|e| {
                         Err(e

@@ -230,6 +230,13 @@ fn directive() -> BoxedStrategy<(&'static str, String)> {
         1 => svc("BusName", twist(vec!["org.example.A", "org.example.B", "bad name", "org.%p.x"])),
         1 => svc("RemainAfterExit", twist(vec!["yes", "no"])),
         1 => svc("privatenetwork", twist(vec!["yes"])),
+        // The values some versions add (257) or read differently (PrivateMounts= from 254).
+        2 => svc("PrivateTmp", twist(vec!["disconnected", "yes", "", "connected"])),
+        2 => svc("PrivateUsers", twist(vec!["self", "identity", "full", "", "no"])),
+        2 => svc("ProtectControlGroups", twist(vec!["private", "strict", "", "yes"])),
+        1 => svc("ProtectHostname", twist(vec!["private", "", "yes"])),
+        2 => svc("PrivateMounts", twist(vec!["", "no", "yes"])),
+        1 => svc("WorkingDirectory", twist(vec!["~", "-~", "/srv", "-/srv"])),
     ]
     .boxed()
 }

@@ -27,6 +27,8 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
+mod common;
+
 const PROFILES: [&str; 2] = ["baseline", "strict"];
 const DROPIN: &str = "hardening.conf";
 const BACKUP: &str = "hardening.conf.unitguard-backup";
@@ -97,11 +99,16 @@ fn services(corpus: &Path) -> BTreeMap<String, Vec<String>> {
     out
 }
 
-/// The name to analyse a unit file under: templates as the instance `@i`, like the oracle.
-fn unit_name(rel: &str) -> String {
+/// The name to analyse a unit file under: templates as the version's instance (`@i`,
+/// `@test_instance` from 257), like its oracle.
+fn unit_name(rel: &str, version: u32) -> String {
     let base = rel.rsplit('/').next().unwrap();
+    let instance = &unitguard::tables::SystemdTables::for_version(version)
+        .unwrap()
+        .rules
+        .template_instance;
     match base.strip_suffix("@.service") {
-        Some(prefix) => format!("{prefix}@i.service"),
+        Some(prefix) => format!("{prefix}@{instance}.service"),
         None => base.to_string(),
     }
 }
@@ -134,9 +141,13 @@ struct Security {
 /// `systemd-analyze security --offline=true --root=ROOT UNITS...`, text (for the overall lines)
 /// and `--json=short` with SYSTEMD_ANALYZE_DEBUG=1 (for badness). Units that do not load map
 /// to systemd's message.
-fn security(root: &Path, units: &[String]) -> HashMap<String, Result<Security, String>> {
+fn security(
+    root: &Path,
+    units: &[String],
+    version: u32,
+) -> HashMap<String, Result<Security, String>> {
     let base = |json: bool| {
-        let mut c = Command::new("systemd-analyze");
+        let mut c = common::systemd_analyze(version);
         c.current_dir(root)
             .env("SYSTEMD_ANALYZE_DEBUG", "1")
             .arg("security")
@@ -232,8 +243,8 @@ fn ignored(line: &str) -> bool {
 }
 
 /// `systemd-analyze verify` of all units at once; its output lines, the root replaced by ROOT.
-fn verify(root: &Path, units: &[String]) -> Vec<String> {
-    let out = run(Command::new("systemd-analyze")
+fn verify(root: &Path, units: &[String], version: u32) -> Vec<String> {
+    let out = run(common::systemd_analyze(version)
         .current_dir(root)
         .env("SYSTEMD_LOG_LEVEL", "info")
         .env("SYSTEMD_LOG_COLOR", "0")
@@ -265,20 +276,28 @@ struct Outcome {
 
 /// Both profiles for one package: systemd's view of the untouched units is taken once, from
 /// the corpus directory itself (nothing writes there), each profile then works in its own copy.
-fn check_package(corpus: &Path, pkg: &str, rels: &[String]) -> Outcome {
-    let pristine = corpus.join(pkg);
-    let mut units: Vec<String> = rels.iter().map(|r| unit_name(r)).collect();
+fn check_package(corpus: &Path, pkg: &str, rels: &[String], version: u32) -> Outcome {
+    // A version that no longer searches /lib/systemd/system (257) gets the package as a
+    // merged-/usr system installs it.
+    let merged = common::split_by_lib(&[version])
+        .1
+        .first()
+        .map(|_| common::merged_usr_copy(&corpus.join(pkg)));
+    let pristine = merged
+        .as_ref()
+        .map_or_else(|| corpus.join(pkg), |t| t.path().to_path_buf());
+    let mut units: Vec<String> = rels.iter().map(|r| unit_name(r, version)).collect();
     units.sort();
     units.dedup();
-    let before = security(&pristine, &units);
-    let verify_before = verify(&pristine, &units);
+    let before = security(&pristine, &units, version);
+    let verify_before = verify(&pristine, &units, version);
     let mut o = Outcome::default();
     for profile in PROFILES {
         check_profile(
             &pristine,
             pkg,
             &units,
-            profile,
+            (profile, version),
             &before,
             &verify_before,
             &mut o,
@@ -291,7 +310,7 @@ fn check_profile(
     pristine: &Path,
     pkg: &str,
     units: &[String],
-    profile: &str,
+    (profile, version): (&str, u32),
     before: &HashMap<String, Result<Security, String>>,
     verify_before: &[String],
     o: &mut Outcome,
@@ -306,7 +325,9 @@ fn check_profile(
     assert!(cp.status.success(), "cp -a {pkg}: {cp:?}");
 
     let mut fail = |unit: &str, msg: String| {
-        o.failures.push(format!("{pkg} {unit} [{profile}]: {msg}"));
+        o.failures.push(format!(
+            "{pkg} {unit} [{profile}, systemd {version}]: {msg}"
+        ));
     };
 
     // Harden every unit (d: over a foreign hardening.conf, then again).
@@ -325,6 +346,7 @@ fn check_profile(
                 .arg(&root)
                 .arg("--profile")
                 .arg(profile)
+                .arg(format!("--systemd-version={version}"))
                 .arg("--write")
                 .arg(unit))
         };
@@ -409,7 +431,7 @@ fn check_profile(
     let names: Vec<String> = hardened.iter().map(|(u, _, _)| u.clone()).collect();
 
     // (a) verify: nothing new, nothing about our file.
-    let verify_after = verify(&root, units);
+    let verify_after = verify(&root, units, version);
     for line in &verify_after {
         let ours = line.contains(DROPIN);
         let new = verify_before.binary_search(line).is_err();
@@ -423,10 +445,12 @@ fn check_profile(
     }
 
     // (b), (c)
-    let after = security(&root, &names);
+    let after = security(&root, &names, version);
     let audit = run(Command::new(unitguard())
         .current_dir(&root)
-        .args(["audit", "--offline", "--json", "--root"])
+        .args(["audit", "--offline", "--json"])
+        .arg(format!("--systemd-version={version}"))
+        .arg("--root")
         .arg(&root)
         .args(&names));
     let audit: Vec<Value> = serde_json::from_slice(&audit.stdout).unwrap_or_else(|e| {
@@ -566,8 +590,11 @@ fn harden_every_corpus_service() {
         corpus.display()
     );
     // Biggest packages first, so that no thread is left with a long one at the end.
-    let mut jobs: Vec<(&String, &Vec<String>)> = services.iter().collect();
-    jobs.sort_by_key(|(p, r)| (std::cmp::Reverse(r.len()), p.as_str()));
+    let mut jobs: Vec<(&String, &Vec<String>, u32)> = common::oracle_versions()
+        .into_iter()
+        .flat_map(|v| services.iter().map(move |(p, r)| (p, r, v)))
+        .collect();
+    jobs.sort_by_key(|(p, r, v)| (std::cmp::Reverse(r.len()), p.as_str(), *v));
     let total_units: usize = services.values().map(Vec::len).sum();
     let next = Mutex::new(0usize);
     let results: Mutex<Vec<Outcome>> = Mutex::new(Vec::new());
@@ -582,11 +609,11 @@ fn harden_every_corpus_service() {
                         *n += 1;
                         *n - 1
                     };
-                    let Some((pkg, rels)) = jobs.get(job) else {
+                    let Some(&(pkg, rels, version)) = jobs.get(job) else {
                         break;
                     };
                     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        check_package(&corpus, pkg, rels)
+                        check_package(&corpus, pkg, rels, version)
                     }));
                     let o = run.unwrap_or_else(|e| Outcome {
                         failures: vec![format!(

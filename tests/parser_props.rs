@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use unitguard::assess::Policy;
+use unitguard::context::Context;
 use unitguard::tables::SystemdTables;
 use unitguard::unit::load::sections_for;
 use unitguard::unit::syntax::{self, ParsedFile, SyntaxError};
@@ -120,13 +121,20 @@ fn load_and_score(fragment: &[u8], dropin: Option<&[u8]>) -> Result<(), TestCase
     if let Some(d) = dropin {
         std::fs::write(dir.join("x.service.d/override.conf"), d).unwrap();
     }
-    let tables = SystemdTables::default_tables();
-    let outcomes = unitguard::pipeline::score_arguments(
-        &[PathBuf::from("x.service")],
-        Some(root.path()),
-        &Policy::default(),
-        tables,
-    );
+    // Every version's parser must hold up to the same input.
+    for &version in unitguard::tables::SUPPORTED_VERSIONS {
+        let ctx = Context::for_version(version, Some(root.path()), Policy::default()).unwrap();
+        let tables = ctx.tables;
+        let outcomes = unitguard::pipeline::score_arguments(&[PathBuf::from("x.service")], &ctx);
+        check_outcomes(&outcomes, tables)?;
+    }
+    Ok(())
+}
+
+fn check_outcomes(
+    outcomes: &[unitguard::pipeline::Outcome],
+    tables: &SystemdTables,
+) -> Result<(), TestCaseError> {
     prop_assert_eq!(outcomes.len(), 1);
     match &outcomes[0] {
         Ok(s) => {

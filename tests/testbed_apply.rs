@@ -24,7 +24,7 @@ mod testbed_support;
 
 use std::time::Duration;
 
-use testbed_support::{DAEMONS, Daemon, NGINX, POSTGRES, PYAPP, Testbed};
+use testbed_support::{Daemon, NGINX, PYAPP, Testbed, daemons, postgres};
 
 fn dropin_path(unit: &str) -> String {
     format!("/etc/systemd/system/{unit}.d/hardening.conf")
@@ -59,7 +59,7 @@ impl Problems {
 fn serving(tb: &Testbed, d: &Daemon, p: &mut Problems, ctx: &str) -> bool {
     let active = tb.wait_active(d.unit, Duration::from_secs(30));
     let check = d.check(tb, Duration::from_secs(20));
-    let jit = if d.unit == POSTGRES.unit {
+    let jit = if d.unit == postgres().unit {
         testbed_support::postgres_jit(tb)
     } else {
         Ok(String::new())
@@ -94,7 +94,7 @@ fn fmt_score(s: Option<f64>) -> String {
 /// 1. Stock, baseline and strict for every daemon.
 fn profiles(tb: &Testbed, p: &mut Problems) -> Vec<Row> {
     let mut rows = Vec::new();
-    for d in &DAEMONS {
+    for d in &daemons() {
         let unit = d.unit;
         let mut row = Row {
             daemon: d.name(),
@@ -553,10 +553,10 @@ fn apply_rollback_denials_and_faults_on_the_testbed() {
     eprintln!("\n{table}");
     let strict: Vec<f64> = rows
         .iter()
-        .take(DAEMONS.len())
+        .take(daemons().len())
         .filter_map(|r| r.strict)
         .collect();
-    if strict.len() == DAEMONS.len() {
+    if strict.len() == daemons().len() {
         let m = median(strict);
         eprintln!("median strict score: {m:.1}");
         p.check(m < 2.5, || {

@@ -81,7 +81,10 @@ fuzz_target!(|data: &[u8]| {
         files,
         unreadable_dropins: Vec::new(),
     };
-    let tables = SystemdTables::default_tables();
+    // Every version's reading rules get the same input.
+    let versions = unitguard::tables::SUPPORTED_VERSIONS;
+    let version = versions[usize::from(pick >> 1) % versions.len()];
+    let tables = SystemdTables::for_version(version).expect("a supported version");
     let Ok(settings) = settings::build(&unit, tables) else {
         return;
     };

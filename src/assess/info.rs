@@ -2,7 +2,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::settings::{IpPrefix, NAMESPACE_FLAGS_INITIAL, Settings};
+use crate::settings::{
+    IpPrefix, NAMESPACE_FLAGS_INITIAL, PrivateMounts, ProtectHome, ProtectSystem, Settings,
+};
+use crate::tables::VersionRules;
 
 #[derive(Debug, Clone)]
 pub struct SecurityInfo {
@@ -28,8 +31,8 @@ pub struct SecurityInfo {
     pub remove_ipc: bool,
     pub restrict_realtime: bool,
     pub restrict_suid_sgid: bool,
-    pub protect_system: String,
-    pub protect_home: String,
+    pub protect_system: ProtectSystem,
+    pub protect_home: ProtectHome,
     pub root_directory: Option<String>,
     pub root_image: Option<String>,
     pub capability_bounding_set: u64,
@@ -64,7 +67,8 @@ const AF_NETLINK: u32 = 16;
 const AF_PACKET: u32 = 17;
 
 impl SecurityInfo {
-    pub fn from_settings(s: &Settings) -> Self {
+    /// systemd's SecurityInfo of a unit's settings, read as this version reads them.
+    pub fn from_settings(s: &Settings, rules: &VersionRules) -> Self {
         let mut i = SecurityInfo {
             unit_type: s.unit_type.clone(),
             default_dependencies: s.default_dependencies,
@@ -88,8 +92,8 @@ impl SecurityInfo {
             remove_ipc: false,
             restrict_realtime: false,
             restrict_suid_sgid: false,
-            protect_system: "no".into(),
-            protect_home: "no".into(),
+            protect_system: ProtectSystem::No,
+            protect_home: ProtectHome::No,
             root_directory: None,
             root_image: None,
             capability_bounding_set: u64::MAX,
@@ -121,24 +125,29 @@ impl SecurityInfo {
             i.dynamic_user = e.dynamic_user;
             i.supplementary_groups = !e.supplementary_groups.is_empty();
             i.private_devices = e.private_devices;
-            i.private_mounts = e.private_mounts;
+            // 254's tri-state lands in a bool offline: unset (-1) reads as true.
+            i.private_mounts = match e.private_mounts {
+                PrivateMounts::Yes => true,
+                PrivateMounts::No => false,
+                PrivateMounts::Unset => rules.private_mounts_tristate,
+            };
             i.private_network = e.private_network;
-            i.private_tmp = e.private_tmp;
-            i.private_users = e.private_users;
-            i.protect_control_groups = e.protect_control_groups;
+            i.private_tmp = e.private_tmp.is_set();
+            i.private_users = e.private_users.is_set();
+            i.protect_control_groups = e.protect_control_groups.is_set();
             i.protect_kernel_modules = e.protect_kernel_modules;
             i.protect_kernel_tunables = e.protect_kernel_tunables;
             i.protect_kernel_logs = e.protect_kernel_logs;
             i.protect_clock = e.protect_clock;
-            i.protect_hostname = e.protect_hostname;
+            i.protect_hostname = e.protect_hostname.is_set();
             i.lock_personality = e.lock_personality;
             i.memory_deny_write_execute = e.memory_deny_write_execute;
             i.no_new_privileges = e.no_new_privileges;
             i.remove_ipc = e.remove_ipc;
             i.restrict_realtime = e.restrict_realtime;
             i.restrict_suid_sgid = e.restrict_suid_sgid;
-            i.protect_system = e.protect_system.clone();
-            i.protect_home = e.protect_home.clone();
+            i.protect_system = e.protect_system;
+            i.protect_home = e.protect_home;
             i.root_directory = e.root_directory.clone();
             i.root_image = e.root_image.clone();
             i.capability_bounding_set = e.capability_bounding_set;

@@ -47,6 +47,8 @@ pub struct Assessment {
     pub checks: Vec<CheckResult>,
     /// 0..=100 (tenths of the 0.0–10.0 score).
     pub exposure: u64,
+    /// The systemd version whose rules scored it.
+    pub systemd_version: u32,
 }
 
 /// The label of an exposure (0..=100).
@@ -92,7 +94,12 @@ pub fn assess(
     policy: &Policy,
     tables: &'static SystemdTables,
 ) -> Assessment {
-    assess_info(unit, &SecurityInfo::from_settings(settings), policy, tables)
+    assess_info(
+        unit,
+        &SecurityInfo::from_settings(settings, &tables.rules),
+        policy,
+        tables,
+    )
 }
 
 /// Scores an already built SecurityInfo: the one scoring path of both modes (offline builds it
@@ -133,6 +140,7 @@ pub fn assess_info(
         unit: unit.to_string(),
         checks: merge_sort(rows),
         exposure,
+        systemd_version: tables.version,
     }
 }
 

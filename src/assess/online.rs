@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use super::info::SecurityInfo;
-use crate::settings::NAMESPACE_FLAGS_INITIAL;
+use crate::settings::{NAMESPACE_FLAGS_INITIAL, ProtectHome, ProtectSystem};
 use crate::tables::SystemdTables;
 
 const AF_INET: i32 = 2;
@@ -207,8 +207,16 @@ impl SecurityInfo {
             restrict_suid_sgid: p.restrict_suid_sgid,
             // Unset reads like "no" for both checks: neither "yes", "full"/"strict" nor
             // "read-only"/"tmpfs" matches, so the badness is 10.
-            protect_system: p.protect_system.clone().unwrap_or_else(|| "no".into()),
-            protect_home: p.protect_home.clone().unwrap_or_else(|| "no".into()),
+            protect_system: p
+                .protect_system
+                .as_deref()
+                .and_then(ProtectSystem::from_name)
+                .unwrap_or_default(),
+            protect_home: p
+                .protect_home
+                .as_deref()
+                .and_then(ProtectHome::from_name)
+                .unwrap_or_default(),
             root_directory: p.root_directory.clone(),
             root_image: p.root_image.clone(),
             capability_bounding_set: p.capability_bounding_set,
@@ -275,8 +283,8 @@ pub fn online_adjustments(i: &mut SecurityInfo, t: &SystemdTables) {
         || i.protect_control_groups
         || i.protect_kernel_tunables
         || i.protect_kernel_modules
-        || i.protect_home != "no"
-        || i.protect_system != "no"
+        || i.protect_home != ProtectHome::No
+        || i.protect_system != ProtectSystem::No
         || i.root_image.is_some()
     {
         i.private_mounts = true;
@@ -332,7 +340,7 @@ mod tests {
     use crate::assess::{Policy, assess_info};
 
     fn tables() -> &'static SystemdTables {
-        SystemdTables::default_tables()
+        SystemdTables::for_version(252).unwrap()
     }
 
     fn ip(family: i32, address: &[u8], prefix_len: u32) -> BusIpEntry {

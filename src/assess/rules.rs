@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::info::SecurityInfo;
-use crate::settings::NAMESPACES;
+use crate::settings::{NAMESPACES, ProtectHome, ProtectSystem};
 use crate::tables::{CheckDef, SystemdTables};
 
 /// `None` badness = the check does not apply (n/a).
@@ -111,26 +111,26 @@ pub fn evaluate(def: &CheckDef, i: &SecurityInfo, t: &SystemdTables) -> RuleResu
                 fixed(u64::from(!i.remove_ipc))
             }
         }
-        "protect_home" => match i.protect_home.as_str() {
-            "yes" => own(0, "Service has no access to home directories"),
-            "tmpfs" => own(1, "Service has access to fake empty home directories"),
-            "read-only" => own(5, "Service has read-only access to home directories"),
-            _ => own(10, "Service has full access to home directories"),
+        "protect_home" => match i.protect_home {
+            ProtectHome::Yes => own(0, "Service has no access to home directories"),
+            ProtectHome::Tmpfs => own(1, "Service has access to fake empty home directories"),
+            ProtectHome::ReadOnly => own(5, "Service has read-only access to home directories"),
+            ProtectHome::No => own(10, "Service has full access to home directories"),
         },
-        "protect_system" => match i.protect_system.as_str() {
-            "strict" => own(
+        "protect_system" => match i.protect_system {
+            ProtectSystem::Strict => own(
                 0,
                 "Service has strict read-only access to the OS file hierarchy",
             ),
-            "full" => own(
+            ProtectSystem::Full => own(
                 3,
                 "Service has very limited write access to the OS file hierarchy",
             ),
-            "yes" => own(
+            ProtectSystem::Yes => own(
                 5,
                 "Service has limited write access to the OS file hierarchy",
             ),
-            _ => own(10, "Service has full access to the OS file hierarchy"),
+            ProtectSystem::No => own(10, "Service has full access to the OS file hierarchy"),
         },
         "root_directory" => {
             let empty_or_root = |p: &Option<String>| {

@@ -9,43 +9,34 @@ use crate::denials::escape_control;
 use crate::error::{Error, Result};
 use crate::files::{READ_CAP, read_regular};
 use crate::harden::{self, Options};
-use crate::tables::SystemdTables;
 use crate::unit::target;
 use crate::{EXIT_FAILED, EXIT_OK};
 
 pub fn run(args: &ApplyArgs) -> Result<i32> {
-    let policy = super::policy_for(None, None)?;
-    let target = target::resolve(&args.unit, None).map_err(|e| super::load_error(&e))?;
+    let ctx = super::host_context()?;
+    let target = target::resolve(&args.unit, &ctx).map_err(|e| super::load_error(&e))?;
     let unit = target.require_instance("apply")?.to_string();
-    let Some(scored) = super::score_one(&target.argument, None, &policy) else {
+    let Some(scored) = super::score_one(&target.argument, &ctx) else {
         return Ok(EXIT_FAILED);
     };
-    // Only with a manager: the running systemd's version decides what the drop-in may use.
     let session = if args.dry_run {
         None
     } else {
         Some(Session::open(&unit, "apply")?)
     };
-    let systemd_version = session
-        .as_ref()
-        .and_then(|s| s.ctl.manager().major_version())
-        .unwrap_or(252);
     let opts = Options {
         level: args.profile,
         allow_ip: &args.allow_ip,
-        systemd_version,
-        root: None,
         template: false,
     };
-    let tables = SystemdTables::default_tables();
-    let mut h = harden::harden(&scored, &opts, &policy, tables)?;
+    let mut h = harden::harden(&scored, &opts, &ctx)?;
     if let Some(file) = &args.dropin {
         // The user's own drop-in: the same journal, checks and rollback; the daemon
         // profile still gives the smoke check and the log files to read.
         let data = read_regular(file, READ_CAP).map_err(|e| Error::io(file, e))?;
         let text = String::from_utf8(data)
             .map_err(|_| Error::Usage(format!("{}: not UTF-8 text", file.display())))?;
-        h.after = harden::predict(&scored, &text, &policy, tables).map_err(|e| {
+        h.after = harden::predict(&scored, &text, &ctx).map_err(|e| {
             Error::Usage(format!(
                 "{}: the drop-in does not load: {e}",
                 file.display()
@@ -105,17 +96,13 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
             // Re-score the running unit over D-Bus, as `systemd-analyze security` does
             // online.
             let m = session.ctl.manager();
-            let live = crate::systemd::score_arguments(
-                m,
-                &[std::path::PathBuf::from(&h.unit)],
-                &policy,
-                crate::systemd::tables_for(m),
-            )
-            .pop()
-            .and_then(Result::ok);
+            let live =
+                crate::systemd::score_arguments(m, &[std::path::PathBuf::from(&h.unit)], &ctx)
+                    .pop()
+                    .and_then(Result::ok);
             let after = match live {
                 Some(l) => format!("{} (live)", score(&l.assessment)),
-                None => super::score_one(std::path::Path::new(&h.unit), None, &policy).map_or_else(
+                None => super::score_one(std::path::Path::new(&h.unit), &ctx).map_or_else(
                     || score(&h.after),
                     |s| format!("{} (offline)", score(&s.assessment)),
                 ),
@@ -185,7 +172,8 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
 }
 
 pub fn rollback(args: &RollbackArgs) -> Result<i32> {
-    let target = target::resolve(&args.unit, None).map_err(|e| super::load_error(&e))?;
+    let ctx = super::host_context()?;
+    let target = target::resolve(&args.unit, &ctx).map_err(|e| super::load_error(&e))?;
     let unit = target.require_instance("rollback")?;
     let session = Session::open(unit, "rollback")?;
     let restarted = |s: &Session| {

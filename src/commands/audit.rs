@@ -9,34 +9,33 @@ use crate::cli::AuditArgs;
 use crate::error::Result;
 use crate::pipeline::{self, Outcome};
 use crate::report::{Glyphs, json, text};
-use crate::tables::SystemdTables;
 use output::{Output, Piece, json_element, listing_order};
 
 pub fn run(args: &AuditArgs) -> Result<i32> {
-    let tables = SystemdTables::default_tables();
-    let root = args.load.root.as_deref();
-    let policy = super::policy_for(args.security_policy.as_deref(), root)?;
+    let policy = args.security_policy.as_deref();
     if !args.offline {
         // Live mode (D-Bus) when a manager answers, no --root and no unit file paths.
-        match crate::systemd::choose_source(root, &args.units) {
-            crate::systemd::Source::Live(manager) => return live::run(args, &manager, &policy),
+        match crate::systemd::choose_source(args.load.root.as_deref(), &args.units) {
+            crate::systemd::Source::Live(manager) => {
+                let ctx = super::context(&args.load, policy, Some(manager.version()))?;
+                return live::run(args, &manager, &ctx);
+            }
             crate::systemd::Source::Offline(why) => eprintln!(
                 "unitguard: {why}; reading unit files offline, as systemd-analyze security --offline=true does"
             ),
         }
     }
+    let ctx = super::context(&args.load, policy, None)?;
     let mut output = Output::new(args.json);
     if args.units.is_empty() {
-        let outcomes = pipeline::score_all_services(root, &policy, tables);
+        let outcomes = pipeline::score_all_services(&ctx);
         listing(&mut output, outcomes, args);
     } else {
         // Rendered on the worker threads, written in argument order as chunks finish.
         let glyphs = Glyphs::from_env();
         pipeline::for_each_argument(
             &args.units,
-            root,
-            &policy,
-            tables,
+            &ctx,
             |o| detailed(&o, args, glyphs),
             |piece| output.push(piece),
         );

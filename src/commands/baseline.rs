@@ -16,8 +16,9 @@ pub fn run(cmd: &BaselineCommand) -> Result<i32> {
 /// This host's state now, as a baseline.
 pub fn current(state: &StateArgs) -> Result<Baseline> {
     let root = state.load.root.as_deref();
-    let policy = super::policy_for(None, root)?;
-    let (facts, inv) = collect::gather(root, state.offline, &policy)?;
+    let (facts, inv) = collect::gather(root, state.offline, |manager| {
+        super::context(&state.load, None, manager)
+    })?;
     Ok(Baseline::from_inventory(facts, &inv))
 }
 

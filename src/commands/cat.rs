@@ -7,18 +7,17 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::CatArgs;
 use crate::error::{Error, Result};
+use crate::unit::load::read_unit_file;
 use crate::unit::syntax::{LONG_LINE_MAX, split_lines};
-use crate::unit::{Loader, SearchPath, load::read_unit_file, name_for_argument};
 use crate::{EXIT_FAILED, EXIT_OK};
 
 pub fn run(args: &CatArgs) -> Result<i32> {
+    let ctx = super::context(&args.load, None, None)?;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-    let loader = Loader::new(SearchPath::for_arguments(
-        std::slice::from_ref(&args.unit),
-        args.load.root.as_deref(),
-        &cwd,
-    ));
-    let loaded = name_for_argument(&args.unit).and_then(|n| loader.load(&n));
+    let loader = ctx.loader(std::slice::from_ref(&args.unit), &cwd);
+    let loaded = ctx
+        .name_for_argument(&args.unit)
+        .and_then(|n| loader.load(&n));
     let unit = match loaded {
         Ok(u) => u,
         Err(e) => {

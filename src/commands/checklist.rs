@@ -9,8 +9,9 @@ use crate::{EXIT_FAILED, EXIT_OK};
 pub fn run(a: &ChecklistArgs) -> Result<i32> {
     let root = a.state.load.root.as_deref();
     let base = a.baseline.as_deref().map(Baseline::load).transpose()?;
-    let policy = super::policy_for(None, root)?;
-    let (facts, inv) = collect::gather(root, a.state.offline, &policy)?;
+    let (facts, inv) = collect::gather(root, a.state.offline, |manager| {
+        super::context(&a.state.load, None, manager)
+    })?;
     let shown = a.baseline.as_ref().map(|p| p.display().to_string());
     let state = collect::state(facts, inv, root, shown.as_deref().zip(base.as_ref()));
     let c = &state.checklist;

@@ -7,7 +7,6 @@ use crate::harden::inspect;
 use crate::pipeline;
 use crate::systemd::control::Control;
 use crate::systemd::journal;
-use crate::tables::SystemdTables;
 use crate::unit::target::{self, Target};
 use crate::{EXIT_FAILED, EXIT_OK};
 
@@ -31,15 +30,11 @@ fn print(d: &Denial, json: bool) {
 /// carry no timestamp in one format, so `--since` cannot apply to them: they are left out
 /// then, and stderr says so.
 fn own_log_lines(target: &Target, since: bool) -> Vec<LogLine> {
-    let Ok(policy) = super::policy_for(None, None) else {
+    let Ok(ctx) = super::host_context() else {
         return Vec::new();
     };
     // A unit that does not score has no log directories to read; the journal still counts.
-    let Ok(scored) = pipeline::score_loaded(
-        target.unit.clone(),
-        &policy,
-        SystemdTables::default_tables(),
-    ) else {
+    let Ok(scored) = pipeline::score_loaded(target.unit.clone(), &ctx) else {
         return Vec::new();
     };
     let facts = inspect::inspect(&scored, None);
@@ -71,7 +66,8 @@ fn processes(ctl: Option<&Control>, unit: &str) -> UnitProcesses {
 }
 
 fn for_unit(arg: &str, args: &DenialsArgs) -> Result<Vec<Denial>> {
-    let target = target::resolve(arg, None).map_err(|e| super::load_error(&e))?;
+    let ctx = super::host_context()?;
+    let target = target::resolve(arg, &ctx).map_err(|e| super::load_error(&e))?;
     let unit = target.require_instance("denials")?.to_string();
     let ctl = Control::connect().ok();
     if ctl.is_none() {

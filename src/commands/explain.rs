@@ -6,19 +6,18 @@ use crate::assess;
 use crate::cli::ExplainArgs;
 use crate::error::Result;
 use crate::explain;
-use crate::tables::SystemdTables;
 use crate::{EXIT_FAILED, EXIT_OK};
 
 pub fn run(args: &ExplainArgs) -> Result<i32> {
-    let root = args.load.root.as_deref();
-    let policy = super::policy_for(None, root)?;
-    let Some(scored) = super::score_one(&args.unit, root, &policy) else {
+    let ctx = super::context(&args.load, None, None)?;
+    let Some(scored) = super::score_one(&args.unit, &ctx) else {
         return Ok(EXIT_FAILED);
     };
-    let advice = explain::explain(&scored, &policy, SystemdTables::default_tables());
+    let advice = explain::explain(&scored, &ctx);
     if args.json {
         let doc = serde_json::json!({
             "unit": scored.assessment.unit,
+            "systemd_version": ctx.version(),
             "exposure": scored.assessment.exposure as f64 / 10.0,
             "advice": advice,
         });
@@ -34,11 +33,12 @@ pub fn run(args: &ExplainArgs) -> Result<i32> {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{}: exposure {} {}, {failing} of {} checks fail.\n",
+        "{}: exposure {} {}, {failing} of {} checks fail (systemd {}).\n",
         a.unit,
         assess::format_tenths(a.exposure),
         assess::label(a.exposure),
-        a.checks.len()
+        a.checks.len(),
+        ctx.version()
     );
     for ad in &advice {
         let gain = ad.gain.map_or("depends on the value".to_string(), |g| {

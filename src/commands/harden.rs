@@ -5,14 +5,13 @@ use crate::cli::HardenArgs;
 use crate::error::Result;
 use crate::files::Root;
 use crate::harden::{self, Options, write};
-use crate::tables::SystemdTables;
 use crate::unit::name;
 use crate::{EXIT_FAILED, EXIT_OK};
 
 pub fn run(args: &HardenArgs) -> Result<i32> {
-    let root = args.load.root.as_deref();
-    let policy = super::policy_for(args.security_policy.as_deref(), root)?;
-    let Some(scored) = super::score_one(&args.unit, root, &policy) else {
+    let ctx = super::context(&args.load, args.security_policy.as_deref(), None)?;
+    let root = ctx.root();
+    let Some(scored) = super::score_one(&args.unit, &ctx) else {
         return Ok(EXIT_FAILED);
     };
     let base = args
@@ -23,11 +22,9 @@ pub fn run(args: &HardenArgs) -> Result<i32> {
     let opts = Options {
         level: args.profile,
         allow_ip: &args.allow_ip,
-        systemd_version: args.systemd_version,
-        root,
         template: name::classify(&base) == Some(name::NameKind::Template),
     };
-    let h = harden::harden(&scored, &opts, &policy, SystemdTables::default_tables())?;
+    let h = harden::harden(&scored, &opts, &ctx)?;
     let score = |a: &assess::Assessment| {
         format!(
             "{} {}",

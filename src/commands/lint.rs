@@ -6,22 +6,16 @@ use crate::cli::{LintArgs, LintFormat};
 use crate::error::Result;
 use crate::lint::{self, Finding, LintOptions};
 use crate::pipeline;
-use crate::tables::SystemdTables;
 use crate::{EXIT_FAILED, EXIT_OK};
 
 pub fn run(args: &LintArgs) -> Result<i32> {
-    let tables = SystemdTables::default_tables();
-    let root = args.load.root.as_deref();
-    let policy = super::policy_for(None, root)?;
+    let ctx = super::context(&args.load, None, None)?;
     let outcomes = if args.units.is_empty() {
-        pipeline::score_all_services(root, &policy, tables)
+        pipeline::score_all_services(&ctx)
     } else {
-        pipeline::score_arguments(&args.units, root, &policy, tables)
+        pipeline::score_arguments(&args.units, &ctx)
     };
-    let opts = LintOptions {
-        root,
-        systemd_version: args.systemd_version,
-    };
+    let opts = LintOptions { ctx: &ctx };
     let mut findings: Vec<Finding> = Vec::new();
     let mut load_failed = false;
     for o in &outcomes {
@@ -61,9 +55,10 @@ pub fn run(args: &LintArgs) -> Result<i32> {
             let errors = findings.iter().filter(|f| f.severity == "error").count();
             let _ = writeln!(
                 out,
-                "{} finding(s), {errors} error(s) in {} unit(s)",
+                "{} finding(s), {errors} error(s) in {} unit(s) (systemd {})",
                 findings.len(),
-                outcomes.len()
+                outcomes.len(),
+                ctx.version()
             );
             print!("{out}");
         }

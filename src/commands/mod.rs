@@ -16,13 +16,82 @@ pub mod report;
 use std::path::{Path, PathBuf};
 
 use crate::assess::Policy;
+use crate::cli::LoadArgs;
+use crate::context::Context;
 use crate::pipeline::{self, Scored};
-use crate::tables::SystemdTables;
+use crate::tables::{self, Detected, SUPPORTED_VERSIONS, SystemdTables, VersionSource};
+
+/// The run's context from the command's flags: the systemd version (`--systemd-version`, else
+/// the running manager's when `manager_version` is given, else the one installed under
+/// `--root` or on the host), its tables, the root and the policy.
+pub fn context(
+    load: &LoadArgs,
+    policy_file: Option<&Path>,
+    manager_version: Option<&str>,
+) -> crate::Result<Context> {
+    let root = load.root.as_deref();
+    let detected = detect_version(load, manager_version)?;
+    let tables = SystemdTables::resolve(detected.version, load.nearest_version)?;
+    let policy = policy_for(policy_file, tables)?;
+    Ok(Context {
+        detected,
+        tables,
+        root: root.map(Path::to_path_buf),
+        policy,
+    })
+}
+
+/// The context of this machine's running systemd (apply, rollback, denials): the manager's
+/// version over D-Bus, else the installed one; no root, the default policy.
+pub fn host_context() -> crate::Result<Context> {
+    let manager_version = crate::systemd::bus::Manager::connect()
+        .ok()
+        .map(|m| m.version().to_string());
+    context(&LoadArgs::default(), None, manager_version.as_deref())
+}
+
+fn detect_version(load: &LoadArgs, manager_version: Option<&str>) -> crate::Result<Detected> {
+    if let Some(version) = load.systemd_version {
+        return Ok(Detected {
+            version,
+            source: VersionSource::Flag,
+        });
+    }
+    if let Some(v) = manager_version {
+        return tables::parse_version(v)
+            .map(|version| Detected {
+                version,
+                source: VersionSource::Manager,
+            })
+            .ok_or_else(|| {
+                crate::Error::Usage(format!(
+                    "the running manager reports version {v:?}, which is not a systemd version; \
+                     pass --systemd-version N"
+                ))
+            });
+    }
+    // The root's own systemd; a tree without one (a directory of unit files) is read as this
+    // host's systemd reads it.
+    let root = load.root.as_deref().unwrap_or(Path::new("/"));
+    tables::detect_offline(root)
+        .or_else(|| tables::detect_offline(Path::new("/")))
+        .ok_or_else(|| {
+            crate::Error::Usage(format!(
+                "cannot tell which systemd {} or this host has (no libsystemd-shared-N.so found); \
+             pass --systemd-version N (one of {})",
+                root.display(),
+                SUPPORTED_VERSIONS
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+}
 
 /// Loads and scores one unit given on the command line; prints systemd's message on failure.
-pub fn score_one(unit: &Path, root: Option<&Path>, policy: &Policy) -> Option<Scored> {
-    let tables = SystemdTables::default_tables();
-    let mut out = pipeline::score_arguments(&[PathBuf::from(unit)], root, policy, tables);
+pub fn score_one(unit: &Path, ctx: &Context) -> Option<Scored> {
+    let mut out = pipeline::score_arguments(&[PathBuf::from(unit)], ctx);
     match out.pop()? {
         Ok(s) => Some(s),
         Err(e) => {
@@ -49,7 +118,7 @@ pub fn load_error(e: &crate::unit::LoadError) -> crate::Error {
 /// naming the file (and line), which ends the run with exit status 2 before any unit is read.
 ///
 /// [`Error::Policy`]: crate::Error::Policy
-pub fn policy_for(given: Option<&Path>, _root: Option<&Path>) -> crate::Result<Policy> {
+pub fn policy_for(given: Option<&Path>, tables: &'static SystemdTables) -> crate::Result<Policy> {
     let policy = match given {
         Some(p) => Policy::load(p),
         // systemd-analyze 252 looks for the default policy on the host even with --root
@@ -66,6 +135,6 @@ pub fn policy_for(given: Option<&Path>, _root: Option<&Path>) -> crate::Result<P
         },
         e => e,
     })?;
-    pipeline::validate_policy(&policy, SystemdTables::default_tables())?;
+    pipeline::validate_policy(&policy, tables)?;
     Ok(policy)
 }

@@ -242,7 +242,7 @@ fn fill(template: &str, caps: &regex::Captures, extra: &[(&str, String)]) -> Str
 
 /// Recognises one line, or `None` if it is not a sandbox denial.
 pub fn recognise(line: &LogLine) -> Option<Denial> {
-    let tables = SystemdTables::default_tables();
+    let tables = SystemdTables::host();
     for sig in signatures() {
         let Some(caps) = sig.re.captures(&line.message) else {
             continue;

@@ -12,10 +12,9 @@ use super::forwarders::{self, Forwarder};
 use super::host::{self, HostFacts};
 use super::inventory::{self, Inventory, UnitFailure, UnitRecord};
 use super::progress::Progress;
-use crate::assess::Policy;
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::systemd::{self, Source};
-use crate::tables::SystemdTables;
 
 pub const FORMAT: &str = "unitguard host state";
 pub const VERSION: u32 = 1;
@@ -63,10 +62,12 @@ impl HostState {
 
 /// Scores every service of this host (live when a manager answers and neither `--offline`
 /// nor `--root` is given), with the host's facts.
+/// `context` builds the run's context from the manager's version (live) or from the tree
+/// (`None`).
 pub fn gather(
     root: Option<&Path>,
     offline: bool,
-    policy: &Policy,
+    context: impl Fn(Option<&str>) -> Result<Context>,
 ) -> Result<(HostFacts, Inventory)> {
     let source = if offline {
         Source::Offline("--offline".into())
@@ -75,20 +76,17 @@ pub fn gather(
     };
     match source {
         Source::Live(m) => {
-            let tables = systemd::tables_for(&m);
+            let ctx = context(Some(m.version()))?;
             let progress = Progress::new("scoring services");
-            let inv = inventory::live(&m, policy, tables, |d, t| progress.set(d, t))?;
+            let inv = inventory::live(&m, &ctx, |d, t| progress.set(d, t))?;
             Ok((host::facts(None, Some(m.version())), inv))
         }
         Source::Offline(why) => {
             if !offline && root.is_none() {
                 eprintln!("unitguard: {why}; reading unit files offline");
             }
-            let tables = SystemdTables::default_tables();
-            Ok((
-                host::facts(root, None),
-                inventory::offline(root, policy, tables),
-            ))
+            let ctx = context(None)?;
+            Ok((host::facts(root, None), inventory::offline(&ctx)))
         }
     }
 }

@@ -12,12 +12,13 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::ownership::{PackageFiles, enabled_units, host_path};
-use crate::assess::{self, Assessment, Policy, SecurityInfo};
+use crate::assess::{self, Assessment, SecurityInfo};
+use crate::context::Context;
 use crate::harden::knowledge::Knowledge;
 use crate::pipeline;
 use crate::systemd::Manager;
 use crate::tables::SystemdTables;
-use crate::unit::{LoadedUnit, Loader, SearchPath};
+use crate::unit::LoadedUnit;
 
 /// Exposures as numbers with one decimal in JSON (`9.6`), tenths inside.
 pub mod tenths {
@@ -158,8 +159,8 @@ fn sandbox_of(i: &SecurityInfo, tables: &SystemdTables) -> Sandbox {
         user: i.user.clone().filter(|u| u != "root" && u != "0"),
         dynamic_user: i.dynamic_user,
         no_new_privileges: i.no_new_privileges,
-        protect_system: i.protect_system.clone(),
-        protect_home: i.protect_home.clone(),
+        protect_system: i.protect_system.as_str().to_string(),
+        protect_home: i.protect_home.as_str().to_string(),
         private_tmp: i.private_tmp,
         private_devices: i.private_devices,
         protect_kernel_tunables: i.protect_kernel_tunables,
@@ -269,13 +270,15 @@ fn record(
 }
 
 /// Every service under `root` (offline), as `audit --offline` lists them.
-pub fn offline(root: Option<&Path>, policy: &Policy, tables: &'static SystemdTables) -> Inventory {
+pub fn offline(ctx: &Context) -> Inventory {
+    let root = ctx.root.as_deref();
+    let tables = ctx.tables;
     let tree = TreeFacts::new(root);
     let mut inv = Inventory::default();
-    for o in pipeline::score_all_services(root, policy, tables) {
+    for o in pipeline::score_all_services(ctx) {
         match o {
             Ok(s) => {
-                let info = SecurityInfo::from_settings(&s.settings);
+                let info = SecurityInfo::from_settings(&s.settings, &tables.rules);
                 let fragment = (!s.unit.fragment.as_os_str().is_empty())
                     .then(|| host_path(root, &s.unit.fragment));
                 let st = s
@@ -309,12 +312,12 @@ pub fn offline(root: Option<&Path>, policy: &Policy, tables: &'static SystemdTab
 /// judges custom units of every type), scored live as `audit` does.
 pub fn live(
     manager: &Manager,
-    policy: &Policy,
-    tables: &'static SystemdTables,
+    ctx: &Context,
     mut progress: impl FnMut(usize, usize),
 ) -> crate::Result<Inventory> {
+    let (policy, tables) = (&ctx.policy, ctx.tables);
     let tree = TreeFacts::new(None);
-    let loader = Loader::new(SearchPath::for_arguments(&[], None, Path::new("/")));
+    let loader = ctx.loader(&[], Path::new("/"));
     let listed = manager
         .list_units()
         .map_err(|e| crate::Error::Other(e.to_string()))?;

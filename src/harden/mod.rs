@@ -7,13 +7,13 @@ pub mod plan;
 pub mod render;
 pub mod write;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub use plan::{Level, Line};
 
-use crate::assess::{Assessment, Policy};
+use crate::assess::Assessment;
+use crate::context::Context;
 use crate::pipeline::{self, Scored};
-use crate::tables::SystemdTables;
 use crate::unit::syntax;
 
 /// The drop-in's file name; unitguard only ever writes this one file per unit.
@@ -22,8 +22,6 @@ pub const DROPIN_NAME: &str = "hardening.conf";
 pub struct Options<'a> {
     pub level: Level,
     pub allow_ip: &'a [String],
-    pub systemd_version: u32,
-    pub root: Option<&'a Path>,
     /// Plan for a template's drop-in directory (`foo@.service.d/`, every instance) rather
     /// than the unit's own.
     pub template: bool,
@@ -53,8 +51,7 @@ pub fn dropin_path(unit: &str) -> PathBuf {
 pub fn predict(
     scored: &Scored,
     text: &str,
-    policy: &Policy,
-    tables: &'static SystemdTables,
+    ctx: &Context,
 ) -> Result<Assessment, crate::unit::LoadError> {
     let mut unit = scored.unit.clone();
     let path = dropin_path(&unit.id);
@@ -69,18 +66,14 @@ pub fn predict(
     dropins.push(parsed);
     dropins.sort_by(|a, b| a.path.file_name().cmp(&b.path.file_name()));
     unit.files.extend(dropins);
-    pipeline::score_loaded(unit, policy, tables).map(|s| s.assessment)
+    pipeline::score_loaded(unit, ctx).map(|s| s.assessment)
 }
 
 /// The unit as it would be without any drop-in named hardening.conf: what the plan starts
 /// from. A file of that name is replaced by the one planned, so planning on top of it would
 /// leave out lines because the file being replaced already has them (a second `--write`
 /// would then loosen the unit), and "before" would not be the unit the file is applied to.
-fn without_dropin(
-    scored: &Scored,
-    policy: &Policy,
-    tables: &'static SystemdTables,
-) -> Result<Scored, crate::Error> {
+fn without_dropin(scored: &Scored, ctx: &Context) -> Result<Scored, crate::Error> {
     let ours = Some(std::ffi::OsStr::new(DROPIN_NAME));
     if scored
         .unit
@@ -95,17 +88,14 @@ fn without_dropin(
     let fragment = unit.files.remove(0);
     unit.files.retain(|f| f.path.file_name() != ours);
     unit.files.insert(0, fragment);
-    pipeline::score_loaded(unit, policy, tables)
+    pipeline::score_loaded(unit, ctx)
         .map_err(|e| crate::Error::Other(format!("{}: {e}", scored.unit.id)))
 }
 
-pub fn harden(
-    scored: &Scored,
-    opts: &Options,
-    policy: &Policy,
-    tables: &'static SystemdTables,
-) -> Result<Hardening, crate::Error> {
-    let base = without_dropin(scored, policy, tables)?;
+/// The drop-in for the context's systemd version: only directives and values it knows, and
+/// the scores as it computes them.
+pub fn harden(scored: &Scored, opts: &Options, ctx: &Context) -> Result<Hardening, crate::Error> {
+    let base = without_dropin(scored, ctx)?;
     let scored = &base;
     if scored.settings.exec.is_none() {
         return Err(crate::Error::Usage(format!(
@@ -114,21 +104,28 @@ pub fn harden(
             scored.unit.unit_type()
         )));
     }
-    let facts = inspect::inspect(scored, opts.root);
+    let facts = inspect::inspect(scored, ctx.root());
     let inputs = plan::Inputs {
         scored,
         facts: &facts,
         level: opts.level,
         allow_ip: opts.allow_ip,
-        systemd_version: opts.systemd_version,
-        root: opts.root,
-        tables,
+        systemd_version: ctx.version(),
+        root: ctx.root(),
+        tables: ctx.tables,
     };
     let lines = plan::plan(&inputs);
     let body = render::body(&lines);
-    let after = predict(scored, &body, policy, tables)
+    let after = predict(scored, &body, ctx)
         .map_err(|e| crate::Error::Other(format!("the generated drop-in does not load: {e}")))?;
-    let text = render::document(&scored.unit.id, opts, &scored.assessment, &after, &body);
+    let text = render::document(
+        &scored.unit.id,
+        opts.level,
+        ctx.version(),
+        &scored.assessment,
+        &after,
+        &body,
+    );
     let dropin_unit = if opts.template {
         crate::unit::name::template_of(&scored.unit.id).unwrap_or_else(|| scored.unit.id.clone())
     } else {

@@ -9,7 +9,7 @@ use std::path::Path;
 use super::inspect::Facts;
 use crate::catalogue::Catalogue;
 use crate::pipeline::Scored;
-use crate::settings::{ExecSettings, NAMESPACES};
+use crate::settings::{ExecSettings, NAMESPACES, PrivateTmp, ProtectControlGroups};
 use crate::tables::SystemdTables;
 use crate::unit::search::under_root;
 
@@ -73,6 +73,28 @@ impl Planner<'_> {
                 why,
             });
         }
+    }
+
+    /// Whether the target systemd accepts `value` for a multi-valued setting (a value newer
+    /// than `yes`, such as 257's `PrivateTmp=disconnected`).
+    fn offers(&self, directive: &str, value: &str) -> bool {
+        self.i
+            .tables
+            .rules
+            .values(directive)
+            .iter()
+            .any(|w| w == value)
+    }
+
+    /// Another unit joins this one's namespaces (or it joins theirs): /tmp is shared then.
+    fn shares_namespaces(&self) -> bool {
+        self.i
+            .scored
+            .unit
+            .files
+            .iter()
+            .flat_map(|f| &f.assignments)
+            .any(|a| a.key == "JoinsNamespaceOf" && !a.value.is_empty())
     }
 
     fn bool_on(&mut self, directive: &str, current: bool, blocked_by: &[&str]) {
@@ -302,7 +324,7 @@ pub fn plan(i: &Inputs) -> Vec<Line> {
         let strict_fs = p.strict() && !f.has("setuid-exec");
         let target = if strict_fs { "strict" } else { "full" };
         let order = ["no", "yes", "full", "strict"];
-        if rank(&order, target) > rank(&order, &e.protect_system) {
+        if rank(&order, target) > rank(&order, e.protect_system.as_str()) {
             p.push("ProtectSystem", target, None);
             if target == "strict" {
                 for path in writable_paths(&p) {
@@ -324,11 +346,24 @@ pub fn plan(i: &Inputs) -> Vec<Line> {
             "read-only"
         };
         let order = ["no", "read-only", "tmpfs", "yes"];
-        if rank(&order, home) > rank(&order, &e.protect_home) {
+        if rank(&order, home) > rank(&order, e.protect_home.as_str()) {
             p.push("ProtectHome", home, None);
         }
-        p.bool_on("PrivateTmp", e.private_tmp, &[]);
-        p.bool_on("PrivateMounts", e.private_mounts, &["containers"]);
+        // 257: a /tmp of its own not even joinable (strict only: it lives in memory).
+        if p.strict()
+            && p.offers("PrivateTmp", "disconnected")
+            && !p.shares_namespaces()
+            && e.private_tmp != PrivateTmp::Disconnected
+        {
+            p.push(
+                "PrivateTmp",
+                "disconnected",
+                Some("no other unit shares its /tmp (no JoinsNamespaceOf=)".into()),
+            );
+        } else {
+            p.bool_on("PrivateTmp", e.private_tmp.is_set(), &[]);
+        }
+        p.bool_on("PrivateMounts", e.private_mounts.is_yes(), &["containers"]);
         if p.strict() && (e.umask | 0o027) != e.umask && !f.has("setuid-exec") {
             p.push("UMask", format!("{:04o}", e.umask | 0o027), None);
         }
@@ -347,17 +382,32 @@ pub fn plan(i: &Inputs) -> Vec<Line> {
             &["modules", "containers"],
         );
         p.bool_on("ProtectKernelLogs", e.protect_kernel_logs, &["kernel-logs"]);
-        p.bool_on(
-            "ProtectControlGroups",
-            e.protect_control_groups,
-            &["containers"],
-        );
+        // 257: a cgroup namespace of its own, read-only, for a service that delegates nothing.
+        let delegates =
+            p.i.scored
+                .settings
+                .cgroup
+                .as_ref()
+                .is_some_and(|c| c.delegate);
+        if p.offers("ProtectControlGroups", "strict")
+            && !f.has("containers")
+            && !delegates
+            && e.protect_control_groups != ProtectControlGroups::Strict
+        {
+            p.push("ProtectControlGroups", "strict", None);
+        } else {
+            p.bool_on(
+                "ProtectControlGroups",
+                e.protect_control_groups.is_set(),
+                &["containers"],
+            );
+        }
         if !p.clock_widens_devices() {
             p.bool_on("ProtectClock", e.protect_clock, &["clock"]);
         }
         p.bool_on(
             "ProtectHostname",
-            e.protect_hostname,
+            e.protect_hostname.is_set(),
             &["hostname", "containers"],
         );
         if e.protect_proc == "default" && !f.has("processes") && !f.has("containers") {
@@ -424,15 +474,21 @@ pub fn plan(i: &Inputs) -> Vec<Line> {
         }
         if p.strict()
             && !p.is_root()
-            && !e.private_users
+            && !e.private_users.is_set()
             && f.profile.is_some()
             && e.ambient_capabilities == 0
             && f.low_ports.is_empty()
             && !f.has("setuid-exec")
         {
+            // 257 spells `yes` as `self`: only its own user and group are mapped.
+            let value = if p.offers("PrivateUsers", "self") {
+                "self"
+            } else {
+                "yes"
+            };
             p.push(
                 "PrivateUsers",
-                "yes",
+                value,
                 Some("runs as its own user and needs no capabilities".into()),
             );
         }

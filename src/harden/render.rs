@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
+use super::Level;
 use super::plan::Line;
-use super::{Level, Options};
 use crate::assess::{self, Assessment};
 use crate::catalogue::Catalogue;
 
@@ -47,12 +47,13 @@ pub fn body(lines: &[Line]) -> String {
 
 pub fn document(
     unit: &str,
-    opts: &Options,
+    level: Level,
+    systemd_version: u32,
     before: &Assessment,
     after: &Assessment,
     body: &str,
 ) -> String {
-    let level = match opts.level {
+    let level = match level {
         Level::Baseline => "baseline",
         Level::Strict => "strict",
     };
@@ -67,7 +68,7 @@ pub fn document(
         "# {path}\n# Hardening for {unit}, written by unitguard {ver} (profile {level}, systemd {sd}).\n# Predicted exposure (systemd-analyze security): {b} -> {a}\n# Remove this file and run `systemctl daemon-reload` to undo.\n{body}",
         path = super::dropin_path(unit).display(),
         ver = env!("CARGO_PKG_VERSION"),
-        sd = opts.systemd_version,
+        sd = systemd_version,
         b = score(before),
         a = score(after),
     )

@@ -88,8 +88,8 @@ impl Finding {
 }
 
 pub struct LintOptions<'a> {
-    pub root: Option<&'a Path>,
-    pub systemd_version: u32,
+    /// The target systemd version (its known directives), the root and the policy.
+    pub ctx: &'a crate::context::Context,
 }
 
 /// Every finding for one loaded unit, in file and line order.

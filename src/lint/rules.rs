@@ -1,21 +1,16 @@
 //! The detection logic of each lint rule. Wording lives in data/lint-rules.toml.
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::Path;
-use std::sync::OnceLock;
 
 use super::{Finding, LintOptions};
 use crate::catalogue::Catalogue;
 use crate::harden::inspect::{self, Facts};
 use crate::harden::knowledge::Knowledge;
 use crate::pipeline::Scored;
-use crate::settings::{ExecSettings, IpPrefix};
+use crate::settings::{ExecSettings, IpPrefix, ProtectHome, ProtectSystem};
 use crate::unit::search::under_root;
 use crate::unit::syntax::Assignment;
-
-/// The systemd release data/systemd-252/known-directives.txt was taken from.
-const KNOWN_KEYS_VERSION: u32 = 252;
 
 /// Lists that accumulate across drop-ins: a later plain line widens what is allowed, which is
 /// never what a line meant to narrow the list wants. (systemd 252: config_parse_address_families,
@@ -56,22 +51,6 @@ const EXEC_DIRECTORIES: &[(&str, &str)] = &[
 /// API file systems: in a root tree (an image) they are empty or missing, on a running system
 /// they are filled at boot.
 const RUNTIME_TREES: &[&str] = &["/proc", "/sys", "/dev", "/run"];
-
-/// systemd 252's known [Section] keys (data/systemd-252/known-directives.txt).
-fn known_keys() -> &'static BTreeMap<String, Vec<String>> {
-    static K: OnceLock<BTreeMap<String, Vec<String>>> = OnceLock::new();
-    K.get_or_init(|| {
-        let mut m: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for line in include_str!("../../data/systemd-252/known-directives.txt").lines() {
-            if let Some((section, key)) = line.split_once('\t') {
-                m.entry(section.to_string())
-                    .or_default()
-                    .push(key.to_string());
-            }
-        }
-        m
-    })
-}
 
 fn assignments(scored: &Scored) -> impl Iterator<Item = (&Path, &Assignment)> {
     scored
@@ -136,7 +115,7 @@ fn runs_privileged(prefix: &str) -> bool {
 
 pub fn check_all(s: &Scored, opts: &LintOptions) -> Vec<Finding> {
     let mut out = Vec::new();
-    let facts = inspect::inspect(s, opts.root);
+    let facts = inspect::inspect(s, opts.ctx.root());
 
     vendor_copy(s, opts, &mut out);
     directives(s, opts, &mut out);
@@ -150,7 +129,7 @@ pub fn check_all(s: &Scored, opts: &LintOptions) -> Vec<Finding> {
     logs_under_strict(s, e, &facts, opts, &mut out);
     mdwe_on_jit(s, e, &facts, &mut out);
     syscall_allow_list(s, e, &mut out);
-    low_port(s, e, &facts, &mut out);
+    low_port(s, e, &facts, opts.ctx.tables, &mut out);
     ip_deny_without_resolver(s, e, opts, &mut out);
     conflicts(s, e, &facts, &mut out);
     out
@@ -159,13 +138,13 @@ pub fn check_all(s: &Scored, opts: &LintOptions) -> Vec<Finding> {
 /// UG009 unknown, UG010 too new, UG011 deprecated.
 fn directives(s: &Scored, opts: &LintOptions, out: &mut Vec<Finding>) {
     let unit = s.unit.id.as_str();
-    let known = known_keys();
+    let known = opts.ctx.tables.known_keys();
+    let target = opts.ctx.version();
     let cat = Catalogue::get();
     for (file, a) in assignments(s) {
         let entry = cat.directive(&a.key);
-        // A directive newer than the key list is not a typo: UG010 decides whether the target
-        // systemd knows it.
-        let newer_than_list = entry.is_some_and(|d| d.since > KNOWN_KEYS_VERSION);
+        // A directive newer than the target version is not a typo: UG010 says so instead.
+        let newer_than_list = entry.is_some_and(|d| d.since > target);
         if let Some(keys) = known.get(&a.section) {
             if !keys.contains(&a.key) && !a.key.starts_with("X-") && !newer_than_list {
                 let best = keys
@@ -193,7 +172,7 @@ fn directives(s: &Scored, opts: &LintOptions, out: &mut Vec<Finding>) {
             }
         }
         if let Some(d) = entry {
-            if d.since > opts.systemd_version {
+            if d.since > target {
                 out.push(Finding::new(
                     "UG010",
                     unit,
@@ -202,7 +181,7 @@ fn directives(s: &Scored, opts: &LintOptions, out: &mut Vec<Finding>) {
                     &[
                         ("key", &a.key),
                         ("since", &d.since.to_string()),
-                        ("target", &opts.systemd_version.to_string()),
+                        ("target", &target.to_string()),
                     ],
                 ));
             }
@@ -344,7 +323,7 @@ fn lists_that_add(s: &Scored, out: &mut Vec<Finding>) {
 /// UG008: paths that do not exist (no '-' prefix). Only meaningful on a whole OS tree, not on a
 /// directory of unit files.
 fn missing_paths(s: &Scored, opts: &LintOptions, out: &mut Vec<Finding>) {
-    if !under_root(opts.root, Path::new("/usr/bin")).is_dir() {
+    if !under_root(opts.ctx.root(), Path::new("/usr/bin")).is_dir() {
         return;
     }
     let unit = s.unit.id.as_str();
@@ -401,15 +380,16 @@ fn missing_paths(s: &Scored, opts: &LintOptions, out: &mut Vec<Finding>) {
             {
                 continue;
             }
-            if opts.root.is_some() && RUNTIME_TREES.iter().any(|t| p.starts_with(t)) {
+            if opts.ctx.root().is_some() && RUNTIME_TREES.iter().any(|t| p.starts_with(t)) {
                 continue;
             }
             let real = match (&root_dir, inside_root_dir) {
                 (_, true) if root_image => continue,
-                (Some(rd), true) => {
-                    under_root(opts.root, &Path::new(rd).join(path.trim_start_matches('/')))
-                }
-                _ => under_root(opts.root, p),
+                (Some(rd), true) => under_root(
+                    opts.ctx.root(),
+                    &Path::new(rd).join(path.trim_start_matches('/')),
+                ),
+                _ => under_root(opts.ctx.root(), p),
             };
             // A symlink counts as present: systemd resolves it inside the root, we cannot.
             if real.symlink_metadata().is_err() {
@@ -433,7 +413,7 @@ fn logs_under_strict(
     opts: &LintOptions,
     out: &mut Vec<Finding>,
 ) {
-    if e.protect_system != "strict" || e.dynamic_user {
+    if e.protect_system != ProtectSystem::Strict || e.dynamic_user {
         return;
     }
     let unit = s.unit.id.as_str();
@@ -466,7 +446,7 @@ fn logs_under_strict(
         })
         .collect();
     let own = format!("/var/log/{}", crate::unit::name::prefix(unit));
-    if under_root(opts.root, Path::new(&own)).is_dir() && !logs.contains(&own) {
+    if under_root(opts.ctx.root(), Path::new(&own)).is_dir() && !logs.contains(&own) {
         logs.push(own);
     }
     for log in logs {
@@ -522,7 +502,13 @@ fn syscall_allow_list(s: &Scored, e: &ExecSettings, out: &mut Vec<Finding>) {
 }
 
 /// UG005: non-root service binding a low port without CAP_NET_BIND_SERVICE.
-fn low_port(s: &Scored, e: &ExecSettings, facts: &Facts, out: &mut Vec<Finding>) {
+fn low_port(
+    s: &Scored,
+    e: &ExecSettings,
+    facts: &Facts,
+    tables: &crate::tables::SystemdTables,
+    out: &mut Vec<Finding>,
+) {
     let non_root = e.dynamic_user || !matches!(e.user.as_deref(), None | Some("root" | "0" | ""));
     // With a .socket unit, systemd binds the port and hands the socket over.
     if !non_root || facts.socket_activated {
@@ -538,7 +524,7 @@ fn low_port(s: &Scored, e: &ExecSettings, facts: &Facts, out: &mut Vec<Finding>)
     let Some(&port) = facts.low_ports.iter().next() else {
         return;
     };
-    let bit = crate::tables::SystemdTables::default_tables()
+    let bit = tables
         .capability("cap_net_bind_service")
         .map_or(0, |b| 1u64 << b);
     if e.ambient_capabilities & bit == 0 || e.capability_bounding_set & bit == 0 {
@@ -610,7 +596,7 @@ fn ip_deny_without_resolver(
         return;
     }
     let allowed = |ip: IpAddr| c.ip_address_allow.iter().any(|p| covers(p, ip));
-    let servers = resolvers(opts.root);
+    let servers = resolvers(opts.ctx.root());
     let missing = if servers.is_empty() {
         // No resolv.conf to go by: glibc then asks the local host; any loopback entry will do.
         let local = c.ip_address_allow.iter().any(|p| match p.addr {
@@ -664,7 +650,7 @@ fn conflicts(s: &Scored, e: &ExecSettings, facts: &Facts, out: &mut Vec<Finding>
             ("fix", "Remove User= (or set a non-root name) so DynamicUser= allocates a transient user."),
         ]));
     }
-    if matches!(e.protect_home.as_str(), "yes" | "tmpfs") {
+    if matches!(e.protect_home, ProtectHome::Yes | ProtectHome::Tmpfs) {
         for key in ["WorkingDirectory", "ExecStart"] {
             let Some((file, a)) = last(s, key) else {
                 continue;
@@ -723,7 +709,7 @@ fn runs_setuid_programs(s: &Scored, facts: &Facts) -> bool {
 /// content differs from what its Debian package shipped.
 fn vendor_copy(s: &Scored, opts: &LintOptions, out: &mut Vec<Finding>) {
     let frag = &s.unit.fragment;
-    let etc = under_root(opts.root, Path::new("/etc/systemd/system"));
+    let etc = under_root(opts.ctx.root(), Path::new("/etc/systemd/system"));
     let name = frag
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -734,7 +720,7 @@ fn vendor_copy(s: &Scored, opts: &LintOptions, out: &mut Vec<Finding>) {
             "/usr/lib/systemd/system",
             "/usr/local/lib/systemd/system",
         ] {
-            if under_root(opts.root, &Path::new(vendor).join(&name)).is_file() {
+            if under_root(opts.ctx.root(), &Path::new(vendor).join(&name)).is_file() {
                 out.push(Finding::new(
                     "UG001",
                     &s.unit.id,
@@ -748,11 +734,11 @@ fn vendor_copy(s: &Scored, opts: &LintOptions, out: &mut Vec<Finding>) {
         return;
     }
     // A vendor file edited in place: compare with dpkg's recorded md5sum.
-    let Ok(rel) = frag.strip_prefix(opts.root.unwrap_or(Path::new("/"))) else {
+    let Ok(rel) = frag.strip_prefix(opts.ctx.root().unwrap_or(Path::new("/"))) else {
         return;
     };
     let rel = rel.to_string_lossy().trim_start_matches('/').to_string();
-    let info = under_root(opts.root, Path::new("/var/lib/dpkg/info"));
+    let info = under_root(opts.ctx.root(), Path::new("/var/lib/dpkg/info"));
     let Ok(dir) = std::fs::read_dir(&info) else {
         return;
     };
@@ -761,7 +747,7 @@ fn vendor_copy(s: &Scored, opts: &LintOptions, out: &mut Vec<Finding>) {
         if p.extension().is_none_or(|e| e != "md5sums") {
             continue;
         }
-        let Ok(data) = crate::files::read_head_in(opts.root, &p, 16 << 20) else {
+        let Ok(data) = crate::files::read_head_in(opts.ctx.root(), &p, 16 << 20) else {
             continue;
         };
         let text = String::from_utf8_lossy(&data);
@@ -771,7 +757,7 @@ fn vendor_copy(s: &Scored, opts: &LintOptions, out: &mut Vec<Finding>) {
                     || path.strip_prefix("usr/") == Some(rel.as_str())
                     || rel.strip_prefix("usr/") == Some(path);
                 if same {
-                    if let Ok(data) = crate::files::read_head_in(opts.root, frag, 64 << 20) {
+                    if let Ok(data) = crate::files::read_head_in(opts.ctx.root(), frag, 64 << 20) {
                         use md5::Digest;
                         let actual = format!("{:x}", md5::Md5::digest(&data));
                         if actual != sum {

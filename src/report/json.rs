@@ -22,6 +22,8 @@ pub enum UnitJson<'a> {
         unit: &'a str,
         exposure: f64,
         label: &'static str,
+        /// The systemd version whose rules scored the unit.
+        systemd_version: u32,
         checks: Vec<CheckJson<'a>>,
     },
     Failed {
@@ -41,6 +43,7 @@ pub fn scored(a: &Assessment) -> UnitJson<'_> {
         unit: &a.unit,
         exposure: tenths(a.exposure),
         label: crate::assess::label(a.exposure),
+        systemd_version: a.systemd_version,
         checks: a
             .checks
             .iter()

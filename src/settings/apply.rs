@@ -6,8 +6,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::values::{self, PLAIN, UNQUOTE, parse_bool};
 use super::{
     CAP_ALL, CgroupSettings, ExecSettings, IpPrefix, NAMESPACE_FLAGS_INITIAL, NAMESPACES,
-    ServiceSettings, Settings, TypeSettings, calendar, has_cgroup_context, has_exec_context,
-    implied, type_section, types,
+    PrivateMounts, ServiceSettings, Settings, TypeSettings, calendar, has_cgroup_context,
+    has_exec_context, implied, modes, type_section, types,
 };
 use crate::tables::SystemdTables;
 use crate::unit::name;
@@ -74,7 +74,7 @@ const EXEC_COMMANDS: &[&str] = &[
 /// Builds the effective settings of a loaded unit, or the load error systemd would report.
 pub fn build(unit: &LoadedUnit, tables: &SystemdTables) -> Result<Settings, LoadError> {
     let s = build_unverified(unit, tables)?;
-    verify(unit, &s)?;
+    verify(unit, &s, tables)?;
     Ok(s)
 }
 
@@ -164,7 +164,7 @@ pub fn build_unverified(unit: &LoadedUnit, tables: &SystemdTables) -> Result<Set
 
 /// The unit type's own checks (service_verify(), socket_verify(), ...): the unit loads
 /// with the "bad-setting" state when they fail.
-pub fn verify(unit: &LoadedUnit, s: &Settings) -> Result<(), LoadError> {
+pub fn verify(unit: &LoadedUnit, s: &Settings, tables: &SystemdTables) -> Result<(), LoadError> {
     if unit.id == "-.automount" && s.types.where_.is_none() {
         // Adding the automount's dependencies on its mount point fails for "/" before the
         // unit's own checks run.
@@ -190,6 +190,23 @@ pub fn verify(unit: &LoadedUnit, s: &Settings) -> Result<(), LoadError> {
             detail: format!("{}: socket path {p} is not normalized (EPERM)", unit.id),
         });
     }
+    if s.unit_type == "swap" && tables.rules.swap_what_checked_at_load {
+        if let Some(what) = s.types.what.as_deref() {
+            if !what.starts_with('/') {
+                return Err(LoadError::Failed {
+                    id: unit.id.clone(),
+                    errno: "Invalid argument".into(),
+                    detail: format!("{}: What={what} is not an absolute path", unit.id),
+                });
+            }
+            if not_normalized(what) {
+                return Err(LoadError::Denied {
+                    id: unit.id.clone(),
+                    detail: format!("{}: What={what} is not normalized (EPERM)", unit.id),
+                });
+            }
+        }
+    }
     if s.unit_type == "mount" {
         if let Some(what) = s.types.what.as_deref().filter(|w| w.starts_with('/')) {
             if not_normalized(what) {
@@ -209,14 +226,28 @@ pub fn verify(unit: &LoadedUnit, s: &Settings) -> Result<(), LoadError> {
             }
         }
     }
-    check_type(unit, s).map_err(|msg| LoadError::BadSetting {
-        id: unit.id.clone(),
-        detail: format!("{}: {msg}", unit.id),
-        merged: true,
-    })
+    check_contexts(s, tables)
+        .and_then(|()| check_type(unit, s, tables))
+        .map_err(|msg| LoadError::BadSetting {
+            id: unit.id.clone(),
+            detail: format!("{}: {msg}", unit.id),
+            merged: true,
+        })
 }
 
-fn check_type(unit: &LoadedUnit, s: &Settings) -> Result<(), String> {
+/// unit_patch_contexts()'s refusals, before the unit type's own checks.
+fn check_contexts(s: &Settings, tables: &SystemdTables) -> Result<(), String> {
+    let Some(e) = &s.exec else { return Ok(()) };
+    if tables.rules.dynamic_user_refuses_home_directory
+        && e.dynamic_user
+        && e.working_directory_home
+    {
+        return Err("WorkingDirectory=~ is not allowed under DynamicUser=yes. Refusing.".into());
+    }
+    Ok(())
+}
+
+fn check_type(unit: &LoadedUnit, s: &Settings, tables: &SystemdTables) -> Result<(), String> {
     let t = &s.types;
     let has_name = |n: &str| unit.id == n || unit.aliases.iter().any(|a| a == n);
     if let Some(svc) = &s.service {
@@ -263,11 +294,18 @@ fn check_type(unit: &LoadedUnit, s: &Settings) -> Result<(), String> {
         }
     }
     let pam_needs_cgroup = || {
-        if t.pam_name.is_some() && t.kill_mode != "control-group" {
-            Err(
+        // 257 accepts KillMode=mixed here too, as it always did for services.
+        let mixed_ok = tables.rules.pam_allows_mixed_kill_mode;
+        if t.pam_name.is_some()
+            && t.kill_mode != "control-group"
+            && !(mixed_ok && t.kill_mode == "mixed")
+        {
+            Err(if mixed_ok {
+                "Unit has PAM enabled. Kill mode must be set to 'control-group' or 'mixed'. Refusing."
+            } else {
                 "Unit has PAM enabled. Kill mode must be set to 'control-group'. Refusing."
-                    .to_string(),
-            )
+            }
+            .to_string())
         } else {
             Ok(())
         }
@@ -281,7 +319,8 @@ fn check_type(unit: &LoadedUnit, s: &Settings) -> Result<(), String> {
             if t.accept && non_accept {
                 return Err("Unit configured for accepting sockets, but sockets are non-accepting. Refusing.".into());
             }
-            if t.accept && t.max_connections == 0 {
+            let always = tables.rules.max_connections_always_checked;
+            if (t.accept || always) && t.max_connections == 0 {
                 return Err("MaxConnection= setting too small. Refusing.".into());
             }
             if t.accept && t.service_set {
@@ -642,6 +681,16 @@ impl Builder<'_> {
                     self.s.types.what = None;
                     return Ok(true);
                 }
+                if self.tables.rules.swap_what_checked_at_load {
+                    // 257: taken as written; loading the unit refuses a bad path.
+                    match self.expand(v) {
+                        Ok(k) => self.s.types.what = Some(k),
+                        Err(e) => self.warn(format!(
+                            "Failed to resolve unit specifiers in {v}, ignoring: {e}"
+                        )),
+                    }
+                    return Ok(true);
+                }
                 if let Some(p) = self.absolute_path_setting(key, v) {
                     self.s.types.what = Some(p);
                 }
@@ -972,18 +1021,22 @@ impl Builder<'_> {
                     self.exec().supplementary_groups.push(k);
                 }
             }
-            "ProtectSystem" => match parse_bool(v) {
-                Some(b) => self.exec().protect_system = if b { "yes" } else { "no" }.into(),
-                None if matches!(v, "full" | "strict") => self.exec().protect_system = v.into(),
-                None => self.warn(format!(
-                    "Failed to parse protect system value, ignoring: {v}"
-                )),
-            },
-            "ProtectHome" => match parse_bool(v) {
-                Some(b) => self.exec().protect_home = if b { "yes" } else { "no" }.into(),
-                None if matches!(v, "read-only" | "tmpfs") => self.exec().protect_home = v.into(),
-                None => self.warn(format!("Failed to parse protect home value, ignoring: {v}")),
-            },
+            "PrivateTmp" => self.mode(key, v, |e, m| e.private_tmp = m),
+            "PrivateUsers" => self.mode(key, v, |e, m| e.private_users = m),
+            "ProtectControlGroups" => self.mode(key, v, |e, m| e.protect_control_groups = m),
+            "ProtectHostname" => self.mode(key, v, |e, m| e.protect_hostname = m),
+            "ProtectSystem" => self.mode(key, v, |e, m| e.protect_system = m),
+            "ProtectHome" => self.mode(key, v, |e, m| e.protect_home = m),
+            "PrivateMounts" => {
+                let tristate = self.tables.rules.private_mounts_tristate;
+                match parse_bool(v) {
+                    Some(b) => self.exec().private_mounts = PrivateMounts::from_bool(b),
+                    None if v.is_empty() && tristate => {
+                        self.exec().private_mounts = PrivateMounts::Unset
+                    }
+                    None => self.warn(self.tables.rules.invalid_value(key, v)),
+                }
+            }
             "AppArmorProfile" | "SELinuxContext" | "SmackProcessLabel" => {
                 // A "-" prefix makes a bad value a warning; otherwise it is fatal.
                 let (ignore, rest) = match v.strip_prefix('-') {
@@ -1004,7 +1057,11 @@ impl Builder<'_> {
                     Some(r) => (true, r),
                     None => (false, v),
                 };
-                if !v.is_empty() && rest != "~" {
+                if v.is_empty() {
+                    self.exec().working_directory_home = false;
+                } else if rest == "~" {
+                    self.exec().working_directory_home = true;
+                } else {
                     let bad = match self.expand(rest) {
                         Err(e) => Some(format!(
                             "Failed to resolve unit specifiers in working directory path '{rest}': {e}"
@@ -1014,11 +1071,10 @@ impl Builder<'_> {
                         )),
                         Ok(_) => None,
                     };
-                    if let Some(msg) = bad {
-                        if !missing_ok {
-                            return Err(Fatal::new(msg));
-                        }
-                        self.warn(format!("{msg}, ignoring"));
+                    match bad {
+                        Some(msg) if !missing_ok => return Err(Fatal::new(msg)),
+                        Some(msg) => self.warn(format!("{msg}, ignoring")),
+                        None => self.exec().working_directory_home = false,
                     }
                 }
             }
@@ -1066,8 +1122,14 @@ impl Builder<'_> {
                 };
                 let (invert, rest) = strip_tilde(v);
                 // capability_set_from_string(): EXTRACT_UNQUOTE, and a syntax error (an
-                // unbalanced quote) silently ends the list.
-                let words = values::words(rest, UNQUOTE).unwrap_or_else(|w| w);
+                // unbalanced quote) silently ends the list; from 254 EXTRACT_RELAX too (an
+                // unbalanced quote closes at the end).
+                let flags = if self.tables.rules.capability_words_relaxed {
+                    values::UNQUOTE_RELAX
+                } else {
+                    UNQUOTE
+                };
+                let words = values::words(rest, flags).unwrap_or_else(|w| w);
                 let sum = words
                     .iter()
                     .filter_map(|w| self.tables.capability(w))
@@ -1114,7 +1176,8 @@ impl Builder<'_> {
                     }
                 };
                 for w in words {
-                    if SYSCALL_ARCHS.contains(&w.as_str()) {
+                    let newer = &self.tables.rules.extra_syscall_architectures;
+                    if SYSCALL_ARCHS.contains(&w.as_str()) || newer.contains(&w) {
                         self.exec().syscall_architectures.insert(w);
                     } else {
                         self.warn(format!(
@@ -1135,20 +1198,23 @@ impl Builder<'_> {
         Ok(true)
     }
 
+    /// A multi-valued setting: the words this version accepts, or its warning.
+    fn mode<M: modes::Mode>(&mut self, key: &str, v: &str, set: impl FnOnce(&mut ExecSettings, M)) {
+        match M::parse(v, self.tables.rules.values(key)) {
+            Some(m) => set(self.exec(), m),
+            None => self.warn(self.tables.rules.invalid_value(key, v)),
+        }
+    }
+
     fn bool_field(&mut self, key: &str) -> Option<&mut bool> {
         let e = self.s.exec.as_mut()?;
         Some(match key {
             "PrivateDevices" => &mut e.private_devices,
-            "PrivateMounts" => &mut e.private_mounts,
             "PrivateNetwork" => &mut e.private_network,
-            "PrivateTmp" => &mut e.private_tmp,
-            "PrivateUsers" => &mut e.private_users,
-            "ProtectControlGroups" => &mut e.protect_control_groups,
             "ProtectKernelModules" => &mut e.protect_kernel_modules,
             "ProtectKernelTunables" => &mut e.protect_kernel_tunables,
             "ProtectKernelLogs" => &mut e.protect_kernel_logs,
             "ProtectClock" => &mut e.protect_clock,
-            "ProtectHostname" => &mut e.protect_hostname,
             "LockPersonality" => &mut e.lock_personality,
             "MemoryDenyWriteExecute" => &mut e.memory_deny_write_execute,
             "NoNewPrivileges" => &mut e.no_new_privileges,
@@ -1401,8 +1467,17 @@ impl Builder<'_> {
         let Some(id) = self.credential_id(&word) else {
             return;
         };
-        if encrypted && !values::is_base64(data) {
-            self.warn("Encrypted credential data not valid Base64 data, ignoring.".into());
+        let url_safe = self.tables.rules.base64_url_safe;
+        if let Some(why) = encrypted
+            .then(|| values::base64_error(data, url_safe))
+            .flatten()
+        {
+            let msg = if url_safe {
+                format!("Encrypted credential data not valid Base64 data, ignoring: {why}")
+            } else {
+                "Encrypted credential data not valid Base64 data, ignoring.".into()
+            };
+            self.warn(msg);
             return;
         }
         self.exec().set_credentials.insert(id, encrypted);

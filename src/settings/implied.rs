@@ -1,6 +1,6 @@
 //! Settings systemd derives after parsing (unit_patch_contexts(), spec §3.2).
 
-use super::Settings;
+use super::{PrivateTmp, ProtectHome, ProtectSystem, Settings};
 use crate::tables::SystemdTables;
 use crate::unit::name;
 
@@ -35,11 +35,13 @@ pub fn apply(s: &mut Settings, id: &str, t: &SystemdTables) {
         if e.group.is_none() {
             e.group = e.user.clone();
         }
-        e.private_tmp = true;
+        if e.private_tmp == PrivateTmp::No {
+            e.private_tmp = PrivateTmp::Yes;
+        }
         e.remove_ipc = true;
-        e.protect_system = "strict".into();
-        if e.protect_home == "no" {
-            e.protect_home = "read-only".into();
+        e.protect_system = ProtectSystem::Strict;
+        if e.protect_home == ProtectHome::No {
+            e.protect_home = ProtectHome::ReadOnly;
         }
         e.no_new_privileges = true;
         e.restrict_suid_sgid = true;
@@ -68,6 +70,7 @@ pub fn apply(s: &mut Settings, id: &str, t: &SystemdTables) {
         c.device_allow.insert(0, "char-rtc:r".into());
     }
     if e.encrypted_credentials {
-        c.device_allow.insert(0, "/dev/tpmrm0:rw".into());
+        c.device_allow
+            .insert(0, t.rules.encrypted_credential_device.clone());
     }
 }

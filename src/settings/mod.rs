@@ -5,6 +5,7 @@
 mod apply;
 mod calendar;
 mod implied;
+pub mod modes;
 pub mod syscall_filter;
 pub mod types;
 pub mod values;
@@ -12,10 +13,15 @@ pub mod values;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use apply::{build, build_unverified, verify};
+pub use modes::{
+    PrivateMounts, PrivateTmp, PrivateUsers, ProtectControlGroups, ProtectHome, ProtectHostname,
+    ProtectSystem,
+};
 pub use syscall_filter::SyscallFilter;
 pub use types::TypeSettings;
 
-/// ProtectSystem= / ProtectHome= and the other enum-valued settings keep systemd's strings.
+/// The multi-valued settings are typed ([`modes`]); the other enum-valued ones keep systemd's
+/// strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecSettings {
     pub user: Option<String>,
@@ -23,27 +29,27 @@ pub struct ExecSettings {
     pub dynamic_user: bool,
     pub supplementary_groups: Vec<String>,
     pub private_devices: bool,
-    pub private_mounts: bool,
+    pub private_mounts: PrivateMounts,
     pub private_network: bool,
-    pub private_tmp: bool,
-    pub private_users: bool,
-    pub protect_control_groups: bool,
+    pub private_tmp: PrivateTmp,
+    pub private_users: PrivateUsers,
+    pub protect_control_groups: ProtectControlGroups,
     pub protect_kernel_modules: bool,
     pub protect_kernel_tunables: bool,
     pub protect_kernel_logs: bool,
     pub protect_clock: bool,
-    pub protect_hostname: bool,
+    pub protect_hostname: ProtectHostname,
     pub lock_personality: bool,
     pub memory_deny_write_execute: bool,
     pub no_new_privileges: bool,
     pub remove_ipc: bool,
     pub restrict_realtime: bool,
     pub restrict_suid_sgid: bool,
-    /// "no", "yes", "full" or "strict".
-    pub protect_system: String,
-    /// "no", "yes", "read-only" or "tmpfs".
-    pub protect_home: String,
+    pub protect_system: ProtectSystem,
+    pub protect_home: ProtectHome,
     pub root_directory: Option<String>,
+    /// WorkingDirectory=~ (or -~): the user's home.
+    pub working_directory_home: bool,
     pub root_image: Option<String>,
     pub mount_images: bool,
     pub capability_bounding_set: u64,
@@ -155,25 +161,26 @@ impl ExecSettings {
             dynamic_user: false,
             supplementary_groups: Vec::new(),
             private_devices: false,
-            private_mounts: false,
+            private_mounts: PrivateMounts::default(),
             private_network: false,
-            private_tmp: false,
-            private_users: false,
-            protect_control_groups: false,
+            private_tmp: PrivateTmp::default(),
+            private_users: PrivateUsers::default(),
+            protect_control_groups: ProtectControlGroups::default(),
             protect_kernel_modules: false,
             protect_kernel_tunables: false,
             protect_kernel_logs: false,
             protect_clock: false,
-            protect_hostname: false,
+            protect_hostname: ProtectHostname::default(),
             lock_personality: false,
             memory_deny_write_execute: false,
             no_new_privileges: false,
             remove_ipc: false,
             restrict_realtime: false,
             restrict_suid_sgid: false,
-            protect_system: "no".into(),
-            protect_home: "no".into(),
+            protect_system: ProtectSystem::No,
+            protect_home: ProtectHome::No,
             root_directory: None,
+            working_directory_home: false,
             root_image: None,
             mount_images: false,
             capability_bounding_set: CAP_ALL,

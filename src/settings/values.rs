@@ -360,22 +360,42 @@ pub fn path_is_normalized(p: &str) -> bool {
     valid && !p.split('/').any(|c| c == "..") && !dot_components && !p.contains("//")
 }
 
-/// Whether systemd's unbase64mem() accepts `s`: whitespace anywhere is skipped, the rest
-/// comes in complete groups of four, `=` padding only at the end of the last group, with
-/// the unused bits zero.
+/// Whether systemd's unbase64mem() accepts `s` (see [`base64_error`], without the URL-safe
+/// alphabet).
 pub fn is_base64(s: &str) -> bool {
+    base64_error(s, false).is_none()
+}
+
+/// Why systemd's unbase64mem() refuses `s`, as its errno text, or `None` if it accepts it:
+/// whitespace anywhere is skipped, the rest comes in complete groups of four ("Broken pipe"
+/// otherwise), `=` padding only at the end of the last group, with the unused bits zero.
+/// `url_safe` (257) also takes `-` and `_` for `+` and `/`.
+pub fn base64_error(s: &str, url_safe: bool) -> Option<&'static str> {
     let digit = |c: u8| match c {
         b'A'..=b'Z' => Some(c - b'A'),
         b'a'..=b'z' => Some(c - b'a' + 26),
         b'0'..=b'9' => Some(c - b'0' + 52),
         b'+' => Some(62),
         b'/' => Some(63),
+        b'-' if url_safe => Some(62),
+        b'_' if url_safe => Some(63),
         _ => None,
     };
     let chars: Vec<u8> = s.bytes().filter(|&b| !is_sep(b as char)).collect();
-    if chars.len() % 4 != 0 {
-        return false;
+    if chars.iter().any(|&c| c != b'=' && digit(c).is_none()) {
+        return Some("Invalid argument");
     }
+    if chars.len() % 4 != 0 {
+        return Some("Broken pipe");
+    }
+    if is_base64_groups(&chars, digit) {
+        None
+    } else {
+        Some("Invalid argument")
+    }
+}
+
+fn is_base64_groups(chars: &[u8], digit: impl Fn(u8) -> Option<u8>) -> bool {
     let groups = chars.len() / 4;
     for (g, group) in chars.chunks(4).enumerate() {
         let last = g + 1 == groups;

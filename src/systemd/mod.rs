@@ -18,6 +18,7 @@ pub use bus::{BusError, ListedUnit, Manager};
 
 use crate::assess::online::NotAssessable;
 use crate::assess::{self, Assessment, Policy, SecurityInfo};
+use crate::context::Context;
 use crate::tables::SystemdTables;
 use crate::unit::name::{self, NameKind};
 
@@ -86,13 +87,6 @@ pub fn choose_source(root: Option<&Path>, units: &[PathBuf]) -> Source {
 /// An argument naming a file rather than a unit: it has a `/`.
 fn is_path_argument(p: &Path) -> bool {
     p.as_os_str().as_encoded_bytes().contains(&b'/')
-}
-
-/// The scorer's tables for the manager's version (the default ones if it is not supported).
-pub fn tables_for(m: &Manager) -> &'static SystemdTables {
-    m.major_version()
-        .and_then(SystemdTables::for_version)
-        .unwrap_or_else(SystemdTables::default_tables)
 }
 
 /// The unit an argument stands for, as systemd-analyze decides it: the name mangled
@@ -186,12 +180,8 @@ fn score_unit(
 }
 
 /// `systemd-analyze security UNIT...`: each argument in order.
-pub fn score_arguments(
-    m: &Manager,
-    args: &[PathBuf],
-    policy: &Policy,
-    tables: &'static SystemdTables,
-) -> Vec<LiveOutcome> {
+pub fn score_arguments(m: &Manager, args: &[PathBuf], ctx: &Context) -> Vec<LiveOutcome> {
+    let (policy, tables) = (&ctx.policy, ctx.tables);
     args.iter()
         .map(|a| {
             let arg = a.to_string_lossy();
@@ -204,11 +194,8 @@ pub fn score_arguments(
 /// `systemd-analyze security` without arguments: every `.service` the manager has loaded in
 /// memory (ListUnits), sorted by name, leaving out the units that are not loaded and the
 /// oneshot services.
-pub fn score_loaded_services(
-    m: &Manager,
-    policy: &Policy,
-    tables: &'static SystemdTables,
-) -> Result<Vec<LiveOutcome>, BusError> {
+pub fn score_loaded_services(m: &Manager, ctx: &Context) -> Result<Vec<LiveOutcome>, BusError> {
+    let (policy, tables) = (&ctx.policy, ctx.tables);
     let mut ids: Vec<String> = m
         .list_units()?
         .into_iter()

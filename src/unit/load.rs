@@ -109,8 +109,9 @@ impl LoadError {
 }
 
 /// The unit name an argument stands for (systemd's verify_prepare_filename()): the file's
-/// base name, with a template turned into the instance `i`.
-pub fn name_for_argument(arg: &Path) -> Result<String, LoadError> {
+/// base name, with a template turned into the version's instance (`i`, or `test_instance`
+/// from systemd 257).
+pub fn name_for_argument(arg: &Path, template_instance: &str) -> Result<String, LoadError> {
     let base = arg
         .file_name()
         .and_then(|b| b.to_str())
@@ -121,7 +122,7 @@ pub fn name_for_argument(arg: &Path) -> Result<String, LoadError> {
         None => Err(LoadError::InvalidName {
             arg: arg.display().to_string(),
         }),
-        Some(NameKind::Template) => Ok(name::with_instance(base, "i")),
+        Some(NameKind::Template) => Ok(name::with_instance(base, template_instance)),
         Some(_) => Ok(base.to_string()),
     }
 }

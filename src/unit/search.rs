@@ -8,23 +8,6 @@ use std::path::{Component, Path, PathBuf};
 
 use super::name::{self, NameKind};
 
-/// systemd 252's system unit path on Debian 12 (split-usr build), highest priority first.
-pub const DEFAULT_SYSTEM_UNIT_PATH: &[&str] = &[
-    "/etc/systemd/system.control",
-    "/run/systemd/system.control",
-    "/run/systemd/transient",
-    "/run/systemd/generator.early",
-    "/etc/systemd/system",
-    "/etc/systemd/system.attached",
-    "/run/systemd/system",
-    "/run/systemd/system.attached",
-    "/run/systemd/generator",
-    "/usr/local/lib/systemd/system",
-    "/lib/systemd/system",
-    "/usr/lib/systemd/system",
-    "/run/systemd/generator.late",
-];
-
 /// The directories units are looked up in, as real paths on this machine (root-prefixed).
 #[derive(Debug, Clone)]
 pub struct SearchPath {
@@ -38,6 +21,56 @@ pub fn under_root(root: Option<&Path>, path: &Path) -> PathBuf {
         None => path.to_path_buf(),
         Some(r) => r.join(path.strip_prefix("/").unwrap_or(path)),
     }
+}
+
+/// `path` (under `root`) with every symlink among its directories resolved, as systemd's
+/// chase(CHASE_NOFOLLOW|CHASE_NONEXISTENT) does: absolute link targets stay under `root`, the
+/// last component is not followed, missing parts are kept as written.
+pub fn chase_directories(root: Option<&Path>, path: &Path) -> PathBuf {
+    let base = root.unwrap_or(Path::new("/"));
+    let Ok(rel) = path.strip_prefix(base) else {
+        return path.to_path_buf();
+    };
+    let mut todo: Vec<std::ffi::OsString> = rel
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(n) => Some(n.to_os_string()),
+            Component::ParentDir => Some("..".into()),
+            _ => None,
+        })
+        .collect();
+    todo.reverse();
+    let mut done = PathBuf::new();
+    let mut hops = 0;
+    while let Some(part) = todo.pop() {
+        if part == ".." {
+            done.pop();
+            continue;
+        }
+        let cand = done.join(&part);
+        let is_last = todo.is_empty();
+        if !is_last && hops < 32 {
+            if let Ok(target) = std::fs::read_link(base.join(&cand)) {
+                hops += 1;
+                if target.is_absolute() {
+                    done = PathBuf::new();
+                }
+                let mut parts: Vec<std::ffi::OsString> = target
+                    .components()
+                    .filter_map(|c| match c {
+                        Component::Normal(n) => Some(n.to_os_string()),
+                        Component::ParentDir => Some("..".into()),
+                        _ => None,
+                    })
+                    .collect();
+                parts.reverse();
+                todo.extend(parts);
+                continue;
+            }
+        }
+        done = cand;
+    }
+    normalize(&base.join(done))
 }
 
 /// Removes `.` and `..` components and duplicate slashes without touching the disk.
@@ -58,8 +91,13 @@ pub fn normalize(path: &Path) -> PathBuf {
 impl SearchPath {
     /// The search path `systemd-analyze security --offline=true` uses for these arguments:
     /// the directories of the unit files given (when they exist), then `$SYSTEMD_UNIT_PATH`
-    /// or the default path, everything under `root`.
-    pub fn for_arguments(args: &[PathBuf], root: Option<&Path>, cwd: &Path) -> Self {
+    /// or the version's default path (`unit_path`), everything under `root`.
+    pub fn for_arguments(
+        args: &[PathBuf],
+        root: Option<&Path>,
+        cwd: &Path,
+        unit_path: &[String],
+    ) -> Self {
         // An argument that names an existing file (or an instance of an existing template)
         // puts its directory first. One stat per argument: done in parallel for long runs.
         let own_dirs: Vec<Option<PathBuf>> = args
@@ -81,7 +119,7 @@ impl SearchPath {
         let mut dirs: Vec<PathBuf> = own_dirs.into_iter().flatten().collect();
         let env = std::env::var("SYSTEMD_UNIT_PATH").ok();
         let mut rest: Vec<PathBuf> = Vec::new();
-        let defaults = || DEFAULT_SYSTEM_UNIT_PATH.iter().map(PathBuf::from);
+        let defaults = || unit_path.iter().map(PathBuf::from);
         match env.as_deref() {
             None => rest.extend(defaults()),
             Some("") => {}
@@ -214,7 +252,12 @@ impl UnitIndex {
         } else {
             dir.join(&target)
         };
-        let simplified = normalize(&abs);
+        // systemd chases every directory of the target (CHASE_NOFOLLOW: not the last part):
+        // on a merged-/usr host /lib/systemd/system/x is /usr/lib/systemd/system/x.
+        let mut simplified = normalize(&abs);
+        if search.tail_inside(&simplified).is_none() {
+            simplified = chase_directories(root, &simplified);
+        }
         match search.tail_inside(&simplified) {
             None => Some(Entry::File(filename.to_path_buf())),
             Some(_) => {

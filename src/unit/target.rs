@@ -4,10 +4,10 @@
 //! Everything they write or read afterwards is derived from the resolved id, never from the
 //! argument's text: `rollback /tmp/foo.service` is about the unit `foo.service`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::name::{self, NameKind};
-use super::{LoadError, LoadedUnit, Loader, SearchPath, name_for_argument};
+use super::{LoadError, LoadedUnit};
 
 /// A resolved unit argument.
 #[derive(Debug, Clone)]
@@ -61,16 +61,13 @@ pub fn mangle(arg: &str) -> PathBuf {
     PathBuf::from(crate::systemd::mangle(arg).unwrap_or_else(|| arg.to_string()))
 }
 
-/// Resolves `arg` under `root` (`None`: this machine) to the unit it names.
-pub fn resolve(arg: &str, root: Option<&Path>) -> Result<Target, LoadError> {
+/// Resolves `arg` under the context's root (`None`: this machine) to the unit it names, as the
+/// context's systemd version finds it.
+pub fn resolve(arg: &str, ctx: &crate::context::Context) -> Result<Target, LoadError> {
     let argument = mangle(arg);
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-    let loader = Loader::new(SearchPath::for_arguments(
-        std::slice::from_ref(&argument),
-        root,
-        &cwd,
-    ));
-    let name = name_for_argument(&argument)?;
+    let loader = ctx.loader(std::slice::from_ref(&argument), &cwd);
+    let name = ctx.name_for_argument(&argument)?;
     let unit = loader.load(&name)?;
     let base = argument
         .file_name()

@@ -11,7 +11,10 @@
 //! * every row, in order: name, json_field, set, description and exposure string.
 //!
 //! Every expectation comes from the live systemd-analyze; nothing is recorded from our own
-//! output. If `systemd-analyze` is missing the test fails (it is never skipped).
+//! output. Each test runs against every systemd version unitguard scores for (252: the host's
+//! systemd-analyze; 254 and 257: theirs, from the trees `scripts/oracle-tree` builds), with
+//! `unitguard --systemd-version V`. `UNITGUARD_ORACLES=252,257` narrows the list while
+//! developing. If an oracle is missing the test fails (it is never skipped).
 //!
 //! ```ignore
 //! Test::new()
@@ -27,6 +30,105 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
+
+/// The systemd versions every differential test compares against (all of them unless
+/// `UNITGUARD_ORACLES` narrows the list).
+pub fn oracle_versions() -> Vec<u32> {
+    match std::env::var("UNITGUARD_ORACLES") {
+        Ok(list) if !list.trim().is_empty() => list
+            .split(',')
+            .map(|v| {
+                v.trim()
+                    .parse()
+                    .expect("UNITGUARD_ORACLES: comma-separated versions")
+            })
+            .collect(),
+        _ => unitguard::tables::SUPPORTED_VERSIONS.to_vec(),
+    }
+}
+
+/// The versions of `all` whose unit search path still has /lib/systemd/system (split /usr),
+/// and those without it (257: merged /usr only).
+pub fn split_by_lib(all: &[u32]) -> (Vec<u32>, Vec<u32>) {
+    all.iter().partition(|&&v| {
+        unitguard::tables::SystemdTables::for_version(v)
+            .expect("a supported version")
+            .rules
+            .unit_path
+            .iter()
+            .any(|p| p == "/lib/systemd/system")
+    })
+}
+
+/// A copy of `root` laid out as a merged-/usr system installs it: what a Debian 12 package
+/// ships in /lib lands in /usr/lib, and /lib is a link to usr/lib.
+pub fn merged_usr_copy(root: &Path) -> tempfile::TempDir {
+    let tmp = tempfile::Builder::new()
+        .prefix("unitguard-merged-")
+        .tempdir()
+        .expect("create temp dir");
+    let cp = Command::new("cp")
+        .arg("-a")
+        .arg(root.join("."))
+        .arg(tmp.path())
+        .status()
+        .expect("run cp");
+    assert!(cp.success(), "cp -a {}", root.display());
+    let lib = tmp.path().join("lib");
+    if lib.is_dir() && !lib.is_symlink() {
+        std::fs::create_dir_all(tmp.path().join("usr/lib")).unwrap();
+        let mv = Command::new("cp")
+            .arg("-a")
+            .arg(lib.join("."))
+            .arg(tmp.path().join("usr/lib"))
+            .status()
+            .expect("run cp");
+        assert!(mv.success());
+        std::fs::remove_dir_all(&lib).unwrap();
+        std::os::unix::fs::symlink("usr/lib", &lib).unwrap();
+    }
+    tmp
+}
+
+/// The host's systemd version (the one `systemd-analyze` on PATH is).
+pub fn host_version() -> u32 {
+    static V: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *V.get_or_init(host_version_uncached)
+}
+
+fn host_version_uncached() -> u32 {
+    let out = Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+        .expect("the differential tests need systemd-analyze on PATH");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .expect("systemd-analyze --version names its version")
+}
+
+/// `systemd-analyze` of systemd `version`: the host's own, or the one in its oracle tree
+/// (run through `scripts/oracle-tree VERSION analyze`, on the host's file system).
+pub fn systemd_analyze(version: u32) -> Command {
+    if version == host_version() {
+        return Command::new("systemd-analyze");
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/oracle-tree");
+    let probe = Command::new(&script)
+        .args([&version.to_string(), "path"])
+        .output()
+        .expect("run scripts/oracle-tree");
+    assert!(
+        probe.status.success(),
+        "no systemd-analyze {version} to compare with: {}run `scripts/oracle-tree {version} build` \
+         (scripts/test does); these tests are never skipped",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+    let mut c = Command::new(script);
+    c.args([&version.to_string(), "analyze"]);
+    c
+}
 
 /// The directory unit files go to by default, inside the tree.
 pub const UNIT_DIR: &str = "etc/systemd/system";
@@ -61,6 +163,8 @@ pub struct Test {
     policy: Option<PathBuf>,
     /// Extra arguments for unitguard only (for the harness's own self-test).
     ours_extra: Vec<String>,
+    /// The versions to compare with (`None`: all of [`oracle_versions`]).
+    versions: Option<Vec<u32>>,
 }
 
 impl Default for Test {
@@ -158,6 +262,7 @@ impl Test {
             args: Vec::new(),
             policy: None,
             ours_extra: Vec::new(),
+            versions: None,
         }
     }
 
@@ -182,6 +287,7 @@ impl Test {
             args: Vec::new(),
             policy: None,
             ours_extra: Vec::new(),
+            versions: None,
         }
     }
 
@@ -287,12 +393,43 @@ impl Test {
         }
     }
 
-    /// Like [`Test::run`], but returns the differences instead of panicking.
+    /// Compares with these versions only (of those [`oracle_versions`] allows).
+    pub fn versions(mut self, versions: &[u32]) -> Self {
+        self.versions = Some(versions.to_vec());
+        self
+    }
+
+    /// Like [`Test::run`], but returns the differences instead of panicking. Every oracle
+    /// version is compared; the summary adds them up.
     pub fn check(self) -> Result<Summary, String> {
         assert!(!self.args.is_empty(), "a test needs at least one argument");
-        let systemd = self.systemd();
-        let ours = self.ours();
-        let result = compare(&self.args, &systemd, &ours);
+        let mut total = Summary::default();
+        let mut failures = String::new();
+        let allowed = oracle_versions();
+        let versions: Vec<u32> = match &self.versions {
+            Some(v) => v.iter().copied().filter(|v| allowed.contains(v)).collect(),
+            None => allowed,
+        };
+        for version in versions {
+            let systemd = self.systemd(version);
+            let ours = self.ours(version);
+            match compare(&self.args, &systemd, &ours) {
+                Ok(s) => {
+                    total.units += s.units;
+                    total.scored += s.scored;
+                    total.errors += s.errors;
+                    total.rows += s.rows;
+                }
+                Err(r) => {
+                    let _ = write!(failures, "\n=== systemd {version} ===\n{r}");
+                }
+            }
+        }
+        let result = if failures.is_empty() {
+            Ok(total)
+        } else {
+            Err(failures)
+        };
         if let Err(report) = result {
             let mut report = report;
             if std::env::var_os("UNITGUARD_KEEP_TREE").is_some() {
@@ -317,9 +454,9 @@ impl Test {
         v
     }
 
-    fn systemd(&self) -> SystemdRun {
+    fn systemd(&self, version: u32) -> SystemdRun {
         let run = |json: bool| -> Output {
-            let mut c = Command::new("systemd-analyze");
+            let mut c = systemd_analyze(version);
             c.arg("security").arg("--offline=true");
             if json {
                 c.arg("--json=short");
@@ -328,7 +465,7 @@ impl Test {
             clean_env(&mut c, &self.root);
             c.output().unwrap_or_else(|e| {
                 panic!(
-                    "the differential tests need `systemd-analyze` (systemd 252) on PATH to \
+                    "the differential tests need `systemd-analyze` (systemd {version}) to \
                      compare against, but it could not be run: {e}. Install systemd \
                      (Debian 12: `apt-get install systemd`); these tests are never skipped."
                 )
@@ -339,9 +476,10 @@ impl Test {
         SystemdRun::parse(&json, &text)
     }
 
-    fn ours(&self) -> OursRun {
+    fn ours(&self, version: u32) -> OursRun {
         let mut c = Command::new(assert_cmd::cargo::cargo_bin("unitguard"));
         c.args(["audit", "--offline", "--json"]);
+        c.arg(format!("--systemd-version={version}"));
         if self.mode == Mode::Root {
             c.arg("--root").arg(&self.root);
         }

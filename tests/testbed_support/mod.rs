@@ -415,11 +415,17 @@ pub const REDIS: Daemon = Daemon {
     local_only: true,
     check: chk_redis,
 };
-pub const POSTGRES: Daemon = Daemon {
-    unit: "postgresql@15-main.service",
-    local_only: true,
-    check: chk_postgres,
-};
+/// PostgreSQL's cluster unit: 15/main in bookworm, 17/main in trixie (`TB_SUITE`).
+pub fn postgres() -> Daemon {
+    Daemon {
+        unit: match std::env::var("TB_SUITE").as_deref() {
+            Ok("trixie") => "postgresql@17-main.service",
+            _ => "postgresql@15-main.service",
+        },
+        local_only: true,
+        check: chk_postgres,
+    }
+}
 pub const MARIADB: Daemon = Daemon {
     unit: "mariadb.service",
     local_only: true,
@@ -442,4 +448,6 @@ pub const PYAPP: Daemon = Daemon {
 };
 
 /// Every daemon of the test-bed, in the order of testbed/README.md.
-pub const DAEMONS: [Daemon; 7] = [NGINX, REDIS, POSTGRES, MARIADB, MEMCACHED, SSH, PYAPP];
+pub fn daemons() -> [Daemon; 7] {
+    [NGINX, REDIS, postgres(), MARIADB, MEMCACHED, SSH, PYAPP]
+}

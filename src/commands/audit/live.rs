@@ -3,20 +3,18 @@
 //! `--threshold` rules as the offline path; only the source of the units differs.
 
 use super::output::{Output, Piece, json_element, listing_order};
-use crate::assess::Policy;
 use crate::cli::AuditArgs;
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::report::{Glyphs, json, text};
 use crate::systemd::{self, LiveOutcome, Manager};
 
-pub fn run(args: &AuditArgs, manager: &Manager, policy: &Policy) -> Result<i32> {
-    let tables = systemd::tables_for(manager);
+pub fn run(args: &AuditArgs, manager: &Manager, ctx: &Context) -> Result<i32> {
     let listing = args.units.is_empty();
     let mut outcomes: Vec<LiveOutcome> = if listing {
-        systemd::score_loaded_services(manager, policy, tables)
-            .map_err(|e| Error::Other(e.to_string()))?
+        systemd::score_loaded_services(manager, ctx).map_err(|e| Error::Other(e.to_string()))?
     } else {
-        systemd::score_arguments(manager, &args.units, policy, tables)
+        systemd::score_arguments(manager, &args.units, ctx)
     };
     if listing {
         fn key(o: &LiveOutcome) -> Result<&crate::assess::Assessment, &str> {

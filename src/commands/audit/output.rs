@@ -134,6 +134,7 @@ mod tests {
                 unit: "b.service",
                 exposure: 9.6,
                 label: "UNSAFE",
+                systemd_version: 257,
                 checks: Vec::new(),
             },
         ];

@@ -3,10 +3,16 @@
 //! `scripts/gen-tables`, except checks.json which transcribes analyze-security.c) and are
 //! compiled in. A new systemd version is a new data directory plus one line in `for_version`.
 
-use std::collections::HashMap;
+mod detect;
+mod rules;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
+
+pub use detect::{Detected, VersionSource, detect_offline, parse_version};
+pub use rules::VersionRules;
 
 /// One exposure check of `systemd-analyze security`, in systemd's table order.
 #[derive(Debug, Clone, Deserialize)]
@@ -82,6 +88,12 @@ pub struct SyscallGroup {
 #[derive(Debug)]
 pub struct SystemdTables {
     pub version: u32,
+    /// How this version reads settings, where versions differ.
+    pub rules: VersionRules,
+    /// This version's known unit-file keys (scripts/gen-known-directives), one
+    /// `Section<TAB>Key` a line.
+    known_directives: &'static str,
+    known_keys: OnceLock<BTreeMap<String, BTreeSet<String>>>,
     pub checks: Vec<CheckDef>,
     pub groups: Vec<SyscallGroup>,
     group_index: HashMap<String, usize>,
@@ -104,35 +116,91 @@ pub struct SystemdTables {
 macro_rules! version_tables {
     ($dir:literal) => {
         (
-            include_str!(concat!("../data/", $dir, "/checks.json")),
-            include_str!(concat!("../data/", $dir, "/syscalls.json")),
-            include_str!(concat!("../data/", $dir, "/capabilities.json")),
-            include_str!(concat!("../data/", $dir, "/address-families.json")),
-            include_str!(concat!("../data/", $dir, "/errno.json")),
+            include_str!(concat!("../../data/", $dir, "/checks.json")),
+            include_str!(concat!("../../data/", $dir, "/syscalls.json")),
+            include_str!(concat!("../../data/", $dir, "/capabilities.json")),
+            include_str!(concat!("../../data/", $dir, "/address-families.json")),
+            include_str!(concat!("../../data/", $dir, "/errno.json")),
+            include_str!(concat!("../../data/", $dir, "/version.toml")),
+            include_str!(concat!("../../data/", $dir, "/known-directives.txt")),
         )
     };
 }
 
-/// The systemd versions whose tables are built in.
-pub const SUPPORTED_VERSIONS: &[u32] = &[252];
+/// The systemd versions whose tables are built in, oldest first.
+pub const SUPPORTED_VERSIONS: &[u32] = &[252, 254, 257];
+
+type Files = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
 
 impl SystemdTables {
     /// The tables of systemd `version`, if built in.
     pub fn for_version(version: u32) -> Option<&'static SystemdTables> {
         static V252: OnceLock<SystemdTables> = OnceLock::new();
-        match version {
-            252 => Some(V252.get_or_init(|| Self::parse(252, version_tables!("systemd-252")))),
-            _ => None,
+        static V254: OnceLock<SystemdTables> = OnceLock::new();
+        static V257: OnceLock<SystemdTables> = OnceLock::new();
+        let (cell, files) = match version {
+            252 => (&V252, version_tables!("systemd-252")),
+            254 => (&V254, version_tables!("systemd-254")),
+            257 => (&V257, version_tables!("systemd-257")),
+            _ => return None,
+        };
+        Some(cell.get_or_init(|| Self::parse(version, files)))
+    }
+
+    /// The tables of the systemd installed on this host (the nearest older ones there are, or
+    /// the newest when it cannot be told): for facts of the running machine, such as the
+    /// syscall numbers in its kernel's audit lines.
+    pub fn host() -> &'static SystemdTables {
+        static HOST: OnceLock<&'static SystemdTables> = OnceLock::new();
+        HOST.get_or_init(|| {
+            let newest = *SUPPORTED_VERSIONS.last().expect("a version");
+            let v = detect_offline(std::path::Path::new("/")).map_or(newest, |d| d.version);
+            let v = SUPPORTED_VERSIONS
+                .iter()
+                .rev()
+                .find(|&&s| s <= v)
+                .copied()
+                .unwrap_or(newest);
+            Self::for_version(v).expect("listed version")
+        })
+    }
+
+    /// The tables for `version`, or the clear error listing the versions there are. With
+    /// `nearest_older`, a version without tables falls back to the nearest older one there is
+    /// (said on stderr).
+    pub fn resolve(version: u32, nearest_older: bool) -> crate::Result<&'static SystemdTables> {
+        if let Some(t) = Self::for_version(version) {
+            return Ok(t);
         }
+        let list = SUPPORTED_VERSIONS
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if nearest_older {
+            if let Some(&v) = SUPPORTED_VERSIONS.iter().rev().find(|&&v| v < version) {
+                eprintln!(
+                    "unitguard: no tables for systemd {version}; using the nearest older version, {v}"
+                );
+                return Ok(Self::for_version(v).expect("listed version"));
+            }
+        }
+        Err(crate::Error::Usage(format!(
+            "unitguard has no tables for systemd {version}; it has {list} (--nearest-version \
+             uses the nearest older one)"
+        )))
     }
 
-    /// The default tables (systemd 252, Debian 12).
-    pub fn default_tables() -> &'static SystemdTables {
-        Self::for_version(252).expect("built-in tables")
-    }
-
-    fn parse(version: u32, files: (&str, &str, &str, &str, &str)) -> Self {
-        let (checks, syscalls, caps, families, errnos) = files;
+    fn parse(version: u32, files: Files) -> Self {
+        let (checks, syscalls, caps, families, errnos, rules, known) = files;
         let checks: ChecksFile = serde_json::from_str(checks).expect("checks.json is valid");
         let syscalls: SyscallsFile =
             serde_json::from_str(syscalls).expect("syscalls.json is valid");
@@ -167,6 +235,9 @@ impl SystemdTables {
         }
         let mut tables = SystemdTables {
             version,
+            rules: VersionRules::parse(version, rules),
+            known_directives: known,
+            known_keys: OnceLock::new(),
             checks: checks.checks,
             groups,
             group_index,
@@ -223,6 +294,21 @@ impl SystemdTables {
             })
             .collect();
         tables
+    }
+
+    /// Every unit-file key this version knows, by section.
+    pub fn known_keys(&self) -> &BTreeMap<String, BTreeSet<String>> {
+        self.known_keys.get_or_init(|| {
+            let mut m: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            for line in self.known_directives.lines() {
+                if let Some((section, key)) = line.split_once('\t') {
+                    m.entry(section.to_string())
+                        .or_default()
+                        .insert(key.to_string());
+                }
+            }
+            m
+        })
     }
 
     /// A group's concrete syscall names, nested groups expanded, in systemd's order (empty
