@@ -1,5 +1,8 @@
-//! The `--json` contract: one array, one object per unit, in argument order (README, "JSON
-//! output"). Numbers are exposures on the 0.0–10.0 scale.
+//! unitguard's JSON documents (README, "JSON output"; schemas in schemas/). Every document is
+//! an object whose `"schema"` says which version of its schema it follows; across commands
+//! the same names mean the same things: `unit` is the unit's name as systemd reports it,
+//! `exposure` and `gain` are on the 0.0-10.0 scale the tables print, `file` is a unit file's
+//! path and `line` always a 1-based line number in `file`.
 
 use serde::Serialize;
 
@@ -61,4 +64,42 @@ pub fn failed(e: &UnitError) -> UnitJson<'_> {
         error: e.to_string(),
         detail: e.detail(),
     }
+}
+
+/// The version of every document's schema (schemas/*.schema.json); raised when a field
+/// changes meaning or goes away, not when one is added.
+pub const SCHEMA: u32 = 1;
+
+/// `lint --format json`: every finding, and a UG000 finding for each unit that did not load.
+pub fn lint_document(linted: &[crate::lint::report::Linted]) -> String {
+    use crate::lint::report::{LOAD_FAILURE, Linted};
+    let mut findings: Vec<serde_json::Value> = Vec::new();
+    for l in linted {
+        match l {
+            Linted::Loaded { findings: f, .. } => {
+                findings.extend(f.iter().map(|f| serde_json::to_value(f).expect("finding")));
+            }
+            Linted::Failed { error, file } => {
+                let r = crate::lint::rule(LOAD_FAILURE);
+                let message = match error.detail() {
+                    Some(d) => format!("{error} ({d})"),
+                    None => error.to_string(),
+                };
+                findings.push(serde_json::json!({
+                    "rule": r.id,
+                    "name": r.name,
+                    "severity": r.severity,
+                    "unit": error.unit(),
+                    "file": file,
+                    "line": null,
+                    "message": message,
+                    "fix": r.fix,
+                }));
+            }
+        }
+    }
+    let doc = serde_json::json!({"schema": SCHEMA, "findings": findings});
+    let mut out = serde_json::to_string_pretty(&doc).expect("lint JSON");
+    out.push('\n');
+    out
 }
