@@ -213,6 +213,8 @@ pub struct LoadArgs {
 
 #[derive(Debug, Args)]
 #[command(
+    // getopt's rule, which scripts for systemd-analyze rely on: a repeated option's last value wins.
+    args_override_self = true,
     after_help = "Exit status: 0 when every unit was scored and none is above the threshold; \
                         1 when a unit is above the threshold or could not be loaded or scored (the \
                         other units are still reported); 2 for a usage error: a bad flag or value, \

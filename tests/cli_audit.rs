@@ -167,7 +167,7 @@ fn table_columns_are_padded_like_systemd() {
 }
 
 #[test]
-fn json_is_one_array_in_argument_order_with_systemds_rows() {
+fn json_document_lists_units_in_argument_order_with_systemds_rows() {
     let r = mixed_root();
     let args = [
         "--json",
@@ -179,7 +179,8 @@ fn json_is_one_array_in_argument_order_with_systemds_rows() {
     let out = audit(&r, "C.UTF-8", &args);
     assert_eq!(code(&out), 1, "a unit failed to load: {}", stderr(&out));
     let doc: Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
-    let items = doc.as_array().expect("an array");
+    assert_eq!(doc["schema"], 1);
+    let items = doc["units"].as_array().expect("an array of units");
     let units: Vec<&str> = items.iter().map(|i| i["unit"].as_str().unwrap()).collect();
     assert_eq!(
         units,
@@ -272,12 +273,12 @@ fn listing_without_units_orders_by_exposure_then_name() {
 }
 
 #[test]
-fn listing_json_is_one_array_too() {
+fn listing_json_is_one_document_too() {
     let r = mixed_root();
     let out = audit(&r, "C.UTF-8", &["--json"]);
     assert_eq!(code(&out), 0);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let units: Vec<&str> = doc
+    let units: Vec<&str> = doc["units"]
         .as_array()
         .unwrap()
         .iter()
@@ -289,20 +290,23 @@ fn listing_json_is_one_array_too() {
 #[test]
 fn threshold_exceeded_exits_1_and_still_prints() {
     let r = mixed_root();
-    // plain.service is 9.6.
-    let out = audit(&r, "C.UTF-8", &["--threshold", "4.5", "plain.service"]);
+    // plain.service is 9.6. --threshold is systemd's 0-100 scale; --max-exposure the same
+    // limit as the tables print it.
+    let out = audit(&r, "C.UTF-8", &["--threshold", "45", "plain.service"]);
     assert_eq!(code(&out), 1);
     assert!(stdout(&out).contains("Overall exposure level for plain.service: 9.6 UNSAFE"));
-    // systemd's scale is tenths: 45 is 4.5.
     let theirs = systemd_analyze(&r, "C.UTF-8", &["--threshold=45", "plain.service"]);
     assert_eq!(code(&theirs), 1);
+    assert_eq!(out.stdout, theirs.stdout);
+    let out = audit(&r, "C.UTF-8", &["--max-exposure", "4.5", "plain.service"]);
+    assert_eq!(code(&out), 1);
     assert_eq!(out.stdout, theirs.stdout);
     // Strictly greater: 9.6 does not exceed 9.6.
     assert_eq!(
         code(&audit(
             &r,
             "C.UTF-8",
-            &["--threshold", "9.6", "plain.service"]
+            &["--max-exposure", "9.6", "plain.service"]
         )),
         0
     );
@@ -310,7 +314,7 @@ fn threshold_exceeded_exits_1_and_still_prints() {
         code(&audit(
             &r,
             "C.UTF-8",
-            &["--threshold", "9.5", "plain.service"]
+            &["--threshold=95", "plain.service"]
         )),
         1
     );
@@ -318,7 +322,7 @@ fn threshold_exceeded_exits_1_and_still_prints() {
         code(&audit(
             &r,
             "C.UTF-8",
-            &["--threshold", "10", "plain.service"]
+            &["--max-exposure", "10", "plain.service"]
         )),
         0
     );
@@ -326,13 +330,13 @@ fn threshold_exceeded_exits_1_and_still_prints() {
     let out = audit(
         &r,
         "C.UTF-8",
-        &["--json", "--threshold", "4.5", "plain.service"],
+        &["--json", "--threshold", "45", "plain.service"],
     );
     assert_eq!(code(&out), 1);
     serde_json::from_slice::<Value>(&out.stdout).unwrap();
     // In the listing too.
-    assert_eq!(code(&audit(&r, "C.UTF-8", &["--threshold", "4.5"])), 1);
-    assert_eq!(code(&audit(&r, "C.UTF-8", &["--threshold", "10.0"])), 0);
+    assert_eq!(code(&audit(&r, "C.UTF-8", &["--threshold", "45"])), 1);
+    assert_eq!(code(&audit(&r, "C.UTF-8", &["--max-exposure", "10.0"])), 0);
 }
 
 #[test]
@@ -355,17 +359,31 @@ fn a_unit_that_fails_to_load_exits_1_and_the_others_are_reported() {
 #[test]
 fn usage_errors_exit_2() {
     let r = mixed_root();
-    for bad in ["11", "abc", "4.55", "-1", "10.1", "", "4.", "45"] {
-        let flag = format!("--threshold={bad}");
-        let out = audit(&r, "C.UTF-8", &[&flag, "plain.service"]);
-        assert_eq!(code(&out), 2, "--threshold {bad:?}: {}", stderr(&out));
+    for (flag, bad) in [
+        ("--threshold", "101"),
+        ("--threshold", "abc"),
+        ("--threshold", "9.5"),
+        ("--threshold", "-1"),
+        ("--threshold", ""),
+        ("--max-exposure", "11"),
+        ("--max-exposure", "4.55"),
+        ("--max-exposure", "10.1"),
+        ("--max-exposure", "4."),
+        ("--max-exposure", "45"),
+    ] {
+        let arg = format!("{flag}={bad}");
+        let out = audit(&r, "C.UTF-8", &[&arg, "plain.service"]);
+        assert_eq!(code(&out), 2, "{arg}: {}", stderr(&out));
         assert!(out.stdout.is_empty());
         assert!(
-            stderr(&out).contains("--threshold"),
+            stderr(&out).contains(flag),
             "names the flag: {}",
             stderr(&out)
         );
     }
+    // The 0.0-10.0 form given to --threshold points to --max-exposure.
+    let out = audit(&r, "C.UTF-8", &["--threshold=9.5", "plain.service"]);
+    assert!(stderr(&out).contains("--max-exposure 9.5"), "{}", stderr(&out));
     let out = audit(&r, "C.UTF-8", &["--no-such-flag"]);
     assert_eq!(code(&out), 2);
     let out = unitguard(&r, "C.UTF-8", &["no-such-command"]);
@@ -373,11 +391,11 @@ fn usage_errors_exit_2() {
     let out = unitguard(&r, "C.UTF-8", &[]);
     assert_eq!(code(&out), 2);
     insta::assert_snapshot!(
-        "usage_threshold_11",
+        "usage_threshold_101",
         stderr(&audit(
             &r,
             "C.UTF-8",
-            &["--threshold", "11", "plain.service"]
+            &["--threshold", "101", "plain.service"]
         ))
     );
     // --help and --version are not errors.

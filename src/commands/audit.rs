@@ -87,7 +87,7 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
 /// A unit that failed to load is located at its argument, when that names a file.
 fn argument_file(v: &mut crate::report::ci::UnitVerdict, arg: &std::path::Path) {
     let is_path = arg.as_os_str().as_encoded_bytes().contains(&b'/');
-    if v.file.is_none() && is_path && arg.exists() {
+    if v.file.is_none() && is_path && arg.symlink_metadata().is_ok() {
         v.file = Some(arg.to_path_buf());
         for f in &mut v.findings {
             f.file = v.file.clone();

@@ -48,7 +48,9 @@ pub fn run(args: &LintArgs) -> Result<i32> {
                 // The argument's file, when it named one that exists.
                 let file = arguments
                     .get(i)
-                    .filter(|a| a.as_os_str().as_encoded_bytes().contains(&b'/') && a.exists())
+                    .filter(|a| {
+                        a.as_os_str().as_encoded_bytes().contains(&b'/') && a.symlink_metadata().is_ok()
+                    })
                     .cloned();
                 Linted::Failed { error: e, file }
             }

@@ -19,7 +19,7 @@ pub fn render(report: &Report) -> String {
             issues.push(json!({
                 "type": "issue",
                 "check_name": f.rule,
-                "description": format!("{}: {}", u.unit, f.message),
+                "description": format!("{}: {}", u.unit, report.message(&f.message)),
                 "categories": ["Security"],
                 "severity": severity(f.level, u.passed),
                 "fingerprint": report.fingerprint(f),

@@ -53,7 +53,7 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(
                 out,
                 "      <{tag} message=\"{}\" type=\"{}\">{}</{tag}>",
-                escape(&u.summary),
+                escape(&report.message(&u.summary)),
                 escape(kind),
                 escape(&body)
             );
@@ -78,7 +78,13 @@ fn details(report: &Report, u: &UnitVerdict) -> String {
             (Some(p), None) => format!("{}: ", report.shown(p)),
             _ => String::new(),
         };
-        let _ = writeln!(s, "{at}{}[{}] {}", level_word(f.level), f.rule, f.message);
+        let _ = writeln!(
+            s,
+            "{at}{}[{}] {}",
+            level_word(f.level),
+            f.rule,
+            report.message(&f.message)
+        );
     }
     s
 }

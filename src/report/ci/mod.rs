@@ -137,6 +137,17 @@ impl Report {
             .unwrap_or_else(|| absolute(file).display().to_string())
     }
 
+    /// A message as the report prints it: paths inside the base written relative to it, so
+    /// nothing of the machine that made the report shows.
+    pub fn message(&self, text: &str) -> String {
+        let prefix = format!("{}/", self.base.display());
+        if self.base == Path::new("/") {
+            text.to_string()
+        } else {
+            text.replace(&prefix, "")
+        }
+    }
+
     /// A stable fingerprint of a finding: its identity and its file's shown path, hashed.
     pub fn fingerprint(&self, f: &Finding) -> String {
         use md5::Digest;

@@ -87,7 +87,7 @@ fn result(report: &Report, f: &Finding, rule_index: Option<usize>) -> Value {
         "ruleId": f.rule,
         "level": f.level.as_str(),
         "kind": "fail",
-        "message": {"text": sentence(&f.message)},
+        "message": {"text": sentence(&report.message(&f.message))},
         "partialFingerprints": {"unitguardFinding/v1": report.fingerprint(f)},
     });
     if let Some(i) = rule_index {
@@ -95,13 +95,42 @@ fn result(report: &Report, f: &Finding, rule_index: Option<usize>) -> Value {
     }
     if let Some(file) = &f.file {
         let mut physical = json!({"artifactLocation": artifact(report, file)});
-        // A region needs a start; a finding about a whole file has none.
-        if let Some(l) = f.line {
-            physical["region"] = json!({"startLine": l});
+        if let Some(region) = region(file, f.line) {
+            physical["region"] = region;
         }
         r["locations"] = json!([{"physicalLocation": physical}]);
+    } else {
+        // A unit named on the command line that has no file: the unit is the location.
+        r["locations"] = json!([{"logicalLocations": [{"name": f.identity, "kind": "module"}]}]);
     }
     r
+}
+
+/// The region of a finding, start and end: its whole line, or (about the whole file) every
+/// line. Without the file's text only the start line is known.
+fn region(file: &std::path::Path, line: Option<usize>) -> Option<Value> {
+    let text = crate::unit::load::read_unit_file(file).ok();
+    let lines: Vec<&[u8]> = text
+        .as_deref()
+        .map(|t| t.split(|&b| b == b'\n').collect())
+        .unwrap_or_default();
+    // Columns count Unicode code points (the run's columnKind).
+    let width = |l: &[u8]| String::from_utf8_lossy(l).chars().count();
+    match line {
+        Some(l) => Some(match l.checked_sub(1).and_then(|i| lines.get(i)) {
+            Some(text) => json!({"startLine": l, "startColumn": 1, "endLine": l, "endColumn": width(text) + 1}),
+            None => json!({"startLine": l}),
+        }),
+        None => {
+            let n = lines.len() - usize::from(lines.last().is_some_and(|l| l.is_empty()));
+            Some(if n > 0 {
+                json!({"startLine": 1, "startColumn": 1, "endLine": n, "endColumn": width(lines[n - 1]) + 1})
+            } else {
+                // An empty file (a masked unit): the empty region at its start.
+                json!({"charOffset": 0, "charLength": 0})
+            })
+        }
+    }
 }
 
 /// A file's location: a relative URI against `%SRCROOT%` when it lies under the base, else an
