@@ -486,3 +486,95 @@ fn without_offline_or_root_and_no_manager_falls_back_to_offline_with_one_line() 
         "{err}"
     );
 }
+
+/// A script written for `systemd-analyze security`, as a packager's CI or an admin's cron job
+/// would use it, run unchanged with `$ANALYZE` set to `systemd-analyze security` and then to
+/// `unitguard audit`: stdout (with every exit status echoed into it) must be the same bytes.
+/// It covers the options systemd-analyze 252 has for `security`: --offline=BOOL (and the
+/// getopt forms `--offline true`), --json=pretty|short|off, --threshold=N, --root, --image,
+/// --user, --security-policy, --no-pager and -q.
+#[test]
+fn a_script_for_systemd_analyze_security_runs_unchanged() {
+    let r = mixed_root();
+    r.file(
+        "policy.json",
+        "{\"PrivateNetwork\": {\"weight\": 0}, \"UMask\": {\"description_bad\": \"umask!\"}}",
+    );
+    // A disk image of a small OS tree: a file system by itself (mkfs.ext4 -d, no root needed
+    // to make it; systemd-analyze and unitguard both loop-mount it, which needs root).
+    let tree = Root::new();
+    tree.unit("imaged.service", PLAIN).dir("usr/bin");
+    let image = r.join("os.img");
+    std::fs::File::create(&image)
+        .unwrap()
+        .set_len(16 << 20)
+        .unwrap();
+    let mkfs = std::process::Command::new("mkfs.ext4")
+        .args(["-q", "-d"])
+        .arg(tree.path())
+        .arg(&image)
+        .output()
+        .expect("mkfs.ext4 must be installed (e2fsprogs)");
+    assert!(mkfs.status.success(), "{}", String::from_utf8_lossy(&mkfs.stderr));
+    // A user's own units: ~/.config/systemd/user.
+    r.file(
+        "home/.config/systemd/user/mine.service",
+        "[Service]\nExecStart=/usr/bin/mine\nPrivateTmp=yes\n",
+    )
+    .dir("xdg-runtime");
+    let script = r#"
+set -u
+for u in plain.service hardened.service worker@.service; do
+    $ANALYZE --offline=true --root="$ROOT" --no-pager --threshold=96 "$u"; echo "exit=$?"
+done
+$ANALYZE --offline=true --root="$ROOT" --json=short plain.service early.service; echo "exit=$?"
+$ANALYZE --offline=true --root="$ROOT" --json=pretty --security-policy="$ROOT/policy.json" plain.service; echo "exit=$?"
+$ANALYZE --offline=true --root="$ROOT" --json=off -q missing.service hardened.service; echo "exit=$?"
+$ANALYZE --offline true --root "$ROOT" --threshold 50 "$ROOT/etc/systemd/system/web-front.service"; echo "exit=$?"
+$ANALYZE --json short --offline=yes --root="$ROOT" alias.service --threshold=99; echo "exit=$?"
+$ANALYZE --offline=1 --image="$ROOT/os.img" imaged.service; echo "exit=$?"
+$ANALYZE --offline=true --image="$ROOT/os.img" --json=short --threshold=0 imaged.service; echo "exit=$?"
+HOME="$ROOT/home" XDG_RUNTIME_DIR="$ROOT/xdg-runtime" $ANALYZE --user --offline=true mine.service; echo "exit=$?"
+umask 077
+HOME="$ROOT/home" XDG_RUNTIME_DIR="$ROOT/xdg-runtime" $ANALYZE --user --offline=true --json=short mine.service; echo "exit=$?"
+"#;
+    let run = |analyze: &str| {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap())
+            .env("LANG", "C.UTF-8")
+            .env("ROOT", r.path())
+            .env("ANALYZE", analyze)
+            .current_dir(r.path())
+            .output()
+            .unwrap();
+        (stdout(&out), stderr(&out))
+    };
+    let (theirs, their_err) = run("systemd-analyze security");
+    let ours_cmd = format!("{} audit", env!("CARGO_BIN_EXE_unitguard"));
+    let (ours, our_err) = run(&ours_cmd);
+    let statuses: Vec<&str> = theirs.lines().filter(|l| l.starts_with("exit=")).collect();
+    assert_eq!(
+        statuses,
+        [
+            "exit=0", "exit=0", "exit=0", "exit=0", "exit=0", "exit=1", "exit=1", "exit=0",
+            "exit=0", "exit=1", "exit=0", "exit=0"
+        ],
+        "the script exercises passing and failing runs (systemd's stderr: {their_err})"
+    );
+    if ours != theirs {
+        let first = ours
+            .lines()
+            .zip(theirs.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        panic!(
+            "unitguard audit differs from systemd-analyze security at line {}:\n ours:    {:?}\n systemd: {:?}\nour stderr: {our_err}\nsystemd's stderr: {their_err}",
+            first + 1,
+            ours.lines().nth(first),
+            theirs.lines().nth(first)
+        );
+    }
+}
