@@ -32,6 +32,12 @@ pub fn run(args: &LintArgs) -> Result<i32> {
     };
     let mut linted: Vec<Linted> = Vec::with_capacity(outcomes.len());
     for (i, o) in outcomes.iter().enumerate() {
+        if let Err(e) = o {
+            if let Some(why) = nothing_to_lint(e, arguments.get(i), &opts) {
+                crate::ui::note(&why);
+                continue;
+            }
+        }
         linted.push(match o {
             Ok(s) => Linted::Loaded {
                 unit: &s.unit.id,
@@ -76,6 +82,29 @@ pub fn run(args: &LintArgs) -> Result<i32> {
     };
     super::write_stdout(&out)?;
     Ok(if failed { EXIT_FAILED } else { EXIT_OK })
+}
+
+/// Units there is nothing to lint in, which are no failure: masked ones (an empty file or a
+/// link to /dev/null, as packages ship them to retire a unit), and, unless files outside the
+/// units are read (--root, --host), a link to a unit file that is not on this machine.
+fn nothing_to_lint(e: &pipeline::UnitError, arg: Option<&PathBuf>, opts: &LintOptions) -> Option<String> {
+    use crate::unit::LoadError;
+    match e {
+        pipeline::UnitError::Load(LoadError::Masked { id, .. }) => {
+            Some(format!("{id} is masked: nothing to lint"))
+        }
+        pipeline::UnitError::Load(LoadError::NotFound { id, .. }) if !opts.reads_files() => {
+            let arg = arg?;
+            let target = std::fs::read_link(arg).ok()?;
+            (!arg.exists()).then(|| {
+                format!(
+                    "{id} links to {}, which is not on this machine: not linted (--root or --host to check it)",
+                    target.display()
+                )
+            })
+        }
+        _ => None,
+    }
 }
 
 fn text(findings: &[&Finding], opts: &LintOptions, units: usize) -> String {
