@@ -152,11 +152,11 @@ fn sentence(s: &str) -> String {
     }
 }
 
-/// Everything outside RFC 3986's unreserved set and '/' percent-encoded.
+/// Everything outside RFC 3986's unreserved set, '/' and '@' (template units) percent-encoded.
 pub fn percent_encode(path: &str) -> String {
     let mut uri = String::with_capacity(path.len());
     for &b in path.as_bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+        if b.is_ascii_alphanumeric() || b"/-._~@".contains(&b) {
             uri.push(char::from(b));
         } else {
             uri.push_str(&format!("%{b:02X}"));
