@@ -17,12 +17,10 @@ pub fn run(args: &ExplainArgs) -> Result<i32> {
     };
     let advice = explain::explain(&scored, &policy, SystemdTables::default_tables());
     if args.json {
-        let doc = serde_json::json!({
-            "unit": scored.assessment.unit,
-            "exposure": scored.assessment.exposure as f64 / 10.0,
-            "advice": advice,
-        });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        super::write_stdout(&crate::report::json::explain_document(
+            &scored.assessment,
+            &advice,
+        ))?;
         return Ok(EXIT_OK);
     }
     let a = &scored.assessment;

@@ -103,3 +103,46 @@ pub fn lint_document(linted: &[crate::lint::report::Linted]) -> String {
     out.push('\n');
     out
 }
+
+/// `explain --json`: the unit's exposure and, per directive that closes failing checks, the
+/// setting to write and the exposure it takes off (`gain`, 0.0-10.0 like every exposure;
+/// `null` when it depends on the value, e.g. a list to fill in).
+pub fn explain_document(a: &Assessment, advice: &[crate::explain::Advice]) -> String {
+    let items: Vec<serde_json::Value> = advice
+        .iter()
+        .map(|ad| {
+            serde_json::json!({
+                "directive": ad.directive,
+                "setting": ad.line,
+                "gain": ad.gain.map(tenths),
+                "closes": ad.closes,
+                "stops": ad.stops,
+                "breaks": ad.breaks,
+                "since": ad.since,
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "schema": SCHEMA,
+        "unit": a.unit,
+        "exposure": tenths(a.exposure),
+        "label": crate::assess::label(a.exposure),
+        "advice": items,
+    });
+    let mut out = serde_json::to_string_pretty(&doc).expect("explain JSON");
+    out.push('\n');
+    out
+}
+
+/// One `denials --json` line: the denial with the document's schema version, its log text
+/// as `message` (`line` is a line number everywhere else).
+pub fn denial_line(d: &crate::denials::Denial) -> String {
+    let mut v = serde_json::to_value(d).expect("a denial serializes");
+    if let Some(obj) = v.as_object_mut() {
+        if let Some(text) = obj.remove("line") {
+            obj.insert("message".into(), text);
+        }
+        obj.insert("schema".into(), SCHEMA.into());
+    }
+    serde_json::to_string(&v).expect("JSON")
+}
