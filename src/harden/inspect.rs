@@ -100,7 +100,7 @@ fn inspect_in(scored: &Scored, files: Option<Option<&Path>>) -> Facts {
         f.binary = Some(bin);
         f.binary_name = Some(name);
         if let Some(p) = path.filter(|p| p.is_file()) {
-            if let Ok(data) = crate::files::read_head_in(root, &p, BINARY_HEAD) {
+            if let Ok(data) = crate::files::read_head_in(files.flatten(), &p, BINARY_HEAD) {
                 f.is_script = data.starts_with(b"#!");
                 if data.starts_with(b"\x7fELF") {
                     f.uses_sockets = Some(

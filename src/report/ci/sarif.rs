@@ -109,7 +109,7 @@ fn result(report: &Report, f: &Finding, rule_index: Option<usize>) -> Value {
 /// The region of a finding, start and end: its whole line, or (about the whole file) every
 /// line. Without the file's text only the start line is known.
 fn region(file: &std::path::Path, line: Option<usize>) -> Option<Value> {
-    let text = crate::unit::load::read_unit_file(file).ok();
+    let text = crate::unit::load::read_unit_file(file, None).ok();
     let lines: Vec<&[u8]> = text
         .as_deref()
         .map(|t| t.split(|&b| b == b'\n').collect())
