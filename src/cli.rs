@@ -371,7 +371,9 @@ impl AuditArgs {
     pub fn format(&self) -> AuditOutput {
         match (self.gate.format, self.analyze.json) {
             (Some(AuditFormat::Text), _) | (None, None | Some(JsonMode::Off)) => AuditOutput::Text,
-            (Some(AuditFormat::Json), _) | (None, Some(JsonMode::Document)) => AuditOutput::Document,
+            (Some(AuditFormat::Json), _) | (None, Some(JsonMode::Document)) => {
+                AuditOutput::Document
+            }
             (None, Some(JsonMode::Pretty)) => AuditOutput::SystemdJson { pretty: true },
             (None, Some(JsonMode::Short)) => AuditOutput::SystemdJson { pretty: false },
             (Some(AuditFormat::Sarif), _) => AuditOutput::Ci(CiFormat::Sarif),
@@ -389,7 +391,9 @@ pub enum AuditOutput {
     /// unitguard's JSON document.
     Document,
     /// systemd-analyze's `--json=pretty|short`.
-    SystemdJson { pretty: bool },
+    SystemdJson {
+        pretty: bool,
+    },
     Ci(CiFormat),
 }
 
@@ -518,9 +522,18 @@ mod tests {
             j(&["audit", "--json", "pretty", "a.service"]),
             ["audit", "--json=pretty", "a.service"]
         );
-        assert_eq!(j(&["audit", "--json", "a.service"]), ["audit", "--json", "a.service"]);
-        assert_eq!(j(&["audit", "--offline", "no", "x"]), ["audit", "--offline=no", "x"]);
-        assert_eq!(j(&["audit", "--", "--json", "short"]), ["audit", "--", "--json", "short"]);
+        assert_eq!(
+            j(&["audit", "--json", "a.service"]),
+            ["audit", "--json", "a.service"]
+        );
+        assert_eq!(
+            j(&["audit", "--offline", "no", "x"]),
+            ["audit", "--offline=no", "x"]
+        );
+        assert_eq!(
+            j(&["audit", "--", "--json", "short"]),
+            ["audit", "--", "--json", "short"]
+        );
     }
 }
 
@@ -528,7 +541,13 @@ mod tests {
 #[derive(Debug, Args, Clone)]
 pub struct OutputArgs {
     /// Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never
-    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto", global = true)]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto",
+        global = true
+    )]
     pub color: ColorWhen,
 
     /// Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)

@@ -51,7 +51,10 @@ where
     T: Into<std::ffi::OsString> + Clone,
 {
     let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
-    let args = if args.iter().skip(1).find(|a| !a.to_string_lossy().starts_with('-'))
+    let args = if args
+        .iter()
+        .skip(1)
+        .find(|a| !a.to_string_lossy().starts_with('-'))
         == Some(&std::ffi::OsString::from("audit"))
     {
         cli::join_systemd_style_values(args)

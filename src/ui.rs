@@ -159,14 +159,38 @@ mod tests {
 
     #[test]
     fn colour_follows_flag_terminal_and_no_color() {
-        assert!(decide_color(ColorWhen::Always, false, env(&[("NO_COLOR", "1")])));
+        assert!(decide_color(
+            ColorWhen::Always,
+            false,
+            env(&[("NO_COLOR", "1")])
+        ));
         assert!(!decide_color(ColorWhen::Never, true, env(&[])));
-        assert!(decide_color(ColorWhen::Auto, true, env(&[("TERM", "xterm")])));
+        assert!(decide_color(
+            ColorWhen::Auto,
+            true,
+            env(&[("TERM", "xterm")])
+        ));
         assert!(!decide_color(ColorWhen::Auto, false, env(&[])));
-        assert!(!decide_color(ColorWhen::Auto, true, env(&[("NO_COLOR", "1")])));
-        assert!(decide_color(ColorWhen::Auto, true, env(&[("NO_COLOR", "")])));
-        assert!(!decide_color(ColorWhen::Auto, true, env(&[("SYSTEMD_COLORS", "0")])));
-        assert!(!decide_color(ColorWhen::Auto, true, env(&[("TERM", "dumb")])));
+        assert!(!decide_color(
+            ColorWhen::Auto,
+            true,
+            env(&[("NO_COLOR", "1")])
+        ));
+        assert!(decide_color(
+            ColorWhen::Auto,
+            true,
+            env(&[("NO_COLOR", "")])
+        ));
+        assert!(!decide_color(
+            ColorWhen::Auto,
+            true,
+            env(&[("SYSTEMD_COLORS", "0")])
+        ));
+        assert!(!decide_color(
+            ColorWhen::Auto,
+            true,
+            env(&[("TERM", "dumb")])
+        ));
     }
 
     #[test]

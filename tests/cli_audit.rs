@@ -311,11 +311,7 @@ fn threshold_exceeded_exits_1_and_still_prints() {
         0
     );
     assert_eq!(
-        code(&audit(
-            &r,
-            "C.UTF-8",
-            &["--threshold=95", "plain.service"]
-        )),
+        code(&audit(&r, "C.UTF-8", &["--threshold=95", "plain.service"])),
         1
     );
     assert_eq!(
@@ -383,7 +379,11 @@ fn usage_errors_exit_2() {
     }
     // The 0.0-10.0 form given to --threshold points to --max-exposure.
     let out = audit(&r, "C.UTF-8", &["--threshold=9.5", "plain.service"]);
-    assert!(stderr(&out).contains("--max-exposure 9.5"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--max-exposure 9.5"),
+        "{}",
+        stderr(&out)
+    );
     let out = audit(&r, "C.UTF-8", &["--no-such-flag"]);
     assert_eq!(code(&out), 2);
     let out = unitguard(&r, "C.UTF-8", &["no-such-command"]);
@@ -515,7 +515,11 @@ fn a_script_for_systemd_analyze_security_runs_unchanged() {
         .arg(&image)
         .output()
         .expect("mkfs.ext4 must be installed (e2fsprogs)");
-    assert!(mkfs.status.success(), "{}", String::from_utf8_lossy(&mkfs.stderr));
+    assert!(
+        mkfs.status.success(),
+        "{}",
+        String::from_utf8_lossy(&mkfs.stderr)
+    );
     // A user's own units: ~/.config/systemd/user.
     r.file(
         "home/.config/systemd/user/mine.service",

@@ -20,9 +20,17 @@ fn corpus() -> PathBuf {
     let out = Command::new(&script)
         .output()
         .unwrap_or_else(|e| panic!("UNITGUARD_CORPUS is not set and {script:?} fails: {e}"));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    PathBuf::from(text.lines().last().expect("fetch-corpus prints the directory"))
+    PathBuf::from(
+        text.lines()
+            .last()
+            .expect("fetch-corpus prints the directory"),
+    )
 }
 
 fn multitool() -> PathBuf {
@@ -38,7 +46,13 @@ fn multitool() -> PathBuf {
         "the SARIF Multitool could not be installed (npm): {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().lines().last().unwrap())
+    PathBuf::from(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap(),
+    )
 }
 
 /// Every `*.service` the corpus's packages ship (files, aliases, masks), as paths.
@@ -81,7 +95,14 @@ fn validate(sarif: &[u8], name: &str) -> (Vec<String>, String) {
     std::fs::write(&input, sarif).unwrap();
     let log = dir.path().join("validation.sarif");
     let out = Command::new(multitool())
-        .args(["validate", "--rule-kind", "Gh;Sarif", "--log", "ForceOverwrite", "-o"])
+        .args([
+            "validate",
+            "--rule-kind",
+            "Gh;Sarif",
+            "--log",
+            "ForceOverwrite",
+            "-o",
+        ])
         .arg(&log)
         .arg(&input)
         .output()
@@ -132,10 +153,20 @@ fn lint_and_audit_sarif_pass_the_multitool_with_githubs_rules() {
         let mut all = units.clone();
         all.push(PathBuf::from("no-such-unit.service"));
         let out = unitguard(&args, &all, &base);
-        assert_eq!(out.status.code(), Some(1), "{what}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let doc: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
         let (errors, text) = validate(&out.stdout, what);
-        assert!(errors.is_empty(), "{what}: the Multitool reports {} error(s):\n{}", errors.len(), errors.join("\n"));
+        assert!(
+            errors.is_empty(),
+            "{what}: the Multitool reports {} error(s):\n{}",
+            errors.len(),
+            errors.join("\n")
+        );
         assert!(!text.contains("error GH"), "{text}");
 
         let run = &doc["runs"][0];
@@ -145,33 +176,55 @@ fn lint_and_audit_sarif_pass_the_multitool_with_githubs_rules() {
                 assert!(!t.is_empty() && !t.contains('{'), "{what}: {key} of {rule}");
             }
             assert!(rule["helpUri"].as_str().unwrap().starts_with("https://"));
-            let sev: f64 = rule["properties"]["security-severity"].as_str().unwrap().parse().unwrap();
+            let sev: f64 = rule["properties"]["security-severity"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
             assert!((0.0..=10.0).contains(&sev));
             assert!(!rule["properties"]["tags"].as_array().unwrap().is_empty());
         }
         let results = run["results"].as_array().unwrap();
         let missing = results
             .iter()
-            .find(|r| r["message"]["text"].as_str().unwrap().contains("no-such-unit.service"))
+            .find(|r| {
+                r["message"]["text"]
+                    .as_str()
+                    .unwrap()
+                    .contains("no-such-unit.service")
+            })
             .unwrap_or_else(|| panic!("{what}: the unit that failed to load is not a result"));
         assert_eq!(missing["level"], "error");
         let base_text = base.display().to_string();
         for r in results {
-            assert!(r["partialFingerprints"].as_object().is_some_and(|p| !p.is_empty()));
+            assert!(
+                r["partialFingerprints"]
+                    .as_object()
+                    .is_some_and(|p| !p.is_empty())
+            );
             let loc = &r["locations"][0]["physicalLocation"]["artifactLocation"];
             if let Some(uri) = loc["uri"].as_str() {
                 // Relative to the base (the current directory here), never the machine's path.
                 assert_eq!(loc["uriBaseId"], "%SRCROOT%", "{r}");
                 assert!(!uri.starts_with('/') && !uri.starts_with("file:"), "{uri}");
                 let path = percent_decode(uri);
-                assert!(base.join(&path).symlink_metadata().is_ok(), "{uri} is not under the base");
+                assert!(
+                    base.join(&path).symlink_metadata().is_ok(),
+                    "{uri} is not under the base"
+                );
             }
             let message = r["message"]["text"].as_str().unwrap();
-            assert!(!message.contains(&base_text), "a message names the machine's path: {message}");
+            assert!(
+                !message.contains(&base_text),
+                "a message names the machine's path: {message}"
+            );
         }
         if what == "audit" {
             // Every unit has a verdict: above the threshold (fail) or a pass.
-            let kinds: Vec<&str> = results.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+            let kinds: Vec<&str> = results
+                .iter()
+                .map(|r| r["kind"].as_str().unwrap())
+                .collect();
             assert!(kinds.contains(&"pass") && kinds.contains(&"fail"));
         }
     }
@@ -186,7 +239,10 @@ fn lint_on_units_of_packages_not_installed_here_finds_no_machine_facts() {
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["schema"], 1);
     let findings = doc["findings"].as_array().unwrap();
-    let errors: Vec<&Value> = findings.iter().filter(|f| f["severity"] == "error").collect();
+    let errors: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .collect();
     for f in &errors {
         // Only facts of the unit files themselves: a directive systemd does not know, or a
         // unit systemd refuses to load (each checked against systemd's own words).
@@ -197,20 +253,33 @@ fn lint_on_units_of_packages_not_installed_here_finds_no_machine_facts() {
         }
     }
     assert!(
-        !findings.iter().any(|f| ["UG001", "UG006", "UG008"].contains(&f["rule"].as_str().unwrap())),
+        !findings
+            .iter()
+            .any(|f| ["UG001", "UG006", "UG008"].contains(&f["rule"].as_str().unwrap())),
         "a finding about this machine's state: {findings:?}"
     );
     // Nothing from this machine in any message: not its resolver, not its paths.
     let resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
     for ns in resolv.lines().filter_map(|l| l.strip_prefix("nameserver")) {
         let ns = ns.trim();
-        assert!(!out.stdout.windows(ns.len()).any(|w| w == ns.as_bytes()), "{ns} in the output");
+        assert!(
+            !out.stdout.windows(ns.len()).any(|w| w == ns.as_bytes()),
+            "{ns} in the output"
+        );
     }
     // The same units under --host: the missing paths now count (UG008 on this machine).
-    let host = unitguard(&["lint", "-q", "--host", "--format", "json"], &units, &corpus());
+    let host = unitguard(
+        &["lint", "-q", "--host", "--format", "json"],
+        &units,
+        &corpus(),
+    );
     let doc: Value = serde_json::from_slice(&host.stdout).unwrap();
     assert!(
-        doc["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "UG008"),
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "UG008"),
         "--host checks the paths units name"
     );
 }
@@ -221,13 +290,21 @@ fn lint_takes_a_directory_of_unit_files_with_their_drop_ins() {
     let d = dir.path();
     std::fs::create_dir_all(d.join("debian/web.service.d")).unwrap();
     std::fs::create_dir_all(d.join("debian/web.service.wants")).unwrap();
-    std::fs::write(d.join("debian/web.service"), "[Service]\nExecStart=/usr/bin/web\n").unwrap();
+    std::fs::write(
+        d.join("debian/web.service"),
+        "[Service]\nExecStart=/usr/bin/web\n",
+    )
+    .unwrap();
     std::fs::write(
         d.join("debian/web.service.d/10-typo.conf"),
         "[Service]\nProtectSytem=strict\n",
     )
     .unwrap();
-    std::fs::write(d.join("debian/web.service.wants/x.service"), "[Service]\nExecStart=/x\n").unwrap();
+    std::fs::write(
+        d.join("debian/web.service.wants/x.service"),
+        "[Service]\nExecStart=/x\n",
+    )
+    .unwrap();
     std::fs::write(d.join("debian/clean.socket"), "[Socket]\nListenStream=80\n").unwrap();
     std::fs::write(d.join("debian/README"), "not a unit\n").unwrap();
     let out = unitguard(&["lint", "--format", "json", "debian"], &[], d);
@@ -236,13 +313,21 @@ fn lint_takes_a_directory_of_unit_files_with_their_drop_ins() {
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0]["rule"], "UG009");
     assert_eq!(findings[0]["unit"], "web.service");
-    assert!(findings[0]["file"].as_str().unwrap().ends_with("debian/web.service.d/10-typo.conf"));
+    assert!(
+        findings[0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("debian/web.service.d/10-typo.conf")
+    );
     assert_eq!(out.status.code(), Some(1));
     // JUnit: one test case per unit file found, the one with the error failing.
     let junit = unitguard(&["lint", "--format", "junit", "debian"], &[], d);
     let xml = String::from_utf8(junit.stdout).unwrap();
     let doc = roxmltree::Document::parse(&xml).expect("JUnit XML parses");
-    let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
     assert_eq!(cases.len(), 2, "{xml}");
     let failed: Vec<_> = cases
         .iter()
@@ -250,7 +335,10 @@ fn lint_takes_a_directory_of_unit_files_with_their_drop_ins() {
         .map(|c| c.attribute("name").unwrap())
         .collect();
     assert_eq!(failed, ["web.service"], "{xml}");
-    let suite = doc.descendants().find(|n| n.has_tag_name("testsuite")).unwrap();
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .unwrap();
     assert_eq!(suite.attribute("tests"), Some("2"));
     assert_eq!(suite.attribute("failures"), Some("1"));
     // Paths are relative to the current directory (the default --base).
@@ -265,7 +353,11 @@ fn audit_gates_each_unit_in_junit_and_gitlab_code_quality() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::create_dir_all(d.join("units")).unwrap();
-    std::fs::write(d.join("units/plain.service"), "[Service]\nExecStart=/bin/true\n").unwrap();
+    std::fs::write(
+        d.join("units/plain.service"),
+        "[Service]\nExecStart=/bin/true\n",
+    )
+    .unwrap();
     std::fs::write(
         d.join("units/tight.service"),
         "[Service]\nExecStart=/bin/true\nDynamicUser=yes\nPrivateNetwork=yes\nProtectSystem=strict\n\
@@ -274,7 +366,10 @@ fn audit_gates_each_unit_in_junit_and_gitlab_code_quality() {
          ProtectControlGroups=yes\nRestrictNamespaces=yes\nLockPersonality=yes\nMemoryDenyWriteExecute=yes\n",
     )
     .unwrap();
-    let units = [PathBuf::from("units/plain.service"), PathBuf::from("units/tight.service")];
+    let units = [
+        PathBuf::from("units/plain.service"),
+        PathBuf::from("units/tight.service"),
+    ];
     // The exposures systemd gives them decide the verdicts.
     let score = |u: &str| -> u64 {
         let out = Command::new("systemd-analyze")
@@ -291,7 +386,11 @@ fn audit_gates_each_unit_in_junit_and_gitlab_code_quality() {
     let (plain, tight) = (score("units/plain.service"), score("units/tight.service"));
     assert!(tight < plain);
     let threshold = format!("--threshold={}", (plain + tight) / 2);
-    let junit = unitguard(&["audit", "--offline", "--format", "junit", &threshold], &units, d);
+    let junit = unitguard(
+        &["audit", "--offline", "--format", "junit", &threshold],
+        &units,
+        d,
+    );
     assert_eq!(junit.status.code(), Some(1));
     let xml = String::from_utf8(junit.stdout).unwrap();
     let doc = roxmltree::Document::parse(&xml).expect("JUnit XML parses");
@@ -307,9 +406,16 @@ fn audit_gates_each_unit_in_junit_and_gitlab_code_quality() {
         .collect();
     assert_eq!(
         verdicts,
-        [("plain.service".to_string(), true), ("tight.service".to_string(), false)]
+        [
+            ("plain.service".to_string(), true),
+            ("tight.service".to_string(), false)
+        ]
     );
-    let gitlab = unitguard(&["audit", "--offline", "--format", "gitlab", &threshold], &units, d);
+    let gitlab = unitguard(
+        &["audit", "--offline", "--format", "gitlab", &threshold],
+        &units,
+        d,
+    );
     let issues: Value = serde_json::from_slice(&gitlab.stdout).unwrap();
     let issues = issues.as_array().unwrap();
     assert_eq!(issues.len(), 1, "{issues:?}");
@@ -317,13 +423,27 @@ fn audit_gates_each_unit_in_junit_and_gitlab_code_quality() {
     assert_eq!(i["location"]["path"], "units/plain.service");
     assert_eq!(i["severity"], "critical");
     assert!(i["fingerprint"].as_str().unwrap().len() == 32);
-    assert!(i["description"].as_str().unwrap().contains(&format!(
-        "{}.{}",
-        plain / 10,
-        plain % 10
-    )));
+    assert!(
+        i["description"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{}.{}", plain / 10, plain % 10))
+    );
     // Within the threshold: exit 0 and no issue.
-    let ok = unitguard(&["audit", "--offline", "--format", "gitlab", "--threshold=100"], &units, d);
+    let ok = unitguard(
+        &[
+            "audit",
+            "--offline",
+            "--format",
+            "gitlab",
+            "--threshold=100",
+        ],
+        &units,
+        d,
+    );
     assert_eq!(ok.status.code(), Some(0));
-    assert_eq!(serde_json::from_slice::<Value>(&ok.stdout).unwrap(), serde_json::json!([]));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&ok.stdout).unwrap(),
+        serde_json::json!([])
+    );
 }

@@ -31,11 +31,17 @@ fn generated() -> Vec<(PathBuf, Vec<u8>)> {
         out.push((PathBuf::from(format!("man/{name}.1")), buf));
     };
     page("unitguard".into(), &cmd);
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
         let name = format!("unitguard-{}", sub.get_name());
         // A subcommand's page is named and used like git's: unitguard-audit(1).
         let leaked: &'static str = Box::leak(name.clone().into_boxed_str());
-        let c = sub.clone().name(leaked).bin_name(format!("unitguard {}", sub.get_name()));
+        let c = sub
+            .clone()
+            .name(leaked)
+            .bin_name(format!("unitguard {}", sub.get_name()));
         page(name, &c);
     }
     for (shell, file) in [
@@ -104,7 +110,10 @@ fn usage_block() -> String {
 
 fn readme_with(block: &str) -> String {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
-    let start = readme.find("```text\n").expect("README has the usage block") + "```text\n".len();
+    let start = readme
+        .find("```text\n")
+        .expect("README has the usage block")
+        + "```text\n".len();
     let end = start + readme[start..].find("```").unwrap();
     format!("{}{}\n{}", &readme[..start], block, &readme[end..])
 }
@@ -114,7 +123,10 @@ fn generated_docs_match_the_cli() {
     let update = std::env::var_os("UNITGUARD_UPDATE_DOCS").is_some();
     let mut stale = Vec::new();
     let mut files = generated();
-    files.push((PathBuf::from("README.md"), readme_with(&usage_block()).into_bytes()));
+    files.push((
+        PathBuf::from("README.md"),
+        readme_with(&usage_block()).into_bytes(),
+    ));
     for (rel, want) in &files {
         let path = repo().join(rel);
         if std::fs::read(&path).ok().as_ref() != Some(want) {
@@ -130,7 +142,11 @@ fn generated_docs_match_the_cli() {
     let pages: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
     for e in std::fs::read_dir(repo().join("man")).unwrap().flatten() {
         let rel = PathBuf::from("man").join(e.file_name());
-        assert!(pages.contains(&rel), "{} is not generated any more", rel.display());
+        assert!(
+            pages.contains(&rel),
+            "{} is not generated any more",
+            rel.display()
+        );
     }
     assert!(
         stale.is_empty(),
@@ -146,11 +162,28 @@ fn man_pages_name_every_option() {
             continue;
         }
         let text = String::from_utf8(text).unwrap();
-        assert!(text.starts_with(".ie \\n(.g .ds Aq") || text.contains(".TH "), "{rel:?}");
+        assert!(
+            text.starts_with(".ie \\n(.g .ds Aq") || text.contains(".TH "),
+            "{rel:?}"
+        );
     }
-    let audit = String::from_utf8(std::fs::read(repo().join("man/unitguard-audit.1")).unwrap()).unwrap();
-    for opt in ["offline", "json", "threshold", "max\\-exposure", "image", "user", "no\\-legend", "format", "base"] {
-        assert!(audit.contains(&format!("\\-\\-{opt}")), "--{opt} missing from unitguard-audit(1)");
+    let audit =
+        String::from_utf8(std::fs::read(repo().join("man/unitguard-audit.1")).unwrap()).unwrap();
+    for opt in [
+        "offline",
+        "json",
+        "threshold",
+        "max\\-exposure",
+        "image",
+        "user",
+        "no\\-legend",
+        "format",
+        "base",
+    ] {
+        assert!(
+            audit.contains(&format!("\\-\\-{opt}")),
+            "--{opt} missing from unitguard-audit(1)"
+        );
     }
 }
 
@@ -171,9 +204,17 @@ _unitguard unitguard "" --format; echo "formats: ${{COMPREPLY[*]}}"
         .output()
         .expect("bash");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("cmds: audit"), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        text.contains("cmds: audit"),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for f in ["text", "json", "sarif", "junit", "gitlab"] {
-        assert!(text.lines().any(|l| l.starts_with("formats:") && l.contains(f)), "{f}: {text}");
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("formats:") && l.contains(f)),
+            "{f}: {text}"
+        );
     }
 }
 
@@ -184,6 +225,9 @@ fn version_names_the_systemd_versions_scored() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with(&format!("unitguard {}", env!("CARGO_PKG_VERSION"))), "{text}");
+    assert!(
+        text.starts_with(&format!("unitguard {}", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
     assert!(text.contains("systemd 252"), "{text}");
 }

@@ -602,7 +602,10 @@ fn ug006_follows_resolv_conf() {
     let message = f["message"].as_str().unwrap();
     assert!(!message.contains("127.0.0.53"), "{f}");
     assert!(message.contains("a local one, by resolv.conf"), "{f}");
-    assert!(f["fix"].as_str().unwrap().starts_with("Add localhost"), "{f}");
+    assert!(
+        f["fix"].as_str().unwrap().starts_with("Add localhost"),
+        "{f}"
+    );
     r.unit(
         "client.service",
         &body.replace("=127.0.0.1 ", "=localhost "),
@@ -1387,7 +1390,10 @@ fn sarif_is_valid_2_1_0() {
             None => {
                 let text = std::fs::read_to_string(f["file"].as_str().unwrap()).unwrap();
                 assert_eq!(region["startLine"], 1);
-                assert_eq!(region["endLine"].as_u64(), Some(text.lines().count() as u64));
+                assert_eq!(
+                    region["endLine"].as_u64(),
+                    Some(text.lines().count() as u64)
+                );
             }
         }
         assert!(res["partialFingerprints"]["unitguardFinding/v1"].is_string());

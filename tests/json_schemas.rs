@@ -8,7 +8,9 @@ use std::process::Command;
 use serde_json::Value;
 
 fn schema(name: &str) -> jsonschema::Validator {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("schemas")
+        .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
     let value: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"));
     jsonschema::draft202012::new(&value).unwrap_or_else(|e| panic!("{path:?} is no schema: {e}"))
@@ -44,7 +46,11 @@ fn tree() -> tempfile::TempDir {
     let units = dir.path().join("etc/systemd/system");
     std::fs::create_dir_all(&units).unwrap();
     std::fs::create_dir_all(dir.path().join("usr/bin")).unwrap();
-    std::fs::write(units.join("plain.service"), "[Service]\nExecStart=/bin/true\n").unwrap();
+    std::fs::write(
+        units.join("plain.service"),
+        "[Service]\nExecStart=/bin/true\n",
+    )
+    .unwrap();
     std::fs::write(
         units.join("typo.service"),
         "[Service]\nExecStart=/bin/true\nProtectSytem=strict\nMemoryLimit=1G\nPrivateTmp=maybe\n",
@@ -61,16 +67,31 @@ fn audit_document_follows_its_schema() {
     let v = schema("audit.schema.json");
     let doc = run(
         t.path(),
-        &["audit", "--offline", "--root", &root, "--json", "plain.service", "gone.service", "masked.service"],
+        &[
+            "audit",
+            "--offline",
+            "--root",
+            &root,
+            "--json",
+            "plain.service",
+            "gone.service",
+            "masked.service",
+        ],
     );
     assert_valid(&v, &doc, "audit units");
     assert_eq!(doc["units"].as_array().unwrap().len(), 3);
-    let listing = run(t.path(), &["audit", "--offline", "--root", &root, "--format", "json"]);
+    let listing = run(
+        t.path(),
+        &["audit", "--offline", "--root", &root, "--format", "json"],
+    );
     assert_valid(&v, &listing, "audit listing");
     // The schema is strict: a wrong document does not pass.
     let mut wrong = doc.clone();
     wrong["units"][0]["exposure"] = Value::from(96);
-    assert!(!v.is_valid(&wrong), "an exposure of 96 (tenths) must not validate");
+    assert!(
+        !v.is_valid(&wrong),
+        "an exposure of 96 (tenths) must not validate"
+    );
 }
 
 #[test]
@@ -80,7 +101,15 @@ fn lint_document_follows_its_schema() {
     let v = schema("lint.schema.json");
     let doc = run(
         t.path(),
-        &["lint", "--root", &root, "--format", "json", "typo.service", "gone.service"],
+        &[
+            "lint",
+            "--root",
+            &root,
+            "--format",
+            "json",
+            "typo.service",
+            "gone.service",
+        ],
     );
     assert_valid(&v, &doc, "lint");
     let rules: Vec<&str> = doc["findings"]
@@ -98,7 +127,10 @@ fn lint_document_follows_its_schema() {
 fn explain_document_follows_its_schema_and_gain_is_an_exposure() {
     let t = tree();
     let root = t.path().display().to_string();
-    let doc = run(t.path(), &["explain", "--root", &root, "--json", "plain.service"]);
+    let doc = run(
+        t.path(),
+        &["explain", "--root", &root, "--json", "plain.service"],
+    );
     assert_valid(&schema("explain.schema.json"), &doc, "explain");
     // gain is on the exposure scale: no single directive takes off more than the exposure.
     let exposure = doc["exposure"].as_f64().unwrap();
@@ -109,8 +141,14 @@ fn explain_document_follows_its_schema_and_gain_is_an_exposure() {
         .filter_map(|a| a["gain"].as_f64())
         .collect();
     assert!(!gains.is_empty());
-    assert!(gains.iter().all(|g| (0.0..=exposure).contains(g)), "{gains:?} vs {exposure}");
-    assert!(gains.iter().any(|g| *g >= 1.0), "the best directive takes off a whole point: {gains:?}");
+    assert!(
+        gains.iter().all(|g| (0.0..=exposure).contains(g)),
+        "{gains:?} vs {exposure}"
+    );
+    assert!(
+        gains.iter().any(|g| *g >= 1.0),
+        "the best directive takes off a whole point: {gains:?}"
+    );
 }
 
 #[test]
@@ -126,6 +164,7 @@ fn denial_lines_follow_their_schema() {
             unit: Some("nginx.service".into()),
             source: "journal".into(),
             message: text.into(),
+            ..Default::default()
         };
         let d = unitguard::denials::recognise(&line).expect("a denial");
         let doc: Value = serde_json::from_str(&unitguard::report::json::denial_line(&d)).unwrap();

@@ -149,7 +149,10 @@ fn systemd_summary(text: &str) -> (String, String, String) {
 fn unitguard_units(json: &str) -> Vec<Result<Scored, String>> {
     let v: Value =
         serde_json::from_str(json).unwrap_or_else(|e| panic!("unitguard JSON: {e}:\n{json}"));
-    assert_eq!(v["schema"], 1, "unitguard's document carries its schema version");
+    assert_eq!(
+        v["schema"], 1,
+        "unitguard's document carries its schema version"
+    );
     v["units"]
         .as_array()
         .expect("unitguard prints its units as an array")
@@ -271,7 +274,12 @@ fn live_audit_matches_systemd_analyze_on_the_testbed() {
         &[][..],
         &["--json=short"],
         &["--json=pretty"],
-        &["--no-pager", "nginx.service", "no-such.service", "ssh.service"],
+        &[
+            "--no-pager",
+            "nginx.service",
+            "no-such.service",
+            "ssh.service",
+        ],
         &["--json=short", "nginx.service", "ssh.service"],
         &["--threshold=50"],
     ] {
@@ -285,7 +293,11 @@ fn live_audit_matches_systemd_analyze_on_the_testbed() {
             String::from_utf8_lossy(&theirs.stdout),
             "audit {extra:?} differs from systemd-analyze security"
         );
-        assert_eq!(ours.status.code(), theirs.status.code(), "exit status of {extra:?}");
+        assert_eq!(
+            ours.status.code(),
+            theirs.status.code(),
+            "exit status of {extra:?}"
+        );
     }
 
     // 2. Every loaded service, plus a template and an alias, one by one as arguments.

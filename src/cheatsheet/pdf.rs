@@ -835,7 +835,10 @@ fn summary_page(layout: &mut Layout, s: &crate::cheatsheet::summary::Summary) {
         ));
     }
     units.extend(paragraph(
-        &[span(NOTE, "Share: how much of the score's total weight the directive can close.")],
+        &[span(
+            NOTE,
+            "Share: how much of the score's total weight the directive can close.",
+        )],
         LEFT,
         full,
         12.0,

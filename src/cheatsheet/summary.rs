@@ -108,7 +108,11 @@ pub fn build() -> Summary {
     weighty.sort_by(|a, b| b.share.cmp(&a.share).then(a.name.cmp(&b.name)));
     weighty.truncate(WEIGHTY);
     let (starter, before, after) = starter().unwrap_or_else(|e| {
-        (format!("# unitguard harden failed on the example: {e}\n"), 0, 0)
+        (
+            format!("# unitguard harden failed on the example: {e}\n"),
+            0,
+            0,
+        )
     });
     Summary {
         weighty,

@@ -21,7 +21,12 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
     if args.analyze.user {
         scope::set(Scope::User);
     }
-    let image = args.analyze.image.as_deref().map(image::mount).transpose()?;
+    let image = args
+        .analyze
+        .image
+        .as_deref()
+        .map(image::mount)
+        .transpose()?;
     let root = image
         .as_ref()
         .map(|i| i.root())
@@ -46,8 +51,9 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
                         .into(),
                 ));
             }
-            let manager = crate::systemd::connect_manager()
-                .map_err(|e| Error::Other(format!("--offline=false needs a running manager: {e}")))?;
+            let manager = crate::systemd::connect_manager().map_err(|e| {
+                Error::Other(format!("--offline=false needs a running manager: {e}"))
+            })?;
             return live::run(args, &view, &manager, &policy, &base);
         }
         None => match crate::systemd::choose_source(root, &args.units) {

@@ -55,7 +55,8 @@ pub fn run(args: &LintArgs) -> Result<i32> {
                 let file = arguments
                     .get(i)
                     .filter(|a| {
-                        a.as_os_str().as_encoded_bytes().contains(&b'/') && a.symlink_metadata().is_ok()
+                        a.as_os_str().as_encoded_bytes().contains(&b'/')
+                            && a.symlink_metadata().is_ok()
                     })
                     .cloned();
                 Linted::Failed { error: e, file }
@@ -87,7 +88,11 @@ pub fn run(args: &LintArgs) -> Result<i32> {
 /// Units there is nothing to lint in, which are no failure: masked ones (an empty file or a
 /// link to /dev/null, as packages ship them to retire a unit), and, unless files outside the
 /// units are read (--root, --host), a link to a unit file that is not on this machine.
-fn nothing_to_lint(e: &pipeline::UnitError, arg: Option<&PathBuf>, opts: &LintOptions) -> Option<String> {
+fn nothing_to_lint(
+    e: &pipeline::UnitError,
+    arg: Option<&PathBuf>,
+    opts: &LintOptions,
+) -> Option<String> {
     use crate::unit::LoadError;
     match e {
         pipeline::UnitError::Load(LoadError::Masked { id, .. }) => {

@@ -339,10 +339,7 @@ fn lists_that_add(s: &Scored, opts: &LintOptions, out: &mut Vec<Finding>) {
                     unit,
                     &f.path,
                     Some(a.line),
-                    &[
-                        ("directive", d),
-                        ("earlier", &opts.shown(earlier)),
-                    ],
+                    &[("directive", d), ("earlier", &opts.shown(earlier))],
                 ));
             }
             holder = if empty { None } else { Some(&f.path) };
@@ -475,9 +472,7 @@ fn logs_under_strict(
         })
         .collect();
     let own = format!("/var/log/{}", crate::unit::name::prefix(unit));
-    if opts.reads_files()
-        && under_root(opts.root, Path::new(&own)).is_dir()
-        && !logs.contains(&own)
+    if opts.reads_files() && under_root(opts.root, Path::new(&own)).is_dir() && !logs.contains(&own)
     {
         logs.push(own);
     }

@@ -212,7 +212,12 @@ fn label_color(exposure: u64) -> &'static str {
 /// systemd-analyze security's overview table (`UNIT EXPOSURE PREDICATE HAPPY`), printed live
 /// for a listing and after several units: UNIT and PREDICATE padded to their widest cell,
 /// EXPOSURE right-aligned, the last column unpadded.
-pub fn systemd_overview(rows: &[(String, u64)], glyphs: Glyphs, legend: bool, color: bool) -> String {
+pub fn systemd_overview(
+    rows: &[(String, u64)],
+    glyphs: Glyphs,
+    legend: bool,
+    color: bool,
+) -> String {
     let w_unit = rows
         .iter()
         .map(|(u, _)| console_width(u))

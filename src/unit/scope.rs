@@ -56,7 +56,11 @@ pub fn user_unit_path(var: impl Fn(&str) -> Option<String>, cwd: &Path) -> Vec<P
         rt("generator.early"),
         Some(format!("{config_home}/systemd/user")),
     ];
-    dirs.extend(config_dirs.iter().map(|d| Some(format!("{d}/systemd/user"))));
+    dirs.extend(
+        config_dirs
+            .iter()
+            .map(|d| Some(format!("{d}/systemd/user"))),
+    );
     dirs.extend([
         Some("/etc/systemd/user".into()),
         rt("user"),

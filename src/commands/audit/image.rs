@@ -96,7 +96,10 @@ fn random() -> u64 {
 enum Gpt {
     /// No GPT: the image is a file system by itself.
     None,
-    Root { offset: u64, size: u64 },
+    Root {
+        offset: u64,
+        size: u64,
+    },
     NoRoot,
 }
 
@@ -153,8 +156,22 @@ fn gpt_root(f: &mut File) -> std::io::Result<Gpt> {
 fn guid(b: &[u8]) -> String {
     format!(
         "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-        b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13],
-        b[14], b[15]
+        b[3],
+        b[2],
+        b[1],
+        b[0],
+        b[5],
+        b[4],
+        b[7],
+        b[6],
+        b[8],
+        b[9],
+        b[10],
+        b[11],
+        b[12],
+        b[13],
+        b[14],
+        b[15]
     )
 }
 

@@ -48,7 +48,11 @@ pub fn render(report: &Report) -> String {
             // Notes and warnings do not fail the unit: they go to its output.
             let _ = writeln!(out, "      <system-out>{}</system-out>", escape(&body));
         } else {
-            let tag = if is_error(report, u) { "error" } else { "failure" };
+            let tag = if is_error(report, u) {
+                "error"
+            } else {
+                "failure"
+            };
             let kind = u.findings.first().map_or("", |f| f.rule.as_str());
             let _ = writeln!(
                 out,
@@ -118,6 +122,9 @@ mod tests {
 
     #[test]
     fn escapes() {
-        assert_eq!(escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;\u{FFFD}");
+        assert_eq!(
+            escape("a<b & \"c\"\u{1}"),
+            "a&lt;b &amp; &quot;c&quot;\u{FFFD}"
+        );
     }
 }

@@ -118,7 +118,9 @@ fn region(file: &std::path::Path, line: Option<usize>) -> Option<Value> {
     let width = |l: &[u8]| String::from_utf8_lossy(l).chars().count();
     match line {
         Some(l) => Some(match l.checked_sub(1).and_then(|i| lines.get(i)) {
-            Some(text) => json!({"startLine": l, "startColumn": 1, "endLine": l, "endColumn": width(text) + 1}),
+            Some(text) => {
+                json!({"startLine": l, "startColumn": 1, "endLine": l, "endColumn": width(text) + 1})
+            }
             None => json!({"startLine": l}),
         }),
         None => {
@@ -138,7 +140,9 @@ fn region(file: &std::path::Path, line: Option<usize>) -> Option<Value> {
 fn artifact(report: &Report, file: &std::path::Path) -> Value {
     match report.relative(file) {
         Some(rel) => json!({"uri": percent_encode(&rel), "uriBaseId": SRCROOT}),
-        None => json!({"uri": format!("file://{}", percent_encode(&super::absolute(file).to_string_lossy()))}),
+        None => {
+            json!({"uri": format!("file://{}", percent_encode(&super::absolute(file).to_string_lossy()))})
+        }
     }
 }
 
