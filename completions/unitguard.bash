@@ -101,7 +101,7 @@ _unitguard() {
             return 0
             ;;
         unitguard__subcmd__apply)
-            opts="-q -h --profile --smoke --timeout --settle --allow-ip --dropin --dry-run --color --no-pager --quiet --help"
+            opts="-q -h --profile --smoke --timeout --settle --allow-ip --dropin --dry-run --start --color --no-pager --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -97,7 +97,7 @@ complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l security-
 complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l write -d 'Write /etc/systemd/system/UNIT.d/hardening.conf (under --root), keeping a backup'
+complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l write -d 'Write /etc/systemd/system/UNIT.d/hardening.conf (under --root), keeping a backup; for a template (foo@.service) the template\'s directory, which applies to every instance'
 complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
 complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -s q -l quiet -d 'Do not print notes and hints on standard error'
 complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -127,6 +127,7 @@ complete -c unitguard -n "__fish_unitguard_using_subcommand apply" -l color -d '
 always\t''
 never\t''"
 complete -c unitguard -n "__fish_unitguard_using_subcommand apply" -l dry-run -d 'Print the plan without changing anything'
+complete -c unitguard -n "__fish_unitguard_using_subcommand apply" -l start -d 'Start the unit when it is not running (by default a stopped unit stays stopped: the drop-in is installed and the manager reloaded, but nothing is verified)'
 complete -c unitguard -n "__fish_unitguard_using_subcommand apply" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
 complete -c unitguard -n "__fish_unitguard_using_subcommand apply" -s q -l quiet -d 'Do not print notes and hints on standard error'
 complete -c unitguard -n "__fish_unitguard_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'

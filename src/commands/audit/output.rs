@@ -192,9 +192,16 @@ mod tests {
                 checks: Vec::new(),
             },
         ];
-        let whole =
-            serde_json::to_string_pretty(&serde_json::json!({"schema": SCHEMA, "units": items}))
-                .unwrap();
+        #[derive(serde::Serialize)]
+        struct Document<'a> {
+            schema: u32,
+            units: &'a [UnitJson<'a>],
+        }
+        let whole = serde_json::to_string_pretty(&Document {
+            schema: SCHEMA,
+            units: &items,
+        })
+        .unwrap();
         let joined: Vec<String> = items.iter().map(json_element).collect();
         assert_eq!(
             format!(
