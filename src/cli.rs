@@ -7,12 +7,15 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "unitguard",
-    version,
+    version = crate::VERSION_TEXT,
     about = "Score, explain and harden the sandboxing of systemd services",
     long_about = "unitguard scores the exposure of systemd units exactly as `systemd-analyze security` \
                   does (same checks, same numbers, to the tenth), offline on unit files or a root tree."
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub output: OutputArgs,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -103,7 +106,7 @@ pub struct BaselineDiffArgs {
     pub state: StateArgs,
 
     /// How much a unit's exposure may rise before it counts as a regression (0.0-10.0)
-    #[arg(long, value_name = "X.Y", value_parser = parse_threshold, default_value = "0.0")]
+    #[arg(long, value_name = "X.Y", value_parser = parse_exposure, default_value = "0.0")]
     pub tolerance: u64,
 
     /// Print the differences as JSON
@@ -245,20 +248,38 @@ pub enum LintFormat {
     Text,
     Json,
     Sarif,
+    Junit,
+    Gitlab,
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 when no unit has an error finding; 1 when one has, or a unit \
+                  could not be loaded; 2 for a usage error.\n\n\
+                  Without --root or --host only the unit files are read: a unit is never failed \
+                  for what the linting machine has installed (paths, binaries, resolvers)."
+)]
 pub struct LintArgs {
-    /// Units to check (names or paths); all services in the search path when none are given
-    #[arg(value_name = "UNIT|PATH")]
+    /// Units to check: names, unit file paths, or directories (every unit file below them,
+    /// with its drop-in directories); all services in the search path when none are given
+    #[arg(value_name = "UNIT|PATH|DIR")]
     pub units: Vec<PathBuf>,
 
     #[command(flatten)]
     pub load: LoadArgs,
 
-    /// Output format
+    /// Output format: text, json, or a CI report: sarif (code scanning), junit (one test case
+    /// per unit), gitlab (code quality)
     #[arg(long, value_enum, default_value = "text")]
     pub format: LintFormat,
+
+    /// Also check what the units name on this machine: paths that must exist, the programs
+    /// started and their config files, the DNS resolver (--root does this for its tree)
+    #[arg(long, conflicts_with = "root")]
+    pub host: bool,
+
+    #[command(flatten)]
+    pub base: BaseArgs,
 }
 
 #[derive(Debug, Args)]
@@ -323,11 +344,17 @@ pub struct LoadArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Exit status: 0 when every unit was scored and none is above --threshold; \
-                        1 when a unit is above --threshold or could not be loaded or scored (the \
+    // getopt's rule, which scripts for systemd-analyze rely on: a repeated option's last value wins.
+    args_override_self = true,
+    after_help = "Exit status: 0 when every unit was scored and none is above the threshold; \
+                        1 when a unit is above the threshold or could not be loaded or scored (the \
                         other units are still reported); 2 for a usage error: a bad flag or value, \
                         a --root that is not a directory, or a --security-policy that cannot be \
-                        read, is not valid JSON or has a range of 0 (nothing is scored then)."
+                        read, is not valid JSON or has a range of 0 (nothing is scored then).\n\n\
+                        The options of `systemd-analyze security` are accepted with their meaning \
+                        (--offline=BOOL, --json=pretty|short|off, --threshold=N on the 0-100 scale, \
+                        --root, --image, --user, --security-policy, --no-pager, --no-legend, -q), so \
+                        a script written for it runs unchanged with `unitguard audit`."
 )]
 pub struct AuditArgs {
     /// Units to score: unit names, or paths to unit files (their directory is searched first).
@@ -335,24 +362,18 @@ pub struct AuditArgs {
     #[arg(value_name = "UNIT|PATH")]
     pub units: Vec<PathBuf>,
 
-    /// Read unit files instead of asking a running systemd (the only mode so far)
-    #[arg(long)]
-    pub offline: bool,
-
     #[command(flatten)]
     pub load: LoadArgs,
-
-    /// Print one JSON array, one object per unit (see README: "JSON output")
-    #[arg(long)]
-    pub json: bool,
-
-    /// Exit with status 1 if any unit's exposure is above this (0.0–10.0)
-    #[arg(long, value_name = "X.Y", value_parser = parse_threshold)]
-    pub threshold: Option<u64>,
 
     /// A systemd-analyze security policy (JSON) overriding weights, ranges and texts
     #[arg(long, value_name = "FILE")]
     pub security_policy: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub analyze: AnalyzeSecurityArgs,
+
+    #[command(flatten)]
+    pub gate: AuditGateArgs,
 }
 
 #[derive(Debug, Args)]
@@ -387,8 +408,166 @@ fn parse_root(s: &str) -> Result<PathBuf, String> {
     }
 }
 
+/// `systemd-analyze security`'s own options, with the meaning they have there.
+#[derive(Debug, Args)]
+pub struct AnalyzeSecurityArgs {
+    /// Read unit files instead of asking the running systemd (--offline alone means yes).
+    /// Without it, a running manager is asked when one answers and no --root, --image or unit
+    /// file path is given
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", value_parser = parse_bool_arg)]
+    pub offline: Option<bool>,
+
+    /// systemd-analyze's JSON: one array of check rows per unit (pretty: tab-indented, short:
+    /// one line; off: the table). `--json` alone is unitguard's document (`--format json`)
+    #[arg(long, value_name = "MODE", num_args = 0..=1, require_equals = true,
+          default_missing_value = "document", value_parser = parse_json_mode)]
+    pub json: Option<JsonMode>,
+
+    /// Exit with status 1 if a unit's exposure is above N, on systemd's 0-100 scale
+    /// (--threshold=50 is 5.0); see --max-exposure for the 0.0-10.0 form
+    #[arg(long, value_name = "N", value_parser = parse_threshold_percent)]
+    pub threshold: Option<u64>,
+
+    /// Look units up in this disk image (a file system or a GPT disk with a root partition),
+    /// mounted read-only for the run; needs root
+    #[arg(long, value_name = "PATH", conflicts_with = "root")]
+    pub image: Option<PathBuf>,
+
+    /// User units: the user search path (~/.config/systemd/user, /etc/systemd/user, ...), the
+    /// user manager's defaults, and the session bus when live
+    #[arg(long, conflicts_with_all = ["root", "image"])]
+    pub user: bool,
+
+    /// System units (the default)
+    #[arg(long, overrides_with = "user")]
+    pub system: bool,
+
+    /// Do not print the column headers of the tables
+    #[arg(long)]
+    pub no_legend: bool,
+}
+
+/// `--json`'s modes: systemd-analyze's three, and unitguard's document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonMode {
+    Pretty,
+    Short,
+    Off,
+    /// `--json` without a value: unitguard's JSON document (README, "JSON output").
+    Document,
+}
+
+/// CI gates: machine-readable verdicts for code-scanning and test-report UIs.
+#[derive(Debug, Args)]
+pub struct AuditGateArgs {
+    /// Output format: text (systemd's tables), json (unitguard's document), sarif (SARIF
+    /// 2.1.0 for code scanning), junit (one test case per unit), gitlab (GitLab code quality)
+    #[arg(long, value_enum, value_name = "FORMAT", conflicts_with = "json")]
+    pub format: Option<AuditFormat>,
+
+    /// Exit with status 1 if a unit's exposure is above X.Y (0.0-10.0, as the tables print it)
+    #[arg(long, value_name = "X.Y", value_parser = parse_exposure, conflicts_with = "threshold")]
+    pub max_exposure: Option<u64>,
+
+    #[command(flatten)]
+    pub base: BaseArgs,
+}
+
+/// Where CI reports' paths are relative to.
+#[derive(Debug, Args, Clone)]
+pub struct BaseArgs {
+    /// Paths in SARIF, JUnit and GitLab reports are relative to DIR (default: the current
+    /// directory, normally the repository's checkout)
+    #[arg(long, value_name = "DIR")]
+    pub base: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditFormat {
+    Text,
+    Json,
+    Sarif,
+    Junit,
+    Gitlab,
+}
+
+impl AuditArgs {
+    /// The exposure (0..=100) above which a unit fails: --threshold or --max-exposure.
+    pub fn threshold(&self) -> Option<u64> {
+        self.analyze.threshold.or(self.gate.max_exposure)
+    }
+
+    /// What to print: --format, else what --json asks for, else systemd's tables.
+    pub fn format(&self) -> AuditOutput {
+        match (self.gate.format, self.analyze.json) {
+            (Some(AuditFormat::Text), _) | (None, None | Some(JsonMode::Off)) => AuditOutput::Text,
+            (Some(AuditFormat::Json), _) | (None, Some(JsonMode::Document)) => {
+                AuditOutput::Document
+            }
+            (None, Some(JsonMode::Pretty)) => AuditOutput::SystemdJson { pretty: true },
+            (None, Some(JsonMode::Short)) => AuditOutput::SystemdJson { pretty: false },
+            (Some(AuditFormat::Sarif), _) => AuditOutput::Ci(CiFormat::Sarif),
+            (Some(AuditFormat::Junit), _) => AuditOutput::Ci(CiFormat::Junit),
+            (Some(AuditFormat::Gitlab), _) => AuditOutput::Ci(CiFormat::Gitlab),
+        }
+    }
+}
+
+/// What `audit` prints, decided from --format and --json.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditOutput {
+    /// systemd-analyze's tables (and unitguard's listing).
+    Text,
+    /// unitguard's JSON document.
+    Document,
+    /// systemd-analyze's `--json=pretty|short`.
+    SystemdJson {
+        pretty: bool,
+    },
+    Ci(CiFormat),
+}
+
+/// The CI report formats audit and lint share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CiFormat {
+    Sarif,
+    Junit,
+    Gitlab,
+}
+
+/// A boolean as systemd's parse_boolean() reads it (yes/no, true/false, on/off, 1/0, ...).
+fn parse_bool_arg(s: &str) -> Result<bool, String> {
+    crate::settings::values::parse_bool(s)
+        .ok_or_else(|| format!("'{s}' is not a boolean (yes/no, true/false, on/off, 1/0)"))
+}
+
+fn parse_json_mode(s: &str) -> Result<JsonMode, String> {
+    match s {
+        "pretty" => Ok(JsonMode::Pretty),
+        "short" => Ok(JsonMode::Short),
+        "off" => Ok(JsonMode::Off),
+        "document" => Ok(JsonMode::Document),
+        _ => Err(format!("'{s}' is not one of pretty, short, off")),
+    }
+}
+
+/// systemd's --threshold: an integer from 0 to 100, on the scale where 96 prints as 9.6.
+fn parse_threshold_percent(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(n) if n <= 100 => Ok(n),
+        _ if s.contains('.') => Err(format!(
+            "'{s}' is not an integer from 0 to 100 (systemd's scale: --threshold=50 is 5.0); \
+             use --max-exposure {s} for the 0.0-10.0 scale"
+        )),
+        _ => Err(format!(
+            "'{s}' is not an integer from 0 to 100 (systemd's scale: --threshold=50 is 5.0)"
+        )),
+    }
+}
+
 /// "4.5" → 45 tenths; accepts 0.0 to 10.0 with at most one decimal.
-pub fn parse_threshold(s: &str) -> Result<u64, String> {
+pub fn parse_exposure(s: &str) -> Result<u64, String> {
     let bad = || format!("'{s}' is not an exposure between 0.0 and 10.0 (one decimal at most)");
     let (int, frac) = s.split_once('.').unwrap_or((s, "0"));
     if int.is_empty()
@@ -406,16 +585,114 @@ pub fn parse_threshold(s: &str) -> Result<u64, String> {
     Ok(tenths)
 }
 
+/// systemd-analyze's getopt takes `--json pretty` and `--offline yes` as well as the `=` forms;
+/// clap cannot make a value optional and also take it from the next word, so the next word is
+/// joined on when it can only be that value (no unit name is "pretty" or "yes").
+pub fn join_systemd_style_values(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut out: Vec<std::ffi::OsString> = Vec::with_capacity(args.len());
+    let mut it = args.into_iter().peekable();
+    while let Some(a) = it.next() {
+        let takes: fn(&str) -> bool = match a.to_str() {
+            Some("--json") => |v| matches!(v, "pretty" | "short" | "off"),
+            Some("--offline") => |v| crate::settings::values::parse_bool(v).is_some(),
+            Some("--") => {
+                out.push(a);
+                out.extend(it);
+                break;
+            }
+            _ => {
+                out.push(a);
+                continue;
+            }
+        };
+        match it.peek().and_then(|n| n.to_str()) {
+            Some(v) if takes(v) => {
+                let mut joined = a.clone();
+                joined.push("=");
+                joined.push(v);
+                out.push(joined);
+                it.next();
+            }
+            _ => out.push(a),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_threshold;
+    use super::{join_systemd_style_values, parse_exposure, parse_threshold_percent};
 
     #[test]
-    fn thresholds() {
-        assert_eq!(parse_threshold("4.5"), Ok(45));
-        assert_eq!(parse_threshold("10"), Ok(100));
-        assert!(parse_threshold("10.1").is_err());
-        assert!(parse_threshold("4.55").is_err());
-        assert!(parse_threshold("-1").is_err());
+    fn exposures() {
+        assert_eq!(parse_exposure("4.5"), Ok(45));
+        assert_eq!(parse_exposure("10"), Ok(100));
+        assert!(parse_exposure("10.1").is_err());
+        assert!(parse_exposure("4.55").is_err());
+        assert!(parse_exposure("-1").is_err());
     }
+
+    #[test]
+    fn thresholds_on_systemds_scale() {
+        assert_eq!(parse_threshold_percent("96"), Ok(96));
+        assert_eq!(parse_threshold_percent("0"), Ok(0));
+        assert!(parse_threshold_percent("101").is_err());
+        let e = parse_threshold_percent("9.5").unwrap_err();
+        assert!(e.contains("--max-exposure 9.5"), "{e}");
+    }
+
+    #[test]
+    fn values_joined_like_getopt() {
+        let j = |v: &[&str]| -> Vec<String> {
+            join_systemd_style_values(v.iter().map(Into::into).collect())
+                .into_iter()
+                .map(|s| s.into_string().unwrap())
+                .collect()
+        };
+        assert_eq!(
+            j(&["audit", "--json", "pretty", "a.service"]),
+            ["audit", "--json=pretty", "a.service"]
+        );
+        assert_eq!(
+            j(&["audit", "--json", "a.service"]),
+            ["audit", "--json", "a.service"]
+        );
+        assert_eq!(
+            j(&["audit", "--offline", "no", "x"]),
+            ["audit", "--offline=no", "x"]
+        );
+        assert_eq!(
+            j(&["audit", "--", "--json", "short"]),
+            ["audit", "--", "--json", "short"]
+        );
+    }
+}
+
+/// How output is shown, for every command (systemd's tools take the same).
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto",
+        global = true
+    )]
+    pub color: ColorWhen,
+
+    /// Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)
+    #[arg(long, global = true)]
+    pub no_pager: bool,
+
+    /// Do not print notes and hints on standard error
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }

@@ -23,11 +23,19 @@ pub mod report;
 pub mod settings;
 pub mod systemd;
 pub mod tables;
+pub mod ui;
 pub mod unit;
 
 use clap::Parser;
 
 pub use error::{Error, Result};
+
+/// `unitguard --version`: the release and the systemd versions whose `systemd-analyze
+/// security` it reproduces.
+pub const VERSION_TEXT: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (scores as systemd-analyze security of systemd 252)"
+);
 
 /// Exit statuses.
 pub const EXIT_OK: i32 = 0;
@@ -44,6 +52,17 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let args = if args
+        .iter()
+        .skip(1)
+        .find(|a| !a.to_string_lossy().starts_with('-'))
+        == Some(&std::ffi::OsString::from("audit"))
+    {
+        cli::join_systemd_style_values(args)
+    } else {
+        args
+    };
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -51,6 +70,7 @@ where
             return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
+    ui::init(&cli.output);
     let result = match cli.command {
         cli::Command::Audit(a) => commands::audit::run(&a),
         cli::Command::Cat(a) => commands::cat::run(&a),

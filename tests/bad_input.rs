@@ -83,9 +83,11 @@ fn audit_bad_next_to_good(r: &Root, bad: &str, systemd_says: &str, names: &[&str
     );
     assert_eq!(code(&json), 1);
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(doc[0]["error"].as_str().unwrap(), systemd_line);
-    assert!(doc[0]["detail"].is_string());
-    assert_eq!(doc[1]["unit"], GOOD);
+    assert_eq!(doc["schema"], 1);
+    let units = &doc["units"];
+    assert_eq!(units[0]["error"].as_str().unwrap(), systemd_line);
+    assert!(units[0]["detail"].is_string());
+    assert_eq!(units[1]["unit"], GOOD);
     err
 }
 

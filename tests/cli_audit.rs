@@ -167,7 +167,7 @@ fn table_columns_are_padded_like_systemd() {
 }
 
 #[test]
-fn json_is_one_array_in_argument_order_with_systemds_rows() {
+fn json_document_lists_units_in_argument_order_with_systemds_rows() {
     let r = mixed_root();
     let args = [
         "--json",
@@ -179,7 +179,8 @@ fn json_is_one_array_in_argument_order_with_systemds_rows() {
     let out = audit(&r, "C.UTF-8", &args);
     assert_eq!(code(&out), 1, "a unit failed to load: {}", stderr(&out));
     let doc: Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
-    let items = doc.as_array().expect("an array");
+    assert_eq!(doc["schema"], 1);
+    let items = doc["units"].as_array().expect("an array of units");
     let units: Vec<&str> = items.iter().map(|i| i["unit"].as_str().unwrap()).collect();
     assert_eq!(
         units,
@@ -272,12 +273,12 @@ fn listing_without_units_orders_by_exposure_then_name() {
 }
 
 #[test]
-fn listing_json_is_one_array_too() {
+fn listing_json_is_one_document_too() {
     let r = mixed_root();
     let out = audit(&r, "C.UTF-8", &["--json"]);
     assert_eq!(code(&out), 0);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let units: Vec<&str> = doc
+    let units: Vec<&str> = doc["units"]
         .as_array()
         .unwrap()
         .iter()
@@ -289,36 +290,35 @@ fn listing_json_is_one_array_too() {
 #[test]
 fn threshold_exceeded_exits_1_and_still_prints() {
     let r = mixed_root();
-    // plain.service is 9.6.
-    let out = audit(&r, "C.UTF-8", &["--threshold", "4.5", "plain.service"]);
+    // plain.service is 9.6. --threshold is systemd's 0-100 scale; --max-exposure the same
+    // limit as the tables print it.
+    let out = audit(&r, "C.UTF-8", &["--threshold", "45", "plain.service"]);
     assert_eq!(code(&out), 1);
     assert!(stdout(&out).contains("Overall exposure level for plain.service: 9.6 UNSAFE"));
-    // systemd's scale is tenths: 45 is 4.5.
     let theirs = systemd_analyze(&r, "C.UTF-8", &["--threshold=45", "plain.service"]);
     assert_eq!(code(&theirs), 1);
+    assert_eq!(out.stdout, theirs.stdout);
+    let out = audit(&r, "C.UTF-8", &["--max-exposure", "4.5", "plain.service"]);
+    assert_eq!(code(&out), 1);
     assert_eq!(out.stdout, theirs.stdout);
     // Strictly greater: 9.6 does not exceed 9.6.
     assert_eq!(
         code(&audit(
             &r,
             "C.UTF-8",
-            &["--threshold", "9.6", "plain.service"]
+            &["--max-exposure", "9.6", "plain.service"]
         )),
         0
     );
     assert_eq!(
-        code(&audit(
-            &r,
-            "C.UTF-8",
-            &["--threshold", "9.5", "plain.service"]
-        )),
+        code(&audit(&r, "C.UTF-8", &["--threshold=95", "plain.service"])),
         1
     );
     assert_eq!(
         code(&audit(
             &r,
             "C.UTF-8",
-            &["--threshold", "10", "plain.service"]
+            &["--max-exposure", "10", "plain.service"]
         )),
         0
     );
@@ -326,13 +326,13 @@ fn threshold_exceeded_exits_1_and_still_prints() {
     let out = audit(
         &r,
         "C.UTF-8",
-        &["--json", "--threshold", "4.5", "plain.service"],
+        &["--json", "--threshold", "45", "plain.service"],
     );
     assert_eq!(code(&out), 1);
     serde_json::from_slice::<Value>(&out.stdout).unwrap();
     // In the listing too.
-    assert_eq!(code(&audit(&r, "C.UTF-8", &["--threshold", "4.5"])), 1);
-    assert_eq!(code(&audit(&r, "C.UTF-8", &["--threshold", "10.0"])), 0);
+    assert_eq!(code(&audit(&r, "C.UTF-8", &["--threshold", "45"])), 1);
+    assert_eq!(code(&audit(&r, "C.UTF-8", &["--max-exposure", "10.0"])), 0);
 }
 
 #[test]
@@ -355,17 +355,35 @@ fn a_unit_that_fails_to_load_exits_1_and_the_others_are_reported() {
 #[test]
 fn usage_errors_exit_2() {
     let r = mixed_root();
-    for bad in ["11", "abc", "4.55", "-1", "10.1", "", "4.", "45"] {
-        let flag = format!("--threshold={bad}");
-        let out = audit(&r, "C.UTF-8", &[&flag, "plain.service"]);
-        assert_eq!(code(&out), 2, "--threshold {bad:?}: {}", stderr(&out));
+    for (flag, bad) in [
+        ("--threshold", "101"),
+        ("--threshold", "abc"),
+        ("--threshold", "9.5"),
+        ("--threshold", "-1"),
+        ("--threshold", ""),
+        ("--max-exposure", "11"),
+        ("--max-exposure", "4.55"),
+        ("--max-exposure", "10.1"),
+        ("--max-exposure", "4."),
+        ("--max-exposure", "45"),
+    ] {
+        let arg = format!("{flag}={bad}");
+        let out = audit(&r, "C.UTF-8", &[&arg, "plain.service"]);
+        assert_eq!(code(&out), 2, "{arg}: {}", stderr(&out));
         assert!(out.stdout.is_empty());
         assert!(
-            stderr(&out).contains("--threshold"),
+            stderr(&out).contains(flag),
             "names the flag: {}",
             stderr(&out)
         );
     }
+    // The 0.0-10.0 form given to --threshold points to --max-exposure.
+    let out = audit(&r, "C.UTF-8", &["--threshold=9.5", "plain.service"]);
+    assert!(
+        stderr(&out).contains("--max-exposure 9.5"),
+        "{}",
+        stderr(&out)
+    );
     let out = audit(&r, "C.UTF-8", &["--no-such-flag"]);
     assert_eq!(code(&out), 2);
     let out = unitguard(&r, "C.UTF-8", &["no-such-command"]);
@@ -373,11 +391,11 @@ fn usage_errors_exit_2() {
     let out = unitguard(&r, "C.UTF-8", &[]);
     assert_eq!(code(&out), 2);
     insta::assert_snapshot!(
-        "usage_threshold_11",
+        "usage_threshold_101",
         stderr(&audit(
             &r,
             "C.UTF-8",
-            &["--threshold", "11", "plain.service"]
+            &["--threshold", "101", "plain.service"]
         ))
     );
     // --help and --version are not errors.
@@ -467,4 +485,100 @@ fn without_offline_or_root_and_no_manager_falls_back_to_offline_with_one_line() 
         err.starts_with("unitguard: ") && err.contains("reading unit files offline"),
         "{err}"
     );
+}
+
+/// A script written for `systemd-analyze security`, as a packager's CI or an admin's cron job
+/// would use it, run unchanged with `$ANALYZE` set to `systemd-analyze security` and then to
+/// `unitguard audit`: stdout (with every exit status echoed into it) must be the same bytes.
+/// It covers the options systemd-analyze 252 has for `security`: --offline=BOOL (and the
+/// getopt forms `--offline true`), --json=pretty|short|off, --threshold=N, --root, --image,
+/// --user, --security-policy, --no-pager and -q.
+#[test]
+fn a_script_for_systemd_analyze_security_runs_unchanged() {
+    let r = mixed_root();
+    r.file(
+        "policy.json",
+        "{\"PrivateNetwork\": {\"weight\": 0}, \"UMask\": {\"description_bad\": \"umask!\"}}",
+    );
+    // A disk image of a small OS tree: a file system by itself (mkfs.ext4 -d, no root needed
+    // to make it; systemd-analyze and unitguard both loop-mount it, which needs root).
+    let tree = Root::new();
+    tree.unit("imaged.service", PLAIN).dir("usr/bin");
+    let image = r.join("os.img");
+    std::fs::File::create(&image)
+        .unwrap()
+        .set_len(16 << 20)
+        .unwrap();
+    let mkfs = std::process::Command::new("mkfs.ext4")
+        .args(["-q", "-d"])
+        .arg(tree.path())
+        .arg(&image)
+        .output()
+        .expect("mkfs.ext4 must be installed (e2fsprogs)");
+    assert!(
+        mkfs.status.success(),
+        "{}",
+        String::from_utf8_lossy(&mkfs.stderr)
+    );
+    // A user's own units: ~/.config/systemd/user.
+    r.file(
+        "home/.config/systemd/user/mine.service",
+        "[Service]\nExecStart=/usr/bin/mine\nPrivateTmp=yes\n",
+    )
+    .dir("xdg-runtime");
+    let script = r#"
+set -u
+for u in plain.service hardened.service worker@.service; do
+    $ANALYZE --offline=true --root="$ROOT" --no-pager --threshold=96 "$u"; echo "exit=$?"
+done
+$ANALYZE --offline=true --root="$ROOT" --json=short plain.service early.service; echo "exit=$?"
+$ANALYZE --offline=true --root="$ROOT" --json=pretty --security-policy="$ROOT/policy.json" plain.service; echo "exit=$?"
+$ANALYZE --offline=true --root="$ROOT" --json=off -q missing.service hardened.service; echo "exit=$?"
+$ANALYZE --offline true --root "$ROOT" --threshold 50 "$ROOT/etc/systemd/system/web-front.service"; echo "exit=$?"
+$ANALYZE --json short --offline=yes --root="$ROOT" alias.service --threshold=99; echo "exit=$?"
+$ANALYZE --offline=1 --image="$ROOT/os.img" imaged.service; echo "exit=$?"
+$ANALYZE --offline=true --image="$ROOT/os.img" --json=short --threshold=0 imaged.service; echo "exit=$?"
+HOME="$ROOT/home" XDG_RUNTIME_DIR="$ROOT/xdg-runtime" $ANALYZE --user --offline=true mine.service; echo "exit=$?"
+umask 077
+HOME="$ROOT/home" XDG_RUNTIME_DIR="$ROOT/xdg-runtime" $ANALYZE --user --offline=true --json=short mine.service; echo "exit=$?"
+"#;
+    let run = |analyze: &str| {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap())
+            .env("LANG", "C.UTF-8")
+            .env("ROOT", r.path())
+            .env("ANALYZE", analyze)
+            .current_dir(r.path())
+            .output()
+            .unwrap();
+        (stdout(&out), stderr(&out))
+    };
+    let (theirs, their_err) = run("systemd-analyze security");
+    let ours_cmd = format!("{} audit", env!("CARGO_BIN_EXE_unitguard"));
+    let (ours, our_err) = run(&ours_cmd);
+    let statuses: Vec<&str> = theirs.lines().filter(|l| l.starts_with("exit=")).collect();
+    assert_eq!(
+        statuses,
+        [
+            "exit=0", "exit=0", "exit=0", "exit=0", "exit=0", "exit=1", "exit=1", "exit=0",
+            "exit=0", "exit=1", "exit=0", "exit=0"
+        ],
+        "the script exercises passing and failing runs (systemd's stderr: {their_err})"
+    );
+    if ours != theirs {
+        let first = ours
+            .lines()
+            .zip(theirs.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        panic!(
+            "unitguard audit differs from systemd-analyze security at line {}:\n ours:    {:?}\n systemd: {:?}\nour stderr: {our_err}\nsystemd's stderr: {their_err}",
+            first + 1,
+            ours.lines().nth(first),
+            theirs.lines().nth(first)
+        );
+    }
 }

@@ -94,9 +94,11 @@ impl Root {
         let out = self.run(units, &args);
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        let findings: Vec<Value> = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        let doc: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
             panic!("lint --format json is not JSON ({e}):\n{stdout}\nstderr:\n{stderr}")
         });
+        assert_eq!(doc["schema"], 1, "{stdout}");
+        let findings: Vec<Value> = doc["findings"].as_array().cloned().unwrap_or_default();
         Lint {
             findings,
             code: out.status.code().expect("exit code"),
@@ -567,7 +569,7 @@ fn ug006_deny_any_without_localhost() {
         f["fix"]
             .as_str()
             .unwrap()
-            .starts_with("Add IPAddressAllow=localhost"),
+            .starts_with("Add localhost to IPAddressAllow="),
         "{f}"
     );
     l.expect_code(0);
@@ -595,7 +597,15 @@ fn ug006_follows_resolv_conf() {
     let f = r
         .lint(&["client.service"])
         .expect("UG006", &unit, Some(line(&body, "IPAddressDeny=")));
-    assert!(f["message"].as_str().unwrap().contains("127.0.0.53"), "{f}");
+    // The message says where the resolver comes from, never the address of the machine
+    // that ran lint (a report is read elsewhere).
+    let message = f["message"].as_str().unwrap();
+    assert!(!message.contains("127.0.0.53"), "{f}");
+    assert!(message.contains("a local one, by resolv.conf"), "{f}");
+    assert!(
+        f["fix"].as_str().unwrap().starts_with("Add localhost"),
+        "{f}"
+    );
     r.unit(
         "client.service",
         &body.replace("=127.0.0.1 ", "=localhost "),
@@ -1175,10 +1185,12 @@ fn exit_code_is_one_only_for_errors() {
     r.lint(&["ok.service"]).expect_clean();
     r.lint(&["warn.service", "err.service", "ok.service"])
         .expect_code(1);
-    // A unit that does not load is a failure too.
+    // A unit that does not load is a failure too, reported as UG000.
     let l = r.lint(&["missing.service"]);
     l.expect_code(1);
-    assert!(l.findings.is_empty());
+    assert_eq!(l.findings.len(), 1, "{:?}", l.findings);
+    assert_eq!(l.findings[0]["rule"], "UG000");
+    assert_eq!(l.findings[0]["unit"], "missing.service");
 }
 
 #[test]
@@ -1207,7 +1219,8 @@ fn sarif_is_valid_2_1_0() {
         "v.service",
         &svc("ExecStart=/usr/bin/v\nProtectSytem=strict\nMemoryLimit=1G"),
     );
-    let out = r.run(&["v.service"], &["--format", "sarif"]);
+    let base = r.path().display().to_string();
+    let out = r.run(&["v.service"], &["--format", "sarif", "--base", &base]);
     assert_eq!(out.status.code(), Some(1));
     let doc: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
     let findings = r.lint(&["v.service"]).findings;
@@ -1257,7 +1270,7 @@ fn sarif_is_valid_2_1_0() {
         .iter()
         .map(|r| r["id"].as_str().expect("rule id"))
         .collect();
-    let expected: Vec<String> = (1..=13).map(|n| format!("UG{n:03}")).collect();
+    let expected: Vec<String> = (0..=13).map(|n| format!("UG{n:03}")).collect();
     assert_eq!(ids, expected);
     for rule in rules {
         keys_within(
@@ -1351,21 +1364,39 @@ fn sarif_is_valid_2_1_0() {
                 "properties",
             ],
         );
+        // Relative to --base, resolved against %SRCROOT% (the checkout on GitHub).
         let uri = loc["artifactLocation"]["uri"].as_str().expect("uri");
-        assert_eq!(
-            uri,
-            format!("file://{}", f["file"].as_str().unwrap()),
-            "tempdir paths need no escaping"
+        let rel = Path::new(f["file"].as_str().unwrap())
+            .strip_prefix(r.path())
+            .unwrap()
+            .display()
+            .to_string();
+        assert_eq!(uri, rel, "tempdir paths need no escaping");
+        assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+        let region = &loc["region"];
+        keys_within(
+            region,
+            "region",
+            &["startLine", "startColumn", "endLine", "endColumn"],
         );
         match f["line"].as_u64() {
+            // The finding's whole line.
             Some(n) => {
-                keys_within(&loc["region"], "region", &["startLine"]);
-                assert_eq!(loc["region"]["startLine"].as_u64(), Some(n));
+                assert_eq!(region["startLine"].as_u64(), Some(n));
+                assert_eq!(region["endLine"].as_u64(), Some(n));
                 assert!(n >= 1);
             }
-            // A region must have startLine, charOffset or byteOffset: none at all here.
-            None => assert!(loc.get("region").is_none(), "{loc}"),
+            // About the whole file: every line of it.
+            None => {
+                let text = std::fs::read_to_string(f["file"].as_str().unwrap()).unwrap();
+                assert_eq!(region["startLine"], 1);
+                assert_eq!(
+                    region["endLine"].as_u64(),
+                    Some(text.lines().count() as u64)
+                );
+            }
         }
+        assert!(res["partialFingerprints"]["unitguardFinding/v1"].is_string());
     }
     assert!(results.iter().any(|r| r["level"] == "error"));
     assert!(results.iter().any(|r| r["level"] == "warning"));

@@ -453,12 +453,13 @@ fn check_profile(
         .arg("--root")
         .arg(&root)
         .args(&names));
-    let audit: Vec<Value> = serde_json::from_slice(&audit.stdout).unwrap_or_else(|e| {
+    let audit: Value = serde_json::from_slice(&audit.stdout).unwrap_or_else(|e| {
         panic!(
             "{pkg}: audit --json does not parse: {e}\n{}",
             String::from_utf8_lossy(&audit.stderr)
         )
     });
+    let audit: Vec<Value> = audit["units"].as_array().cloned().unwrap_or_default();
     assert_eq!(audit.len(), names.len(), "{pkg}: audit --json entries");
     for ((unit, text, stderr), ours) in hardened.iter().zip(&audit) {
         let b = before[unit].as_ref().unwrap();

@@ -149,8 +149,13 @@ fn systemd_summary(text: &str) -> (String, String, String) {
 fn unitguard_units(json: &str) -> Vec<Result<Scored, String>> {
     let v: Value =
         serde_json::from_str(json).unwrap_or_else(|e| panic!("unitguard JSON: {e}:\n{json}"));
-    v.as_array()
-        .expect("unitguard prints an array")
+    assert_eq!(
+        v["schema"], 1,
+        "unitguard's document carries its schema version"
+    );
+    v["units"]
+        .as_array()
+        .expect("unitguard prints its units as an array")
         .iter()
         .map(|u| {
             let unit = str_field(u, "unit").expect("unit");
@@ -268,9 +273,37 @@ fn live_audit_matches_systemd_analyze_on_the_testbed() {
         !ours_listing.contains_key("ug-oneshot.service"),
         "oneshot services are not listed"
     );
-    let listing_text = tb.exec(&[BIN_IN_CONTAINER, "audit"]);
-    assert!(listing_text.status.success() && listing_text.stderr.is_empty());
-    assert!(String::from_utf8_lossy(&listing_text.stdout).starts_with("UNIT "));
+    // Text and systemd's JSON shapes: byte for byte what systemd-analyze prints live, for a
+    // listing and for several units (each followed by an empty line, then their overview).
+    for extra in [
+        &[][..],
+        &["--json=short"],
+        &["--json=pretty"],
+        &[
+            "--no-pager",
+            "nginx.service",
+            "no-such.service",
+            "ssh.service",
+        ],
+        &["--json=short", "nginx.service", "ssh.service"],
+        &["--threshold=50"],
+    ] {
+        let mut ug = vec![BIN_IN_CONTAINER, "audit"];
+        ug.extend_from_slice(extra);
+        let mut sd = vec!["systemd-analyze", "security"];
+        sd.extend_from_slice(extra);
+        let (ours, theirs) = (tb.exec(&ug), tb.exec(&sd));
+        assert_eq!(
+            String::from_utf8_lossy(&ours.stdout),
+            String::from_utf8_lossy(&theirs.stdout),
+            "audit {extra:?} differs from systemd-analyze security"
+        );
+        assert_eq!(
+            ours.status.code(),
+            theirs.status.code(),
+            "exit status of {extra:?}"
+        );
+    }
 
     // 2. Every loaded service, plus a template and an alias, one by one as arguments.
     let mut args: Vec<String> = loaded.clone();

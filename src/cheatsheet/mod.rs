@@ -6,6 +6,7 @@
 pub mod html;
 pub mod markdown;
 pub mod pdf;
+pub mod summary;
 
 use crate::catalogue::{Catalogue, Directive, GROUPS};
 
@@ -89,9 +90,10 @@ pub struct Group<'a> {
     pub entries: Vec<Entry<'a>>,
 }
 
-/// The whole sheet.
+/// The whole sheet: the one-page summary, then every directive by group.
 #[derive(Debug)]
 pub struct Sheet<'a> {
+    pub summary: summary::Summary,
     pub groups: Vec<Group<'a>>,
 }
 
@@ -126,7 +128,10 @@ impl<'a> Sheet<'a> {
         }
         groups.push(other);
         groups.retain(|g| !g.entries.is_empty());
-        Sheet { groups }
+        Sheet {
+            summary: summary::build(),
+            groups,
+        }
     }
 
     pub fn len(&self) -> usize {

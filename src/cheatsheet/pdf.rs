@@ -644,6 +644,7 @@ impl Layout {
 
 /// Where the table of contents goes on page 1, and how tall it is.
 struct TocSlot {
+    page: usize,
     top: f32,
 }
 
@@ -707,7 +708,10 @@ fn title_block(layout: &mut Layout, sheet: &Sheet) -> TocSlot {
     for u in &units {
         layout.place_unit(u);
     }
-    let slot = TocSlot { top: layout.y };
+    let slot = TocSlot {
+        page: layout.pages.len() - 1,
+        top: layout.y,
+    };
     layout.y -= TOC_ROW * sheet.groups.len() as f32 + 18.0;
     slot
 }
@@ -728,7 +732,7 @@ fn table_of_contents(layout: &mut Layout, slot: &TocSlot, sheet: &Sheet, dests: 
         let page_x = RIGHT - width(num, &page);
         let title_w = width(st, &title);
         let count_w = width(small, &count);
-        let ops = &mut layout.pages[0].ops;
+        let ops = &mut layout.pages[slot.page].ops;
         ops.push(Op::Text {
             x: LEFT,
             y: baseline,
@@ -767,7 +771,7 @@ fn table_of_contents(layout: &mut Layout, slot: &TocSlot, sheet: &Sheet, dests: 
             style: num,
             text: page,
         });
-        layout.pages[0].links.push(Link {
+        layout.pages[slot.page].links.push(Link {
             rect: [LEFT, y - TOC_ROW, RIGHT, y],
             target: *dest,
         });
@@ -783,8 +787,128 @@ struct Placed {
     directives: Vec<Vec<Dest>>,
 }
 
+/// The opening page: the directives that weigh most, a starter drop-in, the verify loop and
+/// the rollback; the reference starts on the next page.
+fn summary_page(layout: &mut Layout, s: &crate::cheatsheet::summary::Summary) {
+    use crate::cheatsheet::summary::score;
+    let full = RIGHT - LEFT;
+    let h2 = |text: &str| Unit {
+        height: 22.0,
+        ops: vec![
+            Op::Text {
+                x: LEFT,
+                y: 15.0,
+                style: style(Font::Bold, 11.5, ACCENT),
+                text: winansi(text),
+            },
+            Op::Rule {
+                x1: LEFT,
+                x2: RIGHT,
+                y: 19.0,
+                width: 0.75,
+                color: ACCENT,
+            },
+        ],
+    };
+    let mut units = vec![
+        Unit {
+            height: 30.0,
+            ops: vec![Op::Text {
+                x: LEFT,
+                y: 22.0,
+                style: style(Font::Bold, 20.0, INK),
+                text: winansi("Sandboxing a service: the short version"),
+            }],
+        },
+        h2("The directives that weigh most in systemd-analyze security"),
+    ];
+    for w in &s.weighty {
+        units.extend(paragraph(
+            &[
+                span(CODE, &w.setting),
+                span(BODY, &format!("  {}", w.summary)),
+            ],
+            LEFT + 34.0,
+            full - 34.0,
+            11.0,
+            Some((LEFT, span(SINCE, &format!("{}%", w.share)))),
+        ));
+    }
+    units.extend(paragraph(
+        &[span(
+            NOTE,
+            "Share: how much of the score's total weight the directive can close.",
+        )],
+        LEFT,
+        full,
+        12.0,
+        None,
+    ));
+    units.push(h2(&format!(
+        "Starter drop-in: /etc/systemd/system/{}.d/hardening.conf",
+        s.example_unit
+    )));
+    units.extend(paragraph(
+        &[span(
+            BODY,
+            &format!(
+                "What unitguard harden --profile baseline writes for a plain daemon ({} -> {}); \
+                 run it on your unit for one fitted to it.",
+                score(s.before),
+                score(s.after)
+            ),
+        )],
+        LEFT,
+        full,
+        11.0,
+        None,
+    ));
+    for line in s.starter.lines() {
+        let st = if line.starts_with('#') {
+            style(Font::Mono, 7.5, MUTED)
+        } else {
+            style(Font::MonoBold, 7.5, INK)
+        };
+        units.push(Unit {
+            height: 9.0,
+            ops: vec![Op::Text {
+                x: LEFT + 8.0,
+                y: 7.0,
+                style: st,
+                text: winansi(line),
+            }],
+        });
+    }
+    for (title, steps) in [
+        ("The verify loop", s.verify),
+        ("Rollback in three commands", s.rollback),
+    ] {
+        units.push(h2(title));
+        for (i, step) in steps.iter().enumerate() {
+            units.extend(paragraph(
+                &[
+                    span(CODE, step.command),
+                    span(NOTE, &format!("   {}", step.what)),
+                ],
+                LEFT + 14.0,
+                full - 14.0,
+                11.5,
+                Some((LEFT, span(SINCE, &format!("{}.", i + 1)))),
+            ));
+        }
+    }
+    for u in &units {
+        if u.height > layout.room() {
+            layout.new_page();
+        }
+        layout.place_unit(u);
+    }
+    layout.new_page();
+}
+
 fn lay_out(sheet: &Sheet) -> (Vec<Page>, Placed) {
     let mut layout = Layout::new();
+    summary_page(&mut layout, &sheet.summary);
     let slot = title_block(&mut layout, sheet);
     let mut placed = Placed {
         groups: Vec::new(),

@@ -12,7 +12,7 @@ use crate::{EXIT_FAILED, EXIT_OK};
 
 fn print(d: &Denial, json: bool) {
     if json {
-        println!("{}", serde_json::to_string(d).unwrap_or_default());
+        println!("{}", crate::report::json::denial_line(d));
     } else {
         let unit = d.unit.as_deref().unwrap_or("-");
         println!(

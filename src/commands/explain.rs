@@ -15,13 +15,10 @@ pub fn run(args: &ExplainArgs) -> Result<i32> {
     };
     let advice = explain::explain(&scored, &ctx);
     if args.json {
-        let doc = serde_json::json!({
-            "unit": scored.assessment.unit,
-            "systemd_version": ctx.version(),
-            "exposure": scored.assessment.exposure as f64 / 10.0,
-            "advice": advice,
-        });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        super::write_stdout(&crate::report::json::explain_document(
+            &scored.assessment,
+            &advice,
+        ))?;
         return Ok(EXIT_OK);
     }
     let a = &scored.assessment;

@@ -89,6 +89,19 @@ fn detect_version(load: &LoadArgs, manager_version: Option<&str>) -> crate::Resu
         })
 }
 
+/// Writes a command's whole output to stdout; a reader that went away (a closed pipe) ends
+/// it quietly.
+pub fn write_stdout(text: &str) -> crate::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(crate::Error::io("<stdout>", e))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Loads and scores one unit given on the command line; prints systemd's message on failure.
 pub fn score_one(unit: &Path, ctx: &Context) -> Option<Scored> {
     let mut out = pipeline::score_arguments(&[PathBuf::from(unit)], ctx);

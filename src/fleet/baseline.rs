@@ -176,7 +176,7 @@ impl Baseline {
                     format!("expected \"UNIT EXPOSURE LABEL\", found \"{l}\""),
                 ));
             };
-            let exposure = crate::cli::parse_threshold(x).map_err(|e| bad(n, e))?;
+            let exposure = crate::cli::parse_exposure(x).map_err(|e| bad(n, e))?;
             if lab != label(exposure) {
                 return Err(bad(
                     n,

@@ -66,6 +66,17 @@ fn strip_exec_prefixes(word: &str) -> &str {
 const BINARY_HEAD: u64 = 8 << 20;
 
 pub fn inspect(scored: &Scored, root: Option<&Path>) -> Facts {
+    inspect_in(scored, Some(root))
+}
+
+/// [`inspect`] from the unit's own text alone: the binary and the configuration files it names
+/// are not read (lint of unit files whose packages are not installed here).
+pub fn inspect_unit(scored: &Scored) -> Facts {
+    inspect_in(scored, None)
+}
+
+/// `files`: the root to read the binary and config files under, or `None` to read nothing.
+fn inspect_in(scored: &Scored, files: Option<Option<&Path>>) -> Facts {
     let mut f = Facts::default();
     let k = Knowledge::get();
     let exec = raw_values(scored, "ExecStart");
@@ -76,18 +87,20 @@ pub fn inspect(scored: &Scored, root: Option<&Path>) -> Facts {
     if let Some(first) = words.first() {
         let bin = strip_exec_prefixes(first).to_string();
         let name = bin.rsplit('/').next().unwrap_or(&bin).to_string();
-        let path = if bin.starts_with('/') {
+        let path = if let Some(root) = files.filter(|_| bin.starts_with('/')) {
             Some(under_root(root, Path::new(&bin)))
-        } else {
+        } else if let Some(root) = files {
             ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
                 .iter()
                 .map(|d| under_root(root, &Path::new(d).join(&bin)))
                 .find(|p| p.exists())
+        } else {
+            None
         };
         f.binary = Some(bin);
         f.binary_name = Some(name);
         if let Some(p) = path.filter(|p| p.is_file()) {
-            if let Ok(data) = crate::files::read_head_in(root, &p, BINARY_HEAD) {
+            if let Ok(data) = crate::files::read_head_in(files.flatten(), &p, BINARY_HEAD) {
                 f.is_script = data.starts_with(b"#!");
                 if data.starts_with(b"\x7fELF") {
                     f.uses_sockets = Some(
@@ -175,7 +188,7 @@ pub fn inspect(scored: &Scored, root: Option<&Path>) -> Facts {
     let mut texts: Vec<String> = vec![words.join(" ")];
     for w in words.iter().skip(1) {
         let candidate = w.split_once('=').map_or(w.as_str(), |(_, v)| v);
-        if candidate.starts_with("/etc/") {
+        if let (true, Some(root)) = (candidate.starts_with("/etc/"), files) {
             let p = under_root(root, Path::new(candidate));
             if let Ok(data) = crate::files::read_head_in(root, &p, 1 << 20) {
                 texts.push(String::from_utf8_lossy(&data).into_owned());

@@ -1,8 +1,9 @@
 //! `lint`: known pitfalls in unit files, each a rule with a stable ID (data/lint-rules.toml),
-//! reported with file:line, severity and the fix; as text, JSON or SARIF 2.1.0.
+//! reported with file:line, severity and the fix; as text, JSON or a CI report (SARIF, JUnit,
+//! GitLab code quality).
 
+pub mod report;
 mod rules;
-pub mod sarif;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -16,10 +17,20 @@ pub struct Rule {
     pub id: String,
     pub name: String,
     pub severity: String,
+    /// The rule in one sentence, without placeholders.
+    pub title: String,
+    /// What the rule checks and why it matters.
+    pub description: String,
     #[serde(default)]
     pub directive: Option<String>,
+    /// The message of a finding, `{placeholders}` filled in.
     pub summary: String,
     pub fix: String,
+    /// Where to read more; the directive's manual section when absent.
+    #[serde(default)]
+    pub help_uri: Option<String>,
+    pub security_severity: f64,
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -90,6 +101,29 @@ impl Finding {
 pub struct LintOptions<'a> {
     /// The target systemd version (its known directives), the root and the policy.
     pub ctx: &'a crate::context::Context,
+    /// Check paths and binaries against this machine (`--host`).
+    pub host: bool,
+    /// Paths in messages are shown relative to this directory when they lie inside it.
+    pub base: &'a Path,
+}
+
+impl LintOptions<'_> {
+    /// Whether rules may read files outside the unit files: the binary, config files, paths
+    /// the unit names. Only of a tree the user pointed at (`--root`) or of this machine when
+    /// asked (`--host`): a unit file linted in a repository's CI must not fail for what the CI
+    /// machine happens to have installed.
+    pub fn reads_files(&self) -> bool {
+        self.ctx.root.is_some() || self.host
+    }
+
+    /// A path as messages show it: relative to the base when inside it.
+    pub fn shown(&self, path: &Path) -> String {
+        let abs = crate::report::ci::absolute(path);
+        match abs.strip_prefix(self.base) {
+            Ok(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
+            _ => abs.display().to_string(),
+        }
+    }
 }
 
 /// Every finding for one loaded unit, in file and line order.

@@ -115,12 +115,21 @@ fn runs_privileged(prefix: &str) -> bool {
 
 pub fn check_all(s: &Scored, opts: &LintOptions) -> Vec<Finding> {
     let mut out = Vec::new();
-    let facts = inspect::inspect(s, opts.ctx.root());
+    // The binary and the config files it names are read only from a tree the user pointed
+    // at: without --root or --host, what this machine has installed says nothing about a
+    // unit file checked in a repository.
+    let facts = if opts.reads_files() {
+        inspect::inspect(s, opts.ctx.root())
+    } else {
+        inspect::inspect_unit(s)
+    };
 
-    vendor_copy(s, opts, &mut out);
+    if opts.reads_files() {
+        vendor_copy(s, opts, &mut out);
+    }
     directives(s, opts, &mut out);
     systemd_warnings(s, &mut out);
-    lists_that_add(s, &mut out);
+    lists_that_add(s, opts, &mut out);
     missing_paths(s, opts, &mut out);
 
     let Some(e) = s.settings.exec.as_ref() else {
@@ -273,7 +282,7 @@ fn replaces(directive: &str, value: &str) -> Option<bool> {
 }
 
 /// UG007: a list directive in a later file that adds to what an earlier file set.
-fn lists_that_add(s: &Scored, out: &mut Vec<Finding>) {
+fn lists_that_add(s: &Scored, opts: &LintOptions, out: &mut Vec<Finding>) {
     let unit = s.unit.id.as_str();
     let section = type_section(s);
     for &d in ALLOW_LISTS {
@@ -309,10 +318,7 @@ fn lists_that_add(s: &Scored, out: &mut Vec<Finding>) {
                     unit,
                     &f.path,
                     Some(a.line),
-                    &[
-                        ("directive", d),
-                        ("earlier", &earlier.display().to_string()),
-                    ],
+                    &[("directive", d), ("earlier", &opts.shown(earlier))],
                 ));
             }
             holder = if empty { None } else { Some(&f.path) };
@@ -323,7 +329,7 @@ fn lists_that_add(s: &Scored, out: &mut Vec<Finding>) {
 /// UG008: paths that do not exist (no '-' prefix). Only meaningful on a whole OS tree, not on a
 /// directory of unit files.
 fn missing_paths(s: &Scored, opts: &LintOptions, out: &mut Vec<Finding>) {
-    if !under_root(opts.ctx.root(), Path::new("/usr/bin")).is_dir() {
+    if !opts.reads_files() || !under_root(opts.ctx.root(), Path::new("/usr/bin")).is_dir() {
         return;
     }
     let unit = s.unit.id.as_str();
@@ -446,7 +452,10 @@ fn logs_under_strict(
         })
         .collect();
     let own = format!("/var/log/{}", crate::unit::name::prefix(unit));
-    if under_root(opts.ctx.root(), Path::new(&own)).is_dir() && !logs.contains(&own) {
+    if opts.reads_files()
+        && under_root(opts.ctx.root(), Path::new(&own)).is_dir()
+        && !logs.contains(&own)
+    {
         logs.push(own);
     }
     for log in logs {
@@ -585,6 +594,10 @@ fn ip_deny_without_resolver(
     opts: &LintOptions,
     out: &mut Vec<Finding>,
 ) {
+    // Which resolver the service will use is a fact of the machine it runs on.
+    if !opts.reads_files() {
+        return;
+    }
     let Some(c) = &s.settings.cgroup else { return };
     let deny_all = c.ip_address_deny.iter().any(|p| p.prefix_len == 0);
     if !deny_all
@@ -610,12 +623,17 @@ fn ip_deny_without_resolver(
         Some(servers[0].to_string())
     };
     if let Some(resolver) = missing {
-        let first_local =
-            resolver == "localhost" || resolver.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
-        let allow = if first_local {
-            "localhost".to_string()
+        // The message names where the resolver comes from, never its address: a report is
+        // read on other machines than the one that made it.
+        let (source, allow) = if resolver == "localhost" {
+            ("(localhost: there is no resolv.conf)", "localhost")
+        } else if resolver.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()) {
+            ("(a local one, by resolv.conf)", "localhost")
         } else {
-            resolver.clone()
+            (
+                "(the first nameserver of resolv.conf)",
+                "that nameserver's address",
+            )
         };
         let (file, line) = at(s, "IPAddressDeny");
         out.push(Finding::new(
@@ -623,7 +641,7 @@ fn ip_deny_without_resolver(
             &s.unit.id,
             file,
             line,
-            &[("resolver", &resolver), ("allow", &allow)],
+            &[("source", source), ("allow", allow)],
         ));
     }
 }

@@ -1,6 +1,8 @@
 //! Printing assessments: systemd's text table, the overview list and the JSON contract.
 
+pub mod ci;
 pub mod json;
+pub mod systemd_json;
 pub mod text;
 
 /// Which glyphs systemd would print here: UTF-8 marks and arrows, and emoji faces.

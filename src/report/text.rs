@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use crate::assess::{self, Assessment};
 use crate::report::Glyphs;
+use crate::ui;
 
 /// Code points systemd 252's table counts as two cells wide (its `unichar_iswide()`, a
 /// Unicode 6.0 East Asian Width table plus one emoji block). Every other character, combining
@@ -83,6 +84,12 @@ fn pad_right(out: &mut String, s: &str, width: usize) {
 /// EXPOSURE values right-aligned (not its header), and the trailing blanks of the last column
 /// dropped (so a row without an exposure ends with the separator space after DESCRIPTION).
 pub fn detailed(a: &Assessment, glyphs: Glyphs) -> String {
+    detailed_with(a, glyphs, true, false)
+}
+
+/// [`detailed`] with or without the header line (`--no-legend`), and with colours on a
+/// terminal: marks green and red, the overall label in its band's colour, as systemd does.
+pub fn detailed_with(a: &Assessment, glyphs: Glyphs, legend: bool, color: bool) -> String {
     let utf8 = glyphs.utf8;
     let mark = |set: Option<bool>| match (set, utf8) {
         (None, _) => " ",
@@ -90,6 +97,11 @@ pub fn detailed(a: &Assessment, glyphs: Glyphs) -> String {
         (Some(false), true) => "✗",
         (Some(true), false) => "+",
         (Some(false), false) => "-",
+    };
+    let mark_color = |set: Option<bool>| match set {
+        Some(true) => ui::GREEN,
+        Some(false) => ui::RED,
+        None => "",
     };
     /// A cell and the terminal cells it takes.
     type Cell<'a> = (&'a str, usize);
@@ -104,7 +116,7 @@ pub fn detailed(a: &Assessment, glyphs: Glyphs) -> String {
         }
         spans.push(start..exposures.len());
     }
-    let rows: Vec<(&str, Cell, Cell, Cell)> = a
+    let rows: Vec<(Option<bool>, Cell, Cell, Cell)> = a
         .checks
         .iter()
         .zip(spans)
@@ -112,7 +124,7 @@ pub fn detailed(a: &Assessment, glyphs: Glyphs) -> String {
             let desc = c.description.as_deref().unwrap_or("");
             let exp = &exposures[span];
             (
-                mark(c.set()),
+                c.set(),
                 (c.name, console_width(c.name)),
                 (desc, console_width(desc)),
                 (exp, exp.len()),
@@ -163,25 +175,91 @@ pub fn detailed(a: &Assessment, glyphs: Glyphs) -> String {
         }
         out.push('\n');
     };
-    row(" ", header.0, header.1, header.2, true);
-    for &(m, name, desc, exp) in &rows {
-        row(m, name, desc, exp, false);
+    if legend {
+        row(" ", header.0, header.1, header.2, true);
+    }
+    for &(set, name, desc, exp) in &rows {
+        let m = ui::paint(mark(set), mark_color(set), color);
+        row(&m, name, desc, exp, false);
     }
     let arrow = if utf8 { "→" } else { "->" };
+    let score = format!(
+        "{} {}",
+        assess::format_tenths(a.exposure),
+        assess::label(a.exposure)
+    );
     let _ = writeln!(
         out,
-        "\n{arrow} Overall exposure level for {}: {} {} {}",
-        a.unit,
-        assess::format_tenths(a.exposure),
-        assess::label(a.exposure),
+        "\n{arrow} Overall exposure level for {}: {} {}",
+        ui::paint(&a.unit, "1", color),
+        ui::paint(&score, label_color(a.exposure), color),
         assess::glyph(a.exposure, !glyphs.emoji)
     );
     out
 }
 
+/// systemd's colour for an exposure's label: red for DANGEROUS and UNSAFE, yellow for
+/// EXPOSED, none for MEDIUM, green below.
+fn label_color(exposure: u64) -> &'static str {
+    match exposure {
+        90.. => ui::RED,
+        75..=89 => ui::YELLOW,
+        50..=74 => "",
+        _ => ui::GREEN,
+    }
+}
+
+/// systemd-analyze security's overview table (`UNIT EXPOSURE PREDICATE HAPPY`), printed live
+/// for a listing and after several units: UNIT and PREDICATE padded to their widest cell,
+/// EXPOSURE right-aligned, the last column unpadded.
+pub fn systemd_overview(
+    rows: &[(String, u64)],
+    glyphs: Glyphs,
+    legend: bool,
+    color: bool,
+) -> String {
+    let w_unit = rows
+        .iter()
+        .map(|(u, _)| console_width(u))
+        .max()
+        .unwrap_or(0)
+        .max(4);
+    let w_exp = 8;
+    let w_pred = rows
+        .iter()
+        .map(|(_, x)| assess::label(*x).len())
+        .max()
+        .unwrap_or(0)
+        .max(9);
+    let mut out = String::new();
+    if legend {
+        if rows.is_empty() {
+            out.push_str("UNIT EXPOSURE PREDICATE HAPPY\n");
+        } else {
+            pad_right(&mut out, "UNIT", w_unit);
+            out.push(' ');
+            pad_right(&mut out, "EXPOSURE", w_exp);
+            out.push(' ');
+            pad_right(&mut out, "PREDICATE", w_pred);
+            out.push_str(" HAPPY\n");
+        }
+    }
+    for (unit, x) in rows {
+        pad_right(&mut out, unit, w_unit);
+        let label = assess::label(*x);
+        let _ = write!(out, " {:>w_exp$} ", assess::format_tenths(*x));
+        out.push_str(&ui::paint(label, label_color(*x), color));
+        for _ in label.len()..w_pred {
+            out.push(' ');
+        }
+        let _ = writeln!(out, " {}", assess::glyph(*x, !glyphs.emoji));
+    }
+    out
+}
+
 /// unitguard's overview: UNIT EXPOSURE LABEL, one line per unit, UNIT padded to the longest
 /// name, EXPOSURE right-aligned under its header.
-pub fn overview(assessments: &[&Assessment]) -> String {
+pub fn overview(assessments: &[&Assessment], legend: bool) -> String {
     let w = assessments
         .iter()
         .map(|a| console_width(&a.unit))
@@ -189,8 +267,10 @@ pub fn overview(assessments: &[&Assessment]) -> String {
         .unwrap_or(0)
         .max(4);
     let mut out = String::new();
-    pad_right(&mut out, "UNIT", w);
-    out.push_str(" EXPOSURE LABEL\n");
+    if legend {
+        pad_right(&mut out, "UNIT", w);
+        out.push_str(" EXPOSURE LABEL\n");
+    }
     for a in assessments {
         pad_right(&mut out, &a.unit, w);
         let _ = writeln!(

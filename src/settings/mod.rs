@@ -155,6 +155,7 @@ pub const NAMESPACES: &[(&str, u64)] = &[
 
 impl ExecSettings {
     fn new(unit_type: &str) -> Self {
+        let user_scope = crate::unit::scope::current() == crate::unit::scope::Scope::User;
         ExecSettings {
             user: None,
             group: None,
@@ -185,8 +186,15 @@ impl ExecSettings {
             mount_images: false,
             capability_bounding_set: CAP_ALL,
             ambient_capabilities: 0,
-            umask: 0o022,
-            keyring_mode: if unit_type == "service" {
+            umask: if user_scope {
+                crate::unit::scope::process_umask()
+            } else {
+                0o022
+            },
+            // A user manager starts everything with KeyringMode=inherit.
+            keyring_mode: if user_scope {
+                "inherit"
+            } else if unit_type == "service" {
                 "private"
             } else {
                 "shared"

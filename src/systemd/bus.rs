@@ -46,6 +46,18 @@ pub fn system_bus_address() -> String {
         .unwrap_or_else(|| DEFAULT_SYSTEM_BUS.to_string())
 }
 
+/// The calling user's session bus, where the user manager answers: `$DBUS_SESSION_BUS_ADDRESS`,
+/// else `$XDG_RUNTIME_DIR/bus`.
+pub fn session_bus_address() -> String {
+    std::env::var("DBUS_SESSION_BUS_ADDRESS")
+        .ok()
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| {
+            let runtime = std::env::var("XDG_RUNTIME_DIR").unwrap_or_default();
+            format!("unix:path={runtime}/bus")
+        })
+}
+
 /// A unit as ListUnits reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedUnit {

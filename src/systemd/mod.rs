@@ -78,9 +78,18 @@ pub fn choose_source(root: Option<&Path>, units: &[PathBuf]) -> Source {
     if let Some(p) = units.iter().find(|u| is_path_argument(u)) {
         return Source::Offline(format!("{} is a unit file path", p.display()));
     }
-    match Manager::connect() {
+    match connect_manager() {
         Ok(m) => Source::Live(m),
         Err(e) => Source::Offline(format!("live mode needs a systemd manager ({e})")),
+    }
+}
+
+/// The manager of this run's scope: the system manager, or with `--user` the calling user's
+/// (on the session bus).
+pub fn connect_manager() -> Result<Manager, BusError> {
+    match crate::unit::scope::current() {
+        crate::unit::scope::Scope::System => Manager::connect(),
+        crate::unit::scope::Scope::User => Manager::connect_to(&bus::session_bus_address()),
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod dropins;
 pub mod load;
 pub mod name;
+pub mod scope;
 pub mod search;
 pub mod specifier;
 pub mod syntax;

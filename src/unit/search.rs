@@ -119,7 +119,14 @@ impl SearchPath {
         let mut dirs: Vec<PathBuf> = own_dirs.into_iter().flatten().collect();
         let env = std::env::var("SYSTEMD_UNIT_PATH").ok();
         let mut rest: Vec<PathBuf> = Vec::new();
-        let defaults = || unit_path.iter().map(PathBuf::from);
+        let defaults = || -> Vec<PathBuf> {
+            match super::scope::current() {
+                super::scope::Scope::System => unit_path.iter().map(PathBuf::from).collect(),
+                super::scope::Scope::User => {
+                    super::scope::user_unit_path(|k| std::env::var(k).ok(), cwd)
+                }
+            }
+        };
         match env.as_deref() {
             None => rest.extend(defaults()),
             Some("") => {}

@@ -1,0 +1,158 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_unitguard_global_optspecs
+    string join \n color= no-pager q/quiet h/help V/version
+end
+
+function __fish_unitguard_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_unitguard_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_unitguard_using_subcommand
+    set -l cmd (__fish_unitguard_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c unitguard -n "__fish_unitguard_needs_command" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c unitguard -n "__fish_unitguard_needs_command" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
+complete -c unitguard -n "__fish_unitguard_needs_command" -s q -l quiet -d 'Do not print notes and hints on standard error'
+complete -c unitguard -n "__fish_unitguard_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c unitguard -n "__fish_unitguard_needs_command" -s V -l version -d 'Print version'
+complete -c unitguard -n "__fish_unitguard_needs_command" -f -a "audit" -d 'Score the exposure of units (all services when none are given)'
+complete -c unitguard -n "__fish_unitguard_needs_command" -f -a "cat" -d 'Print a unit\'s fragment and drop-ins as systemd merges them, like `systemctl cat`'
+complete -c unitguard -n "__fish_unitguard_needs_command" -f -a "cheatsheet" -d 'Every directive of the catalogue: values, default, what it stops and breaks, since when'
+complete -c unitguard -n "__fish_unitguard_needs_command" -f -a "explain" -d 'For each failing check: the directive that closes it, what it stops, what it may break'
+complete -c unitguard -n "__fish_unitguard_needs_command" -f -a "harden" -d 'Write a drop-in that lowers a unit\'s exposure without breaking it'
+complete -c unitguard -n "__fish_unitguard_needs_command" -f -a "lint" -d 'Find known pitfalls in unit files, with file:line and the fix'
+complete -c unitguard -n "__fish_unitguard_needs_command" -f -a "apply" -d 'Harden a running service: write the drop-in, restart, verify, roll back on failure'
+complete -c unitguard -n "__fish_unitguard_needs_command" -f -a "rollback" -d 'Remove unitguard\'s drop-in from a unit (restoring the one it replaced) and restart it'
+complete -c unitguard -n "__fish_unitguard_needs_command" -f -a "denials" -d 'Sandbox denials from the journal and kernel audit lines, with the directive to blame'
+complete -c unitguard -n "__fish_unitguard_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l root -d 'Look units up under this root directory instead of / (it must exist)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l security-policy -d 'A systemd-analyze security policy (JSON) overriding weights, ranges and texts' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l offline -d 'Read unit files instead of asking the running systemd (--offline alone means yes). Without it, a running manager is asked when one answers and no --root, --image or unit file path is given' -r
+complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l json -d 'systemd-analyze\'s JSON: one array of check rows per unit (pretty: tab-indented, short: one line; off: the table). `--json` alone is unitguard\'s document (`--format json`)' -r
+complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l threshold -d 'Exit with status 1 if a unit\'s exposure is above N, on systemd\'s 0-100 scale (--threshold=50 is 5.0); see --max-exposure for the 0.0-10.0 form' -r
+complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l image -d 'Look units up in this disk image (a file system or a GPT disk with a root partition), mounted read-only for the run; needs root' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l format -d 'Output format: text (systemd\'s tables), json (unitguard\'s document), sarif (SARIF 2.1.0 for code scanning), junit (one test case per unit), gitlab (GitLab code quality)' -r -f -a "text\t''
+json\t''
+sarif\t''
+junit\t''
+gitlab\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l max-exposure -d 'Exit with status 1 if a unit\'s exposure is above X.Y (0.0-10.0, as the tables print it)' -r
+complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l base -d 'Paths in SARIF, JUnit and GitLab reports are relative to DIR (default: the current directory, normally the repository\'s checkout)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l user -d 'User units: the user search path (~/.config/systemd/user, /etc/systemd/user, ...), the user manager\'s defaults, and the session bus when live'
+complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l system -d 'System units (the default)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l no-legend -d 'Do not print the column headers of the tables'
+complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -s q -l quiet -d 'Do not print notes and hints on standard error'
+complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -s h -l help -d 'Print help'
+complete -c unitguard -n "__fish_unitguard_using_subcommand cat" -l root -d 'Look units up under this root directory instead of / (it must exist)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand cat" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand cat" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand cat" -s q -l quiet -d 'Do not print notes and hints on standard error'
+complete -c unitguard -n "__fish_unitguard_using_subcommand cat" -s h -l help -d 'Print help'
+complete -c unitguard -n "__fish_unitguard_using_subcommand cheatsheet" -l format -d 'Output format [default: the --output extension (.md, .html, .pdf), else md]' -r -f -a "md\t'GitHub markdown'
+html\t'One self-contained HTML file (inline CSS, print-friendly)'
+pdf\t'An A4 PDF document (base-14 fonts, nothing embedded)'"
+complete -c unitguard -n "__fish_unitguard_using_subcommand cheatsheet" -s o -l output -d 'Write to FILE instead of standard output (a PDF is not written to a terminal)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand cheatsheet" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand cheatsheet" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand cheatsheet" -s q -l quiet -d 'Do not print notes and hints on standard error'
+complete -c unitguard -n "__fish_unitguard_using_subcommand cheatsheet" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c unitguard -n "__fish_unitguard_using_subcommand explain" -l root -d 'Look units up under this root directory instead of / (it must exist)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand explain" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand explain" -l json -d 'Print JSON instead of text'
+complete -c unitguard -n "__fish_unitguard_using_subcommand explain" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand explain" -s q -l quiet -d 'Do not print notes and hints on standard error'
+complete -c unitguard -n "__fish_unitguard_using_subcommand explain" -s h -l help -d 'Print help'
+complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l root -d 'Look units up under this root directory instead of / (it must exist)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l profile -d 'How far to go: settings that rarely break anything, or the tightest that fit' -r -f -a "baseline\t'Settings that rarely break a daemon'
+strict\t'The tightest settings that fit what unitguard can see of the service'"
+complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l systemd-version -d 'Only use directives this systemd version knows' -r
+complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l allow-ip -d 'Allow only these peers (plus localhost): adds IPAddressDeny=any and IPAddressAllow=' -r
+complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l security-policy -d 'A systemd-analyze security policy (JSON) for the predicted scores' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l write -d 'Write /etc/systemd/system/UNIT.d/hardening.conf (under --root), keeping a backup; for a template (foo@.service) the template\'s directory, which applies to every instance'
+complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -s q -l quiet -d 'Do not print notes and hints on standard error'
+complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c unitguard -n "__fish_unitguard_using_subcommand lint" -l root -d 'Look units up under this root directory instead of / (it must exist)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand lint" -l format -d 'Output format: text, json, or a CI report: sarif (code scanning), junit (one test case per unit), gitlab (code quality)' -r -f -a "text\t''
+json\t''
+sarif\t''
+junit\t''
+gitlab\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand lint" -l base -d 'Paths in SARIF, JUnit and GitLab reports are relative to DIR (default: the current directory, normally the repository\'s checkout)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand lint" -l systemd-version -d 'Flag directives this systemd version does not know' -r
+complete -c unitguard -n "__fish_unitguard_using_subcommand lint" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand lint" -l host -d 'Also check what the units name on this machine: paths that must exist, the programs started and their config files, the DNS resolver (--root does this for its tree)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand lint" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand lint" -s q -l quiet -d 'Do not print notes and hints on standard error'
+complete -c unitguard -n "__fish_unitguard_using_subcommand lint" -s h -l help -d 'Print help'
+complete -c unitguard -n "__fish_unitguard_using_subcommand apply" -l profile -d 'How far to go (see `harden --help`)' -r -f -a "baseline\t'Settings that rarely break a daemon'
+strict\t'The tightest settings that fit what unitguard can see of the service'"
+complete -c unitguard -n "__fish_unitguard_using_subcommand apply" -l smoke -d 'A command that must succeed after the restart (default: the daemon profile\'s check)' -r
+complete -c unitguard -n "__fish_unitguard_using_subcommand apply" -l timeout -d 'Seconds to wait for the service to become active, and for the smoke command' -r
+complete -c unitguard -n "__fish_unitguard_using_subcommand apply" -l settle -d 'Seconds the service must stay active (same PID, no restarts) to count as healthy' -r
+complete -c unitguard -n "__fish_unitguard_using_subcommand apply" -l allow-ip -d 'Allow only these peers (plus localhost): adds IPAddressDeny=any and IPAddressAllow=' -r
+complete -c unitguard -n "__fish_unitguard_using_subcommand apply" -l dropin -d 'Apply this drop-in file (your own) instead of the generated one, with the same checks and automatic rollback; it is installed as UNIT.d/hardening.conf' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand apply" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand apply" -l dry-run -d 'Print the plan without changing anything'
+complete -c unitguard -n "__fish_unitguard_using_subcommand apply" -l start -d 'Start the unit when it is not running (by default a stopped unit stays stopped: the drop-in is installed and the manager reloaded, but nothing is verified)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand apply" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand apply" -s q -l quiet -d 'Do not print notes and hints on standard error'
+complete -c unitguard -n "__fish_unitguard_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c unitguard -n "__fish_unitguard_using_subcommand rollback" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand rollback" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand rollback" -s q -l quiet -d 'Do not print notes and hints on standard error'
+complete -c unitguard -n "__fish_unitguard_using_subcommand rollback" -s h -l help -d 'Print help'
+complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -l since -d 'Start from this time (any journalctl --since value, e.g. "-1h", "today", "@1700000000"); the unit\'s own log files are then not read (their lines have no common timestamp)' -r
+complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -l follow -d 'Keep watching for new denials'
+complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -l json -d 'One JSON object per denial, one per line'
+complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -s q -l quiet -d 'Do not print notes and hints on standard error'
+complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -s h -l help -d 'Print help'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "audit" -d 'Score the exposure of units (all services when none are given)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "cat" -d 'Print a unit\'s fragment and drop-ins as systemd merges them, like `systemctl cat`'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "cheatsheet" -d 'Every directive of the catalogue: values, default, what it stops and breaks, since when'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "explain" -d 'For each failing check: the directive that closes it, what it stops, what it may break'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "harden" -d 'Write a drop-in that lowers a unit\'s exposure without breaking it'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "lint" -d 'Find known pitfalls in unit files, with file:line and the fix'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "apply" -d 'Harden a running service: write the drop-in, restart, verify, roll back on failure'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "rollback" -d 'Remove unitguard\'s drop-in from a unit (restoring the one it replaced) and restart it'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "denials" -d 'Sandbox denials from the journal and kernel audit lines, with the directive to blame'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
