@@ -22,11 +22,20 @@ _unitguard() {
             unitguard,audit)
                 cmd="unitguard__subcmd__audit"
                 ;;
+            unitguard,baseline)
+                cmd="unitguard__subcmd__baseline"
+                ;;
             unitguard,cat)
                 cmd="unitguard__subcmd__cat"
                 ;;
             unitguard,cheatsheet)
                 cmd="unitguard__subcmd__cheatsheet"
+                ;;
+            unitguard,checklist)
+                cmd="unitguard__subcmd__checklist"
+                ;;
+            unitguard,collect)
+                cmd="unitguard__subcmd__collect"
                 ;;
             unitguard,denials)
                 cmd="unitguard__subcmd__denials"
@@ -43,8 +52,29 @@ _unitguard() {
             unitguard,lint)
                 cmd="unitguard__subcmd__lint"
                 ;;
+            unitguard,report)
+                cmd="unitguard__subcmd__report"
+                ;;
             unitguard,rollback)
                 cmd="unitguard__subcmd__rollback"
+                ;;
+            unitguard__subcmd__baseline,diff)
+                cmd="unitguard__subcmd__baseline__subcmd__diff"
+                ;;
+            unitguard__subcmd__baseline,help)
+                cmd="unitguard__subcmd__baseline__subcmd__help"
+                ;;
+            unitguard__subcmd__baseline,save)
+                cmd="unitguard__subcmd__baseline__subcmd__save"
+                ;;
+            unitguard__subcmd__baseline__subcmd__help,diff)
+                cmd="unitguard__subcmd__baseline__subcmd__help__subcmd__diff"
+                ;;
+            unitguard__subcmd__baseline__subcmd__help,help)
+                cmd="unitguard__subcmd__baseline__subcmd__help__subcmd__help"
+                ;;
+            unitguard__subcmd__baseline__subcmd__help,save)
+                cmd="unitguard__subcmd__baseline__subcmd__help__subcmd__save"
                 ;;
             unitguard__subcmd__help,apply)
                 cmd="unitguard__subcmd__help__subcmd__apply"
@@ -52,11 +82,20 @@ _unitguard() {
             unitguard__subcmd__help,audit)
                 cmd="unitguard__subcmd__help__subcmd__audit"
                 ;;
+            unitguard__subcmd__help,baseline)
+                cmd="unitguard__subcmd__help__subcmd__baseline"
+                ;;
             unitguard__subcmd__help,cat)
                 cmd="unitguard__subcmd__help__subcmd__cat"
                 ;;
             unitguard__subcmd__help,cheatsheet)
                 cmd="unitguard__subcmd__help__subcmd__cheatsheet"
+                ;;
+            unitguard__subcmd__help,checklist)
+                cmd="unitguard__subcmd__help__subcmd__checklist"
+                ;;
+            unitguard__subcmd__help,collect)
+                cmd="unitguard__subcmd__help__subcmd__collect"
                 ;;
             unitguard__subcmd__help,denials)
                 cmd="unitguard__subcmd__help__subcmd__denials"
@@ -73,8 +112,17 @@ _unitguard() {
             unitguard__subcmd__help,lint)
                 cmd="unitguard__subcmd__help__subcmd__lint"
                 ;;
+            unitguard__subcmd__help,report)
+                cmd="unitguard__subcmd__help__subcmd__report"
+                ;;
             unitguard__subcmd__help,rollback)
                 cmd="unitguard__subcmd__help__subcmd__rollback"
+                ;;
+            unitguard__subcmd__help__subcmd__baseline,diff)
+                cmd="unitguard__subcmd__help__subcmd__baseline__subcmd__diff"
+                ;;
+            unitguard__subcmd__help__subcmd__baseline,save)
+                cmd="unitguard__subcmd__help__subcmd__baseline__subcmd__save"
                 ;;
             *)
                 ;;
@@ -83,7 +131,7 @@ _unitguard() {
 
     case "${cmd}" in
         unitguard)
-            opts="-q -h -V --color --no-pager --quiet --help --version audit cat cheatsheet explain harden lint apply rollback denials help"
+            opts="-q -h -V --color --no-pager --quiet --help --version audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -143,13 +191,17 @@ _unitguard() {
             return 0
             ;;
         unitguard__subcmd__audit)
-            opts="-q -h --root --security-policy --offline --json --threshold --image --user --system --no-legend --format --max-exposure --base --color --no-pager --quiet --help"
+            opts="-q -h --root --systemd-version --nearest-version --security-policy --offline --json --threshold --image --user --system --no-legend --format --max-exposure --base --color --no-pager --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --systemd-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -196,14 +248,156 @@ _unitguard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        unitguard__subcmd__baseline)
+            opts="-q -h --color --no-pager --quiet --help save diff help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        unitguard__subcmd__baseline__subcmd__diff)
+            opts="-q -h --offline --root --systemd-version --nearest-version --tolerance --json --color --no-pager --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --systemd-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tolerance)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        unitguard__subcmd__baseline__subcmd__help)
+            opts="save diff help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        unitguard__subcmd__baseline__subcmd__help__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        unitguard__subcmd__baseline__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        unitguard__subcmd__baseline__subcmd__help__subcmd__save)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        unitguard__subcmd__baseline__subcmd__save)
+            opts="-o -q -h --offline --root --systemd-version --nearest-version --output --json --color --no-pager --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --systemd-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         unitguard__subcmd__cat)
-            opts="-q -h --root --color --no-pager --quiet --help"
+            opts="-q -h --root --systemd-version --nearest-version --color --no-pager --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --systemd-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -248,14 +442,94 @@ _unitguard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        unitguard__subcmd__checklist)
+            opts="-q -h --offline --root --systemd-version --nearest-version --baseline --json --color --no-pager --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --systemd-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --baseline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        unitguard__subcmd__collect)
+            opts="-o -q -h --offline --root --systemd-version --nearest-version --output --baseline --color --no-pager --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --systemd-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --baseline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         unitguard__subcmd__denials)
-            opts="-q -h --since --follow --json --color --no-pager --quiet --help"
+            opts="-q -h --since --follow --json --journal --ndjson --install --root --systemd-version --nearest-version --color --no-pager --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ndjson)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --systemd-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -271,13 +545,17 @@ _unitguard() {
             return 0
             ;;
         unitguard__subcmd__explain)
-            opts="-q -h --root --json --color --no-pager --quiet --help"
+            opts="-q -h --root --systemd-version --nearest-version --json --color --no-pager --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --systemd-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -293,7 +571,7 @@ _unitguard() {
             return 0
             ;;
         unitguard__subcmd__harden)
-            opts="-q -h --root --profile --write --systemd-version --allow-ip --security-policy --color --no-pager --quiet --help"
+            opts="-q -h --root --systemd-version --nearest-version --profile --write --allow-ip --security-policy --color --no-pager --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -303,12 +581,12 @@ _unitguard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --profile)
-                    COMPREPLY=($(compgen -W "baseline strict" -- "${cur}"))
-                    return 0
-                    ;;
                 --systemd-version)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -W "baseline strict" -- "${cur}"))
                     return 0
                     ;;
                 --allow-ip)
@@ -331,7 +609,7 @@ _unitguard() {
             return 0
             ;;
         unitguard__subcmd__help)
-            opts="audit cat cheatsheet explain harden lint apply rollback denials help"
+            opts="audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -372,6 +650,48 @@ _unitguard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        unitguard__subcmd__help__subcmd__baseline)
+            opts="save diff"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        unitguard__subcmd__help__subcmd__baseline__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        unitguard__subcmd__help__subcmd__baseline__subcmd__save)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         unitguard__subcmd__help__subcmd__cat)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -387,6 +707,34 @@ _unitguard() {
             return 0
             ;;
         unitguard__subcmd__help__subcmd__cheatsheet)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        unitguard__subcmd__help__subcmd__checklist)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        unitguard__subcmd__help__subcmd__collect)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -470,6 +818,20 @@ _unitguard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        unitguard__subcmd__help__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         unitguard__subcmd__help__subcmd__rollback)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -485,13 +847,17 @@ _unitguard() {
             return 0
             ;;
         unitguard__subcmd__lint)
-            opts="-q -h --root --format --host --base --systemd-version --color --no-pager --quiet --help"
+            opts="-q -h --root --systemd-version --nearest-version --format --host --base --color --no-pager --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --systemd-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -503,7 +869,29 @@ _unitguard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --systemd-version)
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        unitguard__subcmd__report)
+            opts="-q -h --html --baseline --color --no-pager --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --html)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --baseline)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

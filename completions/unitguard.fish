@@ -40,8 +40,13 @@ complete -c unitguard -n "__fish_unitguard_needs_command" -f -a "lint" -d 'Find 
 complete -c unitguard -n "__fish_unitguard_needs_command" -f -a "apply" -d 'Harden a running service: write the drop-in, restart, verify, roll back on failure'
 complete -c unitguard -n "__fish_unitguard_needs_command" -f -a "rollback" -d 'Remove unitguard\'s drop-in from a unit (restoring the one it replaced) and restart it'
 complete -c unitguard -n "__fish_unitguard_needs_command" -f -a "denials" -d 'Sandbox denials from the journal and kernel audit lines, with the directive to blame'
+complete -c unitguard -n "__fish_unitguard_needs_command" -f -a "baseline" -d 'Record every unit\'s exposure in a file for the config repository, or compare with one'
+complete -c unitguard -n "__fish_unitguard_needs_command" -f -a "checklist" -d 'The five-point checklist: baseline, core directives, syscall filter, capabilities, SIEM'
+complete -c unitguard -n "__fish_unitguard_needs_command" -f -a "collect" -d 'This host\'s whole state (facts, every unit\'s assessment, drop-ins, checklist) as one JSON document'
+complete -c unitguard -n "__fish_unitguard_needs_command" -f -a "report" -d 'Many hosts\' collected states in one self-contained HTML report and a text summary'
 complete -c unitguard -n "__fish_unitguard_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l root -d 'Look units up under this root directory instead of / (it must exist)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l systemd-version -d 'Read, score, harden and lint as this systemd version does (252, 254, 257). Default: the running manager\'s version (live), else the one installed under --root (or on this host), from its libsystemd-shared-N.so' -r
 complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l security-policy -d 'A systemd-analyze security policy (JSON) overriding weights, ranges and texts' -r -F
 complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l offline -d 'Read unit files instead of asking the running systemd (--offline alone means yes). Without it, a running manager is asked when one answers and no --root, --image or unit file path is given' -r
 complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l json -d 'systemd-analyze\'s JSON: one array of check rows per unit (pretty: tab-indented, short: one line; off: the table). `--json` alone is unitguard\'s document (`--format json`)' -r
@@ -57,6 +62,7 @@ complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l base -d 'P
 complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l nearest-version -d 'For a version unitguard has no tables for, use the nearest older one (said on stderr) instead of failing'
 complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l user -d 'User units: the user search path (~/.config/systemd/user, /etc/systemd/user, ...), the user manager\'s defaults, and the session bus when live'
 complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l system -d 'System units (the default)'
 complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l no-legend -d 'Do not print the column headers of the tables'
@@ -64,9 +70,11 @@ complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -l no-pager -
 complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -s q -l quiet -d 'Do not print notes and hints on standard error'
 complete -c unitguard -n "__fish_unitguard_using_subcommand audit" -s h -l help -d 'Print help'
 complete -c unitguard -n "__fish_unitguard_using_subcommand cat" -l root -d 'Look units up under this root directory instead of / (it must exist)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand cat" -l systemd-version -d 'Read, score, harden and lint as this systemd version does (252, 254, 257). Default: the running manager\'s version (live), else the one installed under --root (or on this host), from its libsystemd-shared-N.so' -r
 complete -c unitguard -n "__fish_unitguard_using_subcommand cat" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand cat" -l nearest-version -d 'For a version unitguard has no tables for, use the nearest older one (said on stderr) instead of failing'
 complete -c unitguard -n "__fish_unitguard_using_subcommand cat" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
 complete -c unitguard -n "__fish_unitguard_using_subcommand cat" -s q -l quiet -d 'Do not print notes and hints on standard error'
 complete -c unitguard -n "__fish_unitguard_using_subcommand cat" -s h -l help -d 'Print help'
@@ -81,37 +89,41 @@ complete -c unitguard -n "__fish_unitguard_using_subcommand cheatsheet" -l no-pa
 complete -c unitguard -n "__fish_unitguard_using_subcommand cheatsheet" -s q -l quiet -d 'Do not print notes and hints on standard error'
 complete -c unitguard -n "__fish_unitguard_using_subcommand cheatsheet" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c unitguard -n "__fish_unitguard_using_subcommand explain" -l root -d 'Look units up under this root directory instead of / (it must exist)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand explain" -l systemd-version -d 'Read, score, harden and lint as this systemd version does (252, 254, 257). Default: the running manager\'s version (live), else the one installed under --root (or on this host), from its libsystemd-shared-N.so' -r
 complete -c unitguard -n "__fish_unitguard_using_subcommand explain" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand explain" -l nearest-version -d 'For a version unitguard has no tables for, use the nearest older one (said on stderr) instead of failing'
 complete -c unitguard -n "__fish_unitguard_using_subcommand explain" -l json -d 'Print JSON instead of text'
 complete -c unitguard -n "__fish_unitguard_using_subcommand explain" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
 complete -c unitguard -n "__fish_unitguard_using_subcommand explain" -s q -l quiet -d 'Do not print notes and hints on standard error'
 complete -c unitguard -n "__fish_unitguard_using_subcommand explain" -s h -l help -d 'Print help'
 complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l root -d 'Look units up under this root directory instead of / (it must exist)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l systemd-version -d 'Read, score, harden and lint as this systemd version does (252, 254, 257). Default: the running manager\'s version (live), else the one installed under --root (or on this host), from its libsystemd-shared-N.so' -r
 complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l profile -d 'How far to go: settings that rarely break anything, or the tightest that fit' -r -f -a "baseline\t'Settings that rarely break a daemon'
 strict\t'The tightest settings that fit what unitguard can see of the service'"
-complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l systemd-version -d 'Only use directives this systemd version knows' -r
 complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l allow-ip -d 'Allow only these peers (plus localhost): adds IPAddressDeny=any and IPAddressAllow=' -r
 complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l security-policy -d 'A systemd-analyze security policy (JSON) for the predicted scores' -r -F
 complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l nearest-version -d 'For a version unitguard has no tables for, use the nearest older one (said on stderr) instead of failing'
 complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l write -d 'Write /etc/systemd/system/UNIT.d/hardening.conf (under --root), keeping a backup; for a template (foo@.service) the template\'s directory, which applies to every instance'
 complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
 complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -s q -l quiet -d 'Do not print notes and hints on standard error'
 complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c unitguard -n "__fish_unitguard_using_subcommand lint" -l root -d 'Look units up under this root directory instead of / (it must exist)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand lint" -l systemd-version -d 'Read, score, harden and lint as this systemd version does (252, 254, 257). Default: the running manager\'s version (live), else the one installed under --root (or on this host), from its libsystemd-shared-N.so' -r
 complete -c unitguard -n "__fish_unitguard_using_subcommand lint" -l format -d 'Output format: text, json, or a CI report: sarif (code scanning), junit (one test case per unit), gitlab (code quality)' -r -f -a "text\t''
 json\t''
 sarif\t''
 junit\t''
 gitlab\t''"
 complete -c unitguard -n "__fish_unitguard_using_subcommand lint" -l base -d 'Paths in SARIF, JUnit and GitLab reports are relative to DIR (default: the current directory, normally the repository\'s checkout)' -r -F
-complete -c unitguard -n "__fish_unitguard_using_subcommand lint" -l systemd-version -d 'Flag directives this systemd version does not know' -r
 complete -c unitguard -n "__fish_unitguard_using_subcommand lint" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand lint" -l nearest-version -d 'For a version unitguard has no tables for, use the nearest older one (said on stderr) instead of failing'
 complete -c unitguard -n "__fish_unitguard_using_subcommand lint" -l host -d 'Also check what the units name on this machine: paths that must exist, the programs started and their config files, the DNS resolver (--root does this for its tree)'
 complete -c unitguard -n "__fish_unitguard_using_subcommand lint" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
 complete -c unitguard -n "__fish_unitguard_using_subcommand lint" -s q -l quiet -d 'Do not print notes and hints on standard error'
@@ -138,21 +150,101 @@ complete -c unitguard -n "__fish_unitguard_using_subcommand rollback" -l no-page
 complete -c unitguard -n "__fish_unitguard_using_subcommand rollback" -s q -l quiet -d 'Do not print notes and hints on standard error'
 complete -c unitguard -n "__fish_unitguard_using_subcommand rollback" -s h -l help -d 'Print help'
 complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -l since -d 'Start from this time (any journalctl --since value, e.g. "-1h", "today", "@1700000000"); the unit\'s own log files are then not read (their lines have no common timestamp)' -r
+complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -l ndjson -d 'Also append each denial to FILE as one JSON line of the SIEM schema (`-`: standard output)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -l root -d 'Look units up under this root directory instead of / (it must exist)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -l systemd-version -d 'Read, score, harden and lint as this systemd version does (252, 254, 257). Default: the running manager\'s version (live), else the one installed under --root (or on this host), from its libsystemd-shared-N.so' -r
 complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -l follow -d 'Keep watching for new denials'
 complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -l json -d 'One JSON object per denial, one per line'
+complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -l journal -d 'Also write each denial to the journal as a structured entry (MESSAGE_ID and UNITGUARD_* fields; README: "Denials for a SIEM")'
+complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -l install -d 'Install unitguard-denials.service (denials --follow --journal as a hardened service) under --root or on this host, and enable and start it when a systemd runs here'
+complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -l nearest-version -d 'For a version unitguard has no tables for, use the nearest older one (said on stderr) instead of failing'
 complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
 complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -s q -l quiet -d 'Do not print notes and hints on standard error'
 complete -c unitguard -n "__fish_unitguard_using_subcommand denials" -s h -l help -d 'Print help'
-complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "audit" -d 'Score the exposure of units (all services when none are given)'
-complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "cat" -d 'Print a unit\'s fragment and drop-ins as systemd merges them, like `systemctl cat`'
-complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "cheatsheet" -d 'Every directive of the catalogue: values, default, what it stops and breaks, since when'
-complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "explain" -d 'For each failing check: the directive that closes it, what it stops, what it may break'
-complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "harden" -d 'Write a drop-in that lowers a unit\'s exposure without breaking it'
-complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "lint" -d 'Find known pitfalls in unit files, with file:line and the fix'
-complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "apply" -d 'Harden a running service: write the drop-in, restart, verify, roll back on failure'
-complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "rollback" -d 'Remove unitguard\'s drop-in from a unit (restoring the one it replaced) and restart it'
-complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "denials" -d 'Sandbox denials from the journal and kernel audit lines, with the directive to blame'
-complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and not __fish_seen_subcommand_from save diff help" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and not __fish_seen_subcommand_from save diff help" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and not __fish_seen_subcommand_from save diff help" -s q -l quiet -d 'Do not print notes and hints on standard error'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and not __fish_seen_subcommand_from save diff help" -s h -l help -d 'Print help'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and not __fish_seen_subcommand_from save diff help" -f -a "save" -d 'Write every unit\'s exposure, label and failing checks, sorted, with a header'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and not __fish_seen_subcommand_from save diff help" -f -a "diff" -d 'Compare this host with a baseline: regressions, improvements, new and removed units'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and not __fish_seen_subcommand_from save diff help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from save" -l root -d 'Look units up under this root directory instead of / (it must exist)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from save" -l systemd-version -d 'Read, score, harden and lint as this systemd version does (252, 254, 257). Default: the running manager\'s version (live), else the one installed under --root (or on this host), from its libsystemd-shared-N.so' -r
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from save" -s o -l output -d 'Write to FILE (atomically) instead of standard output' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from save" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from save" -l offline -d 'Read unit files instead of asking the running systemd (implied by --root)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from save" -l nearest-version -d 'For a version unitguard has no tables for, use the nearest older one (said on stderr) instead of failing'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from save" -l json -d 'The JSON form instead of the text form'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from save" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from save" -s q -l quiet -d 'Do not print notes and hints on standard error'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from save" -s h -l help -d 'Print help'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from diff" -l root -d 'Look units up under this root directory instead of / (it must exist)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from diff" -l systemd-version -d 'Read, score, harden and lint as this systemd version does (252, 254, 257). Default: the running manager\'s version (live), else the one installed under --root (or on this host), from its libsystemd-shared-N.so' -r
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from diff" -l tolerance -d 'How much a unit\'s exposure may rise before it counts as a regression (0.0-10.0)' -r
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from diff" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from diff" -l offline -d 'Read unit files instead of asking the running systemd (implied by --root)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from diff" -l nearest-version -d 'For a version unitguard has no tables for, use the nearest older one (said on stderr) instead of failing'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from diff" -l json -d 'Print the differences as JSON'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from diff" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from diff" -s q -l quiet -d 'Do not print notes and hints on standard error'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from diff" -s h -l help -d 'Print help'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from help" -f -a "save" -d 'Write every unit\'s exposure, label and failing checks, sorted, with a header'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from help" -f -a "diff" -d 'Compare this host with a baseline: regressions, improvements, new and removed units'
+complete -c unitguard -n "__fish_unitguard_using_subcommand baseline; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand checklist" -l root -d 'Look units up under this root directory instead of / (it must exist)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand checklist" -l systemd-version -d 'Read, score, harden and lint as this systemd version does (252, 254, 257). Default: the running manager\'s version (live), else the one installed under --root (or on this host), from its libsystemd-shared-N.so' -r
+complete -c unitguard -n "__fish_unitguard_using_subcommand checklist" -l baseline -d 'The host\'s recorded baseline (point 1)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand checklist" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand checklist" -l offline -d 'Read unit files instead of asking the running systemd (implied by --root)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand checklist" -l nearest-version -d 'For a version unitguard has no tables for, use the nearest older one (said on stderr) instead of failing'
+complete -c unitguard -n "__fish_unitguard_using_subcommand checklist" -l json -d 'Print JSON instead of text'
+complete -c unitguard -n "__fish_unitguard_using_subcommand checklist" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand checklist" -s q -l quiet -d 'Do not print notes and hints on standard error'
+complete -c unitguard -n "__fish_unitguard_using_subcommand checklist" -s h -l help -d 'Print help'
+complete -c unitguard -n "__fish_unitguard_using_subcommand collect" -l root -d 'Look units up under this root directory instead of / (it must exist)' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand collect" -l systemd-version -d 'Read, score, harden and lint as this systemd version does (252, 254, 257). Default: the running manager\'s version (live), else the one installed under --root (or on this host), from its libsystemd-shared-N.so' -r
+complete -c unitguard -n "__fish_unitguard_using_subcommand collect" -s o -l output -d 'Write to FILE (atomically) instead of standard output' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand collect" -l baseline -d 'The host\'s recorded baseline, for the checklist\'s first point' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand collect" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand collect" -l offline -d 'Read unit files instead of asking the running systemd (implied by --root)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand collect" -l nearest-version -d 'For a version unitguard has no tables for, use the nearest older one (said on stderr) instead of failing'
+complete -c unitguard -n "__fish_unitguard_using_subcommand collect" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand collect" -s q -l quiet -d 'Do not print notes and hints on standard error'
+complete -c unitguard -n "__fish_unitguard_using_subcommand collect" -s h -l help -d 'Print help'
+complete -c unitguard -n "__fish_unitguard_using_subcommand report" -l html -d 'Write the HTML report to OUT' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand report" -l baseline -d 'A directory of baselines (`unitguard baseline save`), matched to hosts by host name' -r -F
+complete -c unitguard -n "__fish_unitguard_using_subcommand report" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c unitguard -n "__fish_unitguard_using_subcommand report" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand report" -s q -l quiet -d 'Do not print notes and hints on standard error'
+complete -c unitguard -n "__fish_unitguard_using_subcommand report" -s h -l help -d 'Print help'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report help" -f -a "audit" -d 'Score the exposure of units (all services when none are given)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report help" -f -a "cat" -d 'Print a unit\'s fragment and drop-ins as systemd merges them, like `systemctl cat`'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report help" -f -a "cheatsheet" -d 'Every directive of the catalogue: values, default, what it stops and breaks, since when'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report help" -f -a "explain" -d 'For each failing check: the directive that closes it, what it stops, what it may break'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report help" -f -a "harden" -d 'Write a drop-in that lowers a unit\'s exposure without breaking it'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report help" -f -a "lint" -d 'Find known pitfalls in unit files, with file:line and the fix'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report help" -f -a "apply" -d 'Harden a running service: write the drop-in, restart, verify, roll back on failure'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report help" -f -a "rollback" -d 'Remove unitguard\'s drop-in from a unit (restoring the one it replaced) and restart it'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report help" -f -a "denials" -d 'Sandbox denials from the journal and kernel audit lines, with the directive to blame'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report help" -f -a "baseline" -d 'Record every unit\'s exposure in a file for the config repository, or compare with one'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report help" -f -a "checklist" -d 'The five-point checklist: baseline, core directives, syscall filter, capabilities, SIEM'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report help" -f -a "collect" -d 'This host\'s whole state (facts, every unit\'s assessment, drop-ins, checklist) as one JSON document'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report help" -f -a "report" -d 'Many hosts\' collected states in one self-contained HTML report and a text summary'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and not __fish_seen_subcommand_from audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and __fish_seen_subcommand_from baseline" -f -a "save" -d 'Write every unit\'s exposure, label and failing checks, sorted, with a header'
+complete -c unitguard -n "__fish_unitguard_using_subcommand help; and __fish_seen_subcommand_from baseline" -f -a "diff" -d 'Compare this host with a baseline: regressions, improvements, new and removed units'

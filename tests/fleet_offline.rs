@@ -510,6 +510,7 @@ fn checklist_hosts_scoring_5_4_3_and_1() {
         .join("etc/systemd/system/unitguard-denials.service");
     let o = ug(&["audit", "--offline", "--json", unit.to_str().unwrap()]);
     let a: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let a = &a["units"];
     assert!(a[0]["exposure"].as_f64().unwrap() < 1.0, "{a:#}");
     let sd = systemd_analyze(h5.root(), &["unitguard-denials.service"]);
     assert_eq!(
