@@ -41,6 +41,52 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// Sandbox denials from the journal and kernel audit lines, with the directive to blame
     Denials(DenialsArgs),
+    /// Watch a service (or a command) under strace and record what it does as evidence
+    ///
+    /// The evidence (JSON, schema in docs/evidence.md) feeds `harden --from`. Learning into
+    /// an existing evidence file adds to it; --merge joins files.
+    Learn(LearnArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  unitguard learn nginx.service --exercise 'curl -fsS http://127.0.0.1/'\n  \
+                  unitguard learn --evidence app.json -- /usr/bin/python3 app.py\n  \
+                  unitguard learn --merge a.json b.json --evidence all.json"
+)]
+pub struct LearnArgs {
+    /// The service to watch (restarted under the tracer, then put back as it was)
+    #[arg(value_name = "UNIT", conflicts_with = "command")]
+    pub unit: Option<String>,
+
+    /// Trace this command instead of a unit (everything after `--`)
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
+
+    /// A command that exercises the service while it is watched (it must succeed)
+    #[arg(long, value_name = "CMD", requires = "unit")]
+    pub exercise: Option<String>,
+
+    /// Seconds to watch after the start (and after the exercise)
+    #[arg(long, value_name = "S", default_value_t = 5)]
+    pub duration: u64,
+
+    /// Where the evidence goes (merged into the file if it exists) [default: for a unit
+    /// /var/lib/unitguard/learn/UNIT.json, for a command ./evidence.json]
+    #[arg(long, value_name = "FILE")]
+    pub evidence: Option<PathBuf>,
+
+    /// Start the evidence file afresh instead of adding to it
+    #[arg(long)]
+    pub replace: bool,
+
+    /// Merge these evidence files into --evidence (nothing is traced)
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["unit", "command"])]
+    pub merge: Vec<PathBuf>,
+
+    /// Seconds to wait for the unit to start and to stop
+    #[arg(long, value_name = "S", default_value_t = 90)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Args)]

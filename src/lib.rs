@@ -15,6 +15,7 @@ pub mod error;
 pub mod explain;
 pub mod files;
 pub mod harden;
+pub mod learn;
 pub mod lint;
 pub mod pipeline;
 pub mod report;
@@ -59,6 +60,7 @@ where
         cli::Command::Apply(a) => commands::apply::run(&a),
         cli::Command::Rollback(a) => commands::apply::rollback(&a),
         cli::Command::Denials(a) => commands::denials::run(&a),
+        cli::Command::Learn(a) => commands::learn::run(&a),
     };
     match result {
         Ok(code) => code,

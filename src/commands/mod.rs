@@ -7,6 +7,7 @@ pub mod cheatsheet;
 pub mod denials;
 pub mod explain;
 pub mod harden;
+pub mod learn;
 pub mod lint;
 
 use std::path::{Path, PathBuf};
