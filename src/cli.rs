@@ -226,6 +226,10 @@ pub struct HardenArgs {
     /// A systemd-analyze security policy (JSON) for the predicted scores
     #[arg(long, value_name = "FILE")]
     pub security_policy: Option<PathBuf>,
+
+    /// Fit the drop-in to what `unitguard learn` saw the service do (an evidence file)
+    #[arg(long, value_name = "EVIDENCE")]
+    pub from: Option<PathBuf>,
 }
 
 /// Where units are looked up.

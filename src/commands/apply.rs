@@ -36,6 +36,7 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
         systemd_version,
         root: None,
         template: false,
+        evidence: None,
     };
     let tables = SystemdTables::default_tables();
     let mut h = harden::harden(&scored, &opts, &policy, tables)?;

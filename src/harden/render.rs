@@ -52,9 +52,18 @@ pub fn document(
     after: &Assessment,
     body: &str,
 ) -> String {
-    let level = match opts.level {
-        Level::Baseline => "baseline",
-        Level::Strict => "strict",
+    let level = match (opts.level, opts.evidence) {
+        (Level::Baseline, None) => "baseline".to_string(),
+        (Level::Strict, None) => "strict".to_string(),
+        (l, Some(ev)) => format!(
+            "{}, fitted to {} learned run(s)",
+            if l == Level::Strict {
+                "strict"
+            } else {
+                "baseline"
+            },
+            ev.runs.len()
+        ),
     };
     let score = |a: &Assessment| {
         format!(

@@ -408,6 +408,18 @@ impl Observer {
                     .decoration
                     .and_then(args::socket_decoration)
                     .and_then(|d| local_port(d.body));
+                if let Some((laddr, lport)) = local.clone() {
+                    let family = peer.as_ref().map_or("AF_INET", SockAddr::family);
+                    self.socket(SocketUse {
+                        op: "listen".into(),
+                        family: family.to_string(),
+                        kind: self.fd_kind(a(0)),
+                        protocol: None,
+                        address: Some(laddr),
+                        port: Some(lport),
+                    });
+                }
+                let local = local.map(|(_, p)| p);
                 if let Some(SockAddr::Inet { family, addr, .. }) = peer {
                     let kind = self.fd_kind(a(0));
                     self.socket(SocketUse {
@@ -960,10 +972,13 @@ fn kind_of_proto(proto: &str) -> &'static str {
     }
 }
 
-/// The local port of a connected socket's decoration `127.0.0.1:81->127.0.0.1:33708`.
-fn local_port(body: &str) -> Option<u16> {
+/// The local address and port of a connected socket's decoration
+/// `127.0.0.1:81->127.0.0.1:33708` (`[::1]:8080->[::1]:5555` for IPv6).
+fn local_port(body: &str) -> Option<(String, u16)> {
     let local = body.split("->").next()?;
-    local.rsplit(':').next()?.parse().ok()
+    let (addr, port) = local.rsplit_once(':')?;
+    let addr = addr.trim_start_matches('[').trim_end_matches(']');
+    Some((addr.to_string(), port.parse().ok()?))
 }
 
 fn describe(a: &SockAddr) -> String {
