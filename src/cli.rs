@@ -128,6 +128,19 @@ pub struct ApplyArgs {
     /// drop-in is installed and the manager reloaded, but nothing is verified)
     #[arg(long)]
     pub start: bool,
+
+    /// Watch the service first (`unitguard learn`) and fit the strict drop-in to what it did
+    #[arg(long, conflicts_with = "dropin")]
+    pub learn: bool,
+
+    /// With --learn: the command that exercises the service while it is watched; it is also
+    /// the smoke check after the drop-in is applied (unless --smoke is given)
+    #[arg(long, value_name = "CMD", requires = "learn")]
+    pub exercise: Option<String>,
+
+    /// With --learn: the evidence file to add to [default: /var/lib/unitguard/learn/UNIT.json]
+    #[arg(long, value_name = "FILE", requires = "learn")]
+    pub evidence: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,12 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
     let Some(scored) = super::score_one(&target.argument, None, &policy) else {
         return Ok(EXIT_FAILED);
     };
+    // --learn: watch the service first (learn takes and releases the unit's lock itself).
+    let evidence = if args.learn && !args.dry_run {
+        Some(learn_first(&unit, args)?)
+    } else {
+        None
+    };
     // Only with a manager: the running systemd's version decides what the drop-in may use.
     let session = if args.dry_run {
         None
@@ -31,12 +37,16 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
         .and_then(|s| s.ctl.manager().major_version())
         .unwrap_or(252);
     let opts = Options {
-        level: args.profile,
+        level: if args.learn {
+            crate::harden::Level::Strict
+        } else {
+            args.profile
+        },
         allow_ip: &args.allow_ip,
         systemd_version,
         root: None,
         template: false,
-        evidence: None,
+        evidence: evidence.as_ref(),
     };
     let tables = SystemdTables::default_tables();
     let mut h = harden::harden(&scored, &opts, &policy, tables)?;
@@ -69,6 +79,7 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
     let smoke = args
         .smoke
         .clone()
+        .or_else(|| args.exercise.clone())
         .or_else(|| h.facts.profile.as_ref().and_then(|p| p.smoke.clone()));
     eprintln!(
         "{}: applying {} ({} -> {} predicted){}",
@@ -212,4 +223,44 @@ pub fn rollback(args: &RollbackArgs) -> Result<i32> {
         ),
     }
     Ok(EXIT_OK)
+}
+
+/// `apply --learn`: the unit watched under the tracer with the exercise command, the
+/// evidence added to its file; refused when the traced start or the exercise failed (the
+/// service is back as it was either way).
+fn learn_first(unit: &str, args: &ApplyArgs) -> Result<crate::learn::evidence::Evidence> {
+    let largs = crate::cli::LearnArgs {
+        unit: Some(unit.to_string()),
+        command: Vec::new(),
+        exercise: args.exercise.clone().or_else(|| args.smoke.clone()),
+        duration: 3,
+        evidence: args.evidence.clone(),
+        replace: false,
+        merge: Vec::new(),
+        timeout: args.timeout.max(60),
+    };
+    let learned = crate::learn::unit::learn(unit, &largs)?;
+    crate::commands::learn::summary(&learned.evidence);
+    let path = largs
+        .evidence
+        .clone()
+        .unwrap_or_else(|| crate::commands::learn::default_evidence(unit));
+    let mut ev = crate::commands::learn::start(&path, false, Some(unit))?;
+    ev.merge(&learned.evidence);
+    ev.save(&path)?;
+    eprintln!(
+        "{unit}: evidence in {} ({} runs)",
+        path.display(),
+        ev.runs.len()
+    );
+    if !learned.started {
+        return Err(Error::Other(format!(
+            "{unit}: learning failed, nothing applied: {}",
+            learned.problems.join("; ")
+        )));
+    }
+    for p in &learned.problems {
+        eprintln!("note: {p}");
+    }
+    Ok(ev)
 }

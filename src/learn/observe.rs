@@ -832,6 +832,7 @@ impl Observer {
                 self.capability(cred, "CAP_KILL", why);
             }
             Some(_) => {}
+            None if same_user(cred, t) => {}
             None => {
                 let sig = call.arg(1).unwrap_or("");
                 Self::small(
@@ -1075,4 +1076,25 @@ fn own_hard_limit(name: &str) -> Option<u64> {
         _ => return None,
     };
     Some(rustix::process::getrlimit(r).maximum.unwrap_or(u64::MAX))
+}
+
+/// Whether process `pid` (not traced here: another Exec line's, or a process found through a
+/// PID file) runs as the sender's user, read from /proc while the trace is being read: a
+/// signal to it needs no CAP_KILL. Unknown (gone, another pid namespace) counts as no.
+fn same_user(cred: Cred, pid: u32) -> bool {
+    let Some(euid) = cred.euid else { return false };
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return false;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .is_some_and(|ids| {
+            let ids: Vec<u32> = ids
+                .split_whitespace()
+                .filter_map(|x| x.parse().ok())
+                .collect();
+            // The kernel's rule: the sender's uid matches the target's real or saved uid.
+            ids.len() >= 3 && (ids[0] == euid || ids[2] == euid)
+        })
 }
