@@ -162,25 +162,24 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
                     escape_control(&d.line),
                     escape_control(&d.source)
                 );
-            } else if let Some((d, rest)) = suspects.split_first() {
+            } else {
+                // No denial names a directive: say so, never guess one.
                 println!(
-                    "  cause: {}= (suspected: nothing was logged) — {}",
-                    d.directive, d.explanation
+                    "  cause: unknown: no sandbox denial in the journal, the kernel's audit lines or the service's logs names a directive"
                 );
-                println!("  fix:   {}", d.fix);
-                println!("  in the drop-in: {}", d.line);
-                if !rest.is_empty() {
+                if !suspects.is_empty() {
                     println!(
-                        "  also silent when they break something: {}",
-                        rest.iter()
+                        "  directives of this drop-in that break services without logging anything: {}",
+                        suspects
+                            .iter()
                             .map(|d| format!("{}=", d.directive))
                             .collect::<Vec<_>>()
                             .join(", ")
                     );
                 }
-            } else {
                 println!(
-                    "  cause: not named by the journal or the service's logs; the smoke check or the unit state failed"
+                    "  to find out: `unitguard apply {} --learn --exercise CMD` watches the service and fits the drop-in to what it does",
+                    h.unit
                 );
             }
             if recovered {

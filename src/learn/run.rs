@@ -179,7 +179,7 @@ pub fn trace_command(command: &[String]) -> Result<(Evidence, std::process::Exit
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let status = std::process::Command::new(&strace.path)
-        .args(strace.args(&fifo, false))
+        .args(strace.args(&fifo, false, true))
         .args(command)
         .status()
         .map_err(|e| Error::io(&strace.path, e));

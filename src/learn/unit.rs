@@ -168,7 +168,14 @@ fn quote(arg: &str) -> String {
 /// before). `@` (a chosen argv[0]) goes through bash's `exec -a`, strace having no option
 /// for it.
 fn wrap(strace: &Strace, prefix: &str, rest: &str, fifo: &Path) -> String {
-    let args: Vec<String> = strace.args(fifo, true).iter().map(|a| quote(a)).collect();
+    let words = crate::settings::values::words(rest, crate::settings::values::UNQUOTE)
+        .unwrap_or_else(|w| w);
+    let seccomp = words.first().is_none_or(|p| !may_gain_privileges(p));
+    let args: Vec<String> = strace
+        .args(fifo, true, seccomp)
+        .iter()
+        .map(|a| quote(a))
+        .collect();
     let head = format!(
         "{}{} {}",
         prefix.replace('@', ""),
@@ -178,8 +185,6 @@ fn wrap(strace: &Strace, prefix: &str, rest: &str, fifo: &Path) -> String {
     if !prefix.contains('@') {
         return format!("{head} {rest}");
     }
-    let words = crate::settings::values::words(rest, crate::settings::values::UNQUOTE)
-        .unwrap_or_else(|w| w);
     let dollar = if prefix.contains(':') { "$" } else { "$$" };
     let path = words.first().cloned().unwrap_or_default();
     let tail: Vec<String> = words.iter().skip(1).map(|w| quote(w)).collect();
@@ -188,6 +193,33 @@ fn wrap(strace: &Strace, prefix: &str, rest: &str, fifo: &Path) -> String {
         path,
         tail.join(" ")
     )
+}
+
+/// Whether running `program` may run a setuid program: it is one, or it is a shell script
+/// (an init script starting a setuid mailer, say).
+fn may_gain_privileges(program: &str) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let path = if program.starts_with('/') {
+        PathBuf::from(program)
+    } else {
+        ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+            .iter()
+            .map(|d| Path::new(d).join(program))
+            .find(|p| p.exists())
+            .unwrap_or_default()
+    };
+    let setuid = std::fs::metadata(&path).is_ok_and(|m| m.mode() & 0o6000 != 0);
+    let script = crate::files::read_prefix(&path, 128).is_ok_and(|b| {
+        let line = String::from_utf8_lossy(&b);
+        let first = line.lines().next().unwrap_or("");
+        first.starts_with("#!")
+            && first[2..]
+                .split_whitespace()
+                .next()
+                .and_then(|i| i.rsplit('/').next())
+                .is_some_and(|i| matches!(i, "sh" | "bash" | "dash" | "ksh" | "zsh"))
+    });
+    setuid || script
 }
 
 /// The user a command line starts as.

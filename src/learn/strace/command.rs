@@ -70,12 +70,19 @@ impl Strace {
     /// strace's arguments up to and including `--`, writing to `output`. With `daemonize`
     /// the traced program keeps its pid (strace runs as its grandchild, `-D`): a unit's main
     /// PID, socket-activation fds (LISTEN_PID) and Type=forking/notify stay as they were.
-    pub fn args(&self, output: &Path, daemonize: bool) -> Vec<String> {
+    ///
+    /// Without `seccomp` (or with UNITGUARD_LEARN_TRACE_ALL=1, to measure what the filter
+    /// saves) every call stops the tracee. `--seccomp-bpf` sets no_new_privs, so it is left
+    /// out for command lines that run a setuid program or a script that may run one (an init
+    /// script starting a setuid mailer): they would be watched under a restriction they do
+    /// not have.
+    pub fn args(&self, output: &Path, daemonize: bool, seccomp: bool) -> Vec<String> {
+        let all = std::env::var("UNITGUARD_LEARN_TRACE_ALL").is_ok_and(|v| v == "1");
         let mut a: Vec<String> = vec!["-f".into(), "-qq".into()];
         if daemonize {
             a.push("-D".into());
         }
-        if self.seccomp_bpf {
+        if self.seccomp_bpf && seccomp && !all {
             a.push("--seccomp-bpf".into());
         }
         // Fatal signals never interrupt the tracer: it ends when its last tracee does, so
@@ -83,8 +90,10 @@ impl Strace {
         a.extend(["-I".into(), "never".into()]);
         a.extend(["-yy".into(), "-s".into(), "0".into()]);
         a.extend(["-e".into(), "signal=none".into()]);
-        a.push("-e".into());
-        a.push(format!("trace=!{}", LearnData::get().untraced.join(",")));
+        if !all {
+            a.push("-e".into());
+            a.push(format!("trace=!{}", LearnData::get().untraced.join(",")));
+        }
         a.push("-o".into());
         a.push(output.display().to_string());
         a.push("--".into());
