@@ -48,7 +48,7 @@ fn real_lines_parse() {
 
 #[test]
 fn real_lines_become_evidence() {
-    let mut obs = Observer::new(Cred::ROOT);
+    let mut obs = Observer::offline(Cred::ROOT);
     let mut reader = Reader::default();
     for l in PROBE.lines() {
         reader.feed(l, &mut |s| obs.seen(s));
@@ -64,13 +64,13 @@ fn real_lines_become_evidence() {
         "{:?}",
         reader.samples
     );
-    let ev = obs.finish_with(false);
+    let ev = obs.finish();
     insta::assert_json_snapshot!(ev);
 }
 
 #[test]
 fn split_calls_are_joined() {
-    let mut obs = Observer::new(Cred::ROOT);
+    let mut obs = Observer::offline(Cred::ROOT);
     let mut reader = Reader::default();
     for l in [
         "17131 bind(12<TCPv6:[109879]>, {sa_family=AF_INET6, sin6_port=htons(8080), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, \"::1\", &sin6_addr), sin6_scope_id=0}, 28 <unfinished ...>",
@@ -79,7 +79,7 @@ fn split_calls_are_joined() {
     ] {
         reader.feed(l, &mut |s| obs.seen(s));
     }
-    let ev = obs.finish_with(false);
+    let ev = obs.finish();
     let bind: Vec<_> = ev.sockets.iter().filter(|s| s.op == "bind").collect();
     assert_eq!(bind.len(), 1);
     assert_eq!(bind[0].address.as_deref(), Some("::1"));
@@ -101,7 +101,7 @@ fn a_resumed_call_without_its_start_is_counted_not_fatal() {
 #[test]
 fn every_prefix_of_every_real_line_is_harmless() {
     let mut reader = Reader::default();
-    let mut obs = Observer::new(Cred::ROOT);
+    let mut obs = Observer::offline(Cred::ROOT);
     for l in PROBE.lines() {
         for (i, _) in l.char_indices() {
             reader.feed(&l[..i], &mut |s| obs.seen(s));
@@ -115,7 +115,7 @@ proptest! {
     #[test]
     fn garbage_never_panics(s in "\\PC{0,200}") {
         let mut reader = Reader::default();
-        let mut obs = Observer::new(Cred::ROOT);
+        let mut obs = Observer::offline(Cred::ROOT);
         reader.feed(&s, &mut |x| obs.seen(x));
         reader.feed(&format!("123 {s}"), &mut |x| obs.seen(x));
         reader.feed(&format!("123 openat({s}) = 3</{s}>"), &mut |x| obs.seen(x));

@@ -60,6 +60,9 @@ pub struct Observer {
     fowner: BTreeSet<String>,
     /// Hard limits seen per (pid, resource).
     rlimits: HashMap<(u32, String), u64>,
+    /// Whether this machine is where the trace runs: files and processes may be looked up
+    /// (setuid bits, modes, owners, the user of a signalled process).
+    host: bool,
 }
 
 const FORKS: &[&str] = &["clone", "clone3", "fork", "vfork"];
@@ -75,6 +78,15 @@ impl Observer {
             dac: BTreeSet::new(),
             fowner: BTreeSet::new(),
             rlimits: HashMap::new(),
+            host: true,
+        }
+    }
+
+    /// An observer of a trace recorded elsewhere: nothing is looked up on this machine.
+    pub fn offline(initial: Cred) -> Observer {
+        Observer {
+            host: false,
+            ..Observer::new(initial)
         }
     }
 
@@ -253,7 +265,7 @@ impl Observer {
                     if ok {
                         self.file(&path, |u| u.exec = true);
                         self.dac(cred, &path, Want::Exec);
-                        if is_setuid(&path) {
+                        if self.host && is_setuid(&path) {
                             Self::small(&mut self.ev.setuid_execs, path.clone(), MAX_ENTRIES);
                         }
                         Self::small(&mut self.ev.execs, path, MAX_ENTRIES);
@@ -832,7 +844,7 @@ impl Observer {
                 self.capability(cred, "CAP_KILL", why);
             }
             Some(_) => {}
-            None if same_user(cred, t) => {}
+            None if self.host && same_user(cred, t) => {}
             None => {
                 let sig = call.arg(1).unwrap_or("");
                 Self::small(
@@ -913,14 +925,8 @@ impl Observer {
     /// Ends the run: checks the privileged accesses against the files' modes on this host
     /// (DAC and ownership), says which sandbox settings would get in each file's way, and
     /// returns the evidence.
-    pub fn finish(self) -> Evidence {
-        self.finish_with(true)
-    }
-
-    /// [`Observer::finish`]; without `host`, nothing is looked up on this machine (the
-    /// file-mode checks are skipped), for traces recorded elsewhere.
-    pub fn finish_with(mut self, host: bool) -> Evidence {
-        if !host {
+    pub fn finish(mut self) -> Evidence {
+        if !self.host {
             self.dac.clear();
             self.fowner.clear();
         }
