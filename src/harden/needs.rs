@@ -250,7 +250,7 @@ pub fn from_evidence(ev: &Evidence) -> Needs {
         if u.exec {
             n.add(Need::Executes(path.clone()), format!("runs {path}"));
         }
-        if (u.create || u.connect) && (under(p, "/tmp") || under(p, "/var/tmp")) && u.connect {
+        if u.connect && (under(p, "/tmp") || under(p, "/var/tmp")) {
             n.add(Need::SharedTmp(path.clone()), format!("connects to {path}"));
         }
         if u.uses() && (under(p, "/proc/kmsg") || under(p, "/dev/kmsg")) {
@@ -487,4 +487,45 @@ pub fn from_facts(f: &Facts, tags_only: bool) -> Needs {
 /// Adds what `other` knows (a profile's knowledge to what was observed).
 pub fn merge(into: &mut Needs, other: Needs) {
     into.items.extend(other.items);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Need;
+    use crate::catalogue::Catalogue;
+
+    #[test]
+    fn the_catalogue_blocks_only_with_known_needs() {
+        for d in &Catalogue::get().directives {
+            for k in &d.blocked_by {
+                assert!(
+                    Need::KINDS.contains(&k.as_str()),
+                    "{}: blocked_by {k:?} is no need kind",
+                    d.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_need_has_a_listed_kind() {
+        let samples = [
+            Need::Writes("/x".into()),
+            Need::Device {
+                path: "/dev/x".into(),
+                write: false,
+            },
+            Need::Listens {
+                proto: "tcp".into(),
+                address: "::".into(),
+                port: 1,
+            },
+            Need::RemotePeers("1.2.3.4".into()),
+            Need::WriteExecMemory,
+            Need::UserSessions,
+        ];
+        for n in samples {
+            assert!(Need::KINDS.contains(&n.kind()), "{n:?}");
+        }
+    }
 }
