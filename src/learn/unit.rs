@@ -468,7 +468,6 @@ fn traced_run(
         .as_ref()
         .and_then(|x| x.service_type.as_deref())
         == Some("oneshot");
-    let mut pids = std::collections::BTreeSet::new();
     let health = if oneshot {
         let now = session.ctl.state(unit)?;
         if now.result == "success" {
@@ -479,7 +478,7 @@ fn traced_run(
     } else {
         session
             .ctl
-            .wait_healthy(unit, timeout, Duration::from_secs(2), &mut pids)?
+            .wait_healthy(unit, timeout, Duration::from_secs(2), &mut |_| {})?
     };
     let mut started = true;
     if let Err(st) = &health {
