@@ -49,6 +49,9 @@ _unitguard() {
             unitguard,help)
                 cmd="unitguard__subcmd__help"
                 ;;
+            unitguard,learn)
+                cmd="unitguard__subcmd__learn"
+                ;;
             unitguard,lint)
                 cmd="unitguard__subcmd__lint"
                 ;;
@@ -109,6 +112,9 @@ _unitguard() {
             unitguard__subcmd__help,help)
                 cmd="unitguard__subcmd__help__subcmd__help"
                 ;;
+            unitguard__subcmd__help,learn)
+                cmd="unitguard__subcmd__help__subcmd__learn"
+                ;;
             unitguard__subcmd__help,lint)
                 cmd="unitguard__subcmd__help__subcmd__lint"
                 ;;
@@ -131,7 +137,7 @@ _unitguard() {
 
     case "${cmd}" in
         unitguard)
-            opts="-q -h -V --color --no-pager --quiet --help --version audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report help"
+            opts="-q -h -V --color --no-pager --quiet --help --version audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report learn help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -149,7 +155,7 @@ _unitguard() {
             return 0
             ;;
         unitguard__subcmd__apply)
-            opts="-q -h --profile --smoke --timeout --settle --allow-ip --dropin --dry-run --start --color --no-pager --quiet --help"
+            opts="-q -h --profile --smoke --timeout --settle --allow-ip --dropin --dry-run --start --learn --exercise --evidence --color --no-pager --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -176,6 +182,14 @@ _unitguard() {
                     return 0
                     ;;
                 --dropin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exercise)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --evidence)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -571,7 +585,7 @@ _unitguard() {
             return 0
             ;;
         unitguard__subcmd__harden)
-            opts="-q -h --root --systemd-version --nearest-version --profile --write --allow-ip --security-policy --color --no-pager --quiet --help"
+            opts="-q -h --root --systemd-version --nearest-version --profile --write --allow-ip --security-policy --from --color --no-pager --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -597,6 +611,10 @@ _unitguard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -609,7 +627,7 @@ _unitguard() {
             return 0
             ;;
         unitguard__subcmd__help)
-            opts="audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report help"
+            opts="audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report learn help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -804,6 +822,20 @@ _unitguard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        unitguard__subcmd__help__subcmd__learn)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         unitguard__subcmd__help__subcmd__lint)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -839,6 +871,44 @@ _unitguard() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        unitguard__subcmd__learn)
+            opts="-q -h --exercise --duration --evidence --replace --merge --timeout --color --no-pager --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --exercise)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --evidence)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --merge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

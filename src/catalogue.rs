@@ -23,6 +23,9 @@ pub struct Directive {
     pub closes: Vec<String>,
     pub strict: String,
     pub looser: String,
+    /// The service needs ([`crate::harden::needs::NeedKind`]) that rule the directive out.
+    #[serde(default)]
+    pub blocked_by: Vec<String>,
     pub implies: Vec<String>,
     #[serde(default)]
     pub deprecated: Option<String>,

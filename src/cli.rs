@@ -57,6 +57,11 @@ pub enum Command {
     Collect(CollectArgs),
     /// Many hosts' collected states in one self-contained HTML report and a text summary
     Report(ReportArgs),
+    /// Watch a service (or a command) under strace and record what it does as evidence
+    ///
+    /// The evidence (JSON, schema in docs/evidence.md) feeds `harden --from`. Learning into
+    /// an existing evidence file adds to it; --merge joins files.
+    Learn(LearnArgs),
 }
 
 /// Which state of this host the fleet commands read.
@@ -158,6 +163,47 @@ pub struct ReportArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  unitguard learn nginx.service --exercise 'curl -fsS http://127.0.0.1/'\n  \
+                  unitguard learn --evidence app.json -- /usr/bin/python3 app.py\n  \
+                  unitguard learn --merge a.json b.json --evidence all.json"
+)]
+pub struct LearnArgs {
+    /// The service to watch (restarted under the tracer, then put back as it was)
+    #[arg(value_name = "UNIT", conflicts_with = "command")]
+    pub unit: Option<String>,
+
+    /// Trace this command instead of a unit (everything after `--`)
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
+
+    /// A command that exercises the service while it is watched (it must succeed)
+    #[arg(long, value_name = "CMD", requires = "unit")]
+    pub exercise: Option<String>,
+
+    /// Seconds to watch after the start (and after the exercise)
+    #[arg(long, value_name = "S", default_value_t = 5)]
+    pub duration: u64,
+
+    /// Where the evidence goes (merged into the file if it exists) [default: for a unit
+    /// /var/lib/unitguard/learn/UNIT.json, for a command ./evidence.json]
+    #[arg(long, value_name = "FILE")]
+    pub evidence: Option<PathBuf>,
+
+    /// Start the evidence file afresh instead of adding to it
+    #[arg(long)]
+    pub replace: bool,
+
+    /// Merge these evidence files into --evidence (nothing is traced)
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["unit", "command"])]
+    pub merge: Vec<PathBuf>,
+
+    /// Seconds to wait for the unit to start and to stop
+    #[arg(long, value_name = "S", default_value_t = 90)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
 pub struct ApplyArgs {
     /// The service to harden
     #[arg(value_name = "UNIT")]
@@ -196,6 +242,19 @@ pub struct ApplyArgs {
     /// drop-in is installed and the manager reloaded, but nothing is verified)
     #[arg(long)]
     pub start: bool,
+
+    /// Watch the service first (`unitguard learn`) and fit the strict drop-in to what it did
+    #[arg(long, conflicts_with = "dropin")]
+    pub learn: bool,
+
+    /// With --learn: the command that exercises the service while it is watched; it is also
+    /// the smoke check after the drop-in is applied (unless --smoke is given)
+    #[arg(long, value_name = "CMD", requires = "learn")]
+    pub exercise: Option<String>,
+
+    /// With --learn: the evidence file to add to [default: /var/lib/unitguard/learn/UNIT.json]
+    #[arg(long, value_name = "FILE", requires = "learn")]
+    pub evidence: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -321,6 +380,10 @@ pub struct HardenArgs {
     /// A systemd-analyze security policy (JSON) for the predicted scores
     #[arg(long, value_name = "FILE")]
     pub security_policy: Option<PathBuf>,
+
+    /// Fit the drop-in to what `unitguard learn` saw the service do (an evidence file)
+    #[arg(long, value_name = "EVIDENCE")]
+    pub from: Option<PathBuf>,
 }
 
 /// Where units are looked up, and as which systemd version they are read.

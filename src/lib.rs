@@ -17,6 +17,7 @@ pub mod explain;
 pub mod files;
 pub mod fleet;
 pub mod harden;
+pub mod learn;
 pub mod lint;
 pub mod pipeline;
 pub mod report;
@@ -85,6 +86,7 @@ where
         cli::Command::Checklist(a) => commands::checklist::run(&a),
         cli::Command::Collect(a) => commands::collect::run(&a),
         cli::Command::Report(a) => commands::report::run(&a),
+        cli::Command::Learn(a) => commands::learn::run(&a),
     };
     match result {
         Ok(code) => code,

@@ -66,9 +66,27 @@ install -d -o pyapp -g pyapp -m 750 /var/lib/pyapp
 install -m 644 "$SRC/app/pyapp.service" /etc/systemd/system/pyapp.service
 systemctl enable pyapp.service
 
+# --- nodeapp: a Node.js service with DynamicUser= (learn's unprofiled daemons)
+install -d -m 755 /opt/nodeapp
+install -m 644 "$SRC/nodeapp/app.js" /opt/nodeapp/app.js
+install -m 644 "$SRC/nodeapp/nodeapp.service" /etc/systemd/system/nodeapp.service
+systemctl enable nodeapp.service
+
+# --- haproxy: one frontend on 127.0.0.1:8080 in front of nginx
+cat >>/etc/haproxy/haproxy.cfg <<'HAPROXY'
+
+frontend web
+	bind 127.0.0.1:8080
+	default_backend nginx
+
+backend nginx
+	server local 127.0.0.1:80
+HAPROXY
+
 # --- every daemon enabled at boot (fail the build otherwise)
 for u in nginx.service redis-server.service postgresql.service mariadb.service \
-         memcached.service ssh.service pyapp.service; do
+         memcached.service ssh.service pyapp.service unbound.service exim4.service \
+         haproxy.service rsyslog.service nodeapp.service; do
     st=$(systemctl is-enabled "$u" 2>/dev/null || true)
     if [ "$st" != enabled ]; then
         log "enabling $u (was '$st')"; systemctl enable "$u"

@@ -168,8 +168,10 @@ impl Session {
     /// backup are put back as they were, the manager reloaded and the unit returned to the
     /// state it was in. Returns the step the run had reached.
     pub fn repair(&self) -> Result<Option<String>> {
+        // A learn run killed midway left a runtime drop-in: it goes first.
+        let learned = crate::learn::unit::repair(self)?;
         let Some(s) = self.load()? else {
-            return Ok(None);
+            return Ok(learned);
         };
         eprintln!(
             "unitguard: {}: an earlier run stopped at step '{}'; restoring the previous drop-in",

@@ -149,6 +149,7 @@ fn starter() -> crate::Result<(String, u64, u64)> {
             level: crate::harden::Level::Baseline,
             allow_ip: &[],
             template: false,
+            evidence: None,
         };
         let h = crate::harden::harden(&scored, &opts, &ctx)?;
         let body = crate::harden::render::body(&h.lines);

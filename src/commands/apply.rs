@@ -19,15 +19,26 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
     let Some(scored) = super::score_one(&target.argument, &ctx) else {
         return Ok(EXIT_FAILED);
     };
+    // --learn: watch the service first (learn takes and releases the unit's lock itself).
+    let evidence = if args.learn && !args.dry_run {
+        Some(learn_first(&unit, args)?)
+    } else {
+        None
+    };
     let session = if args.dry_run {
         None
     } else {
         Some(Session::open(&unit, "apply")?)
     };
     let opts = Options {
-        level: args.profile,
+        level: if args.learn {
+            crate::harden::Level::Strict
+        } else {
+            args.profile
+        },
         allow_ip: &args.allow_ip,
         template: false,
+        evidence: evidence.as_ref(),
     };
     let mut h = harden::harden(&scored, &opts, &ctx)?;
     if let Some(file) = &args.dropin {
@@ -59,6 +70,7 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
     let smoke = args
         .smoke
         .clone()
+        .or_else(|| args.exercise.clone())
         .or_else(|| h.facts.profile.as_ref().and_then(|p| p.smoke.clone()));
     eprintln!(
         "{}: applying {} ({} -> {} predicted){}",
@@ -137,25 +149,24 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
                     escape_control(&d.line),
                     escape_control(&d.source)
                 );
-            } else if let Some((d, rest)) = suspects.split_first() {
+            } else {
+                // No denial names a directive: say so, never guess one.
                 println!(
-                    "  cause: {}= (suspected: nothing was logged) — {}",
-                    d.directive, d.explanation
+                    "  cause: unknown: no sandbox denial in the journal, the kernel's audit lines or the service's logs names a directive"
                 );
-                println!("  fix:   {}", d.fix);
-                println!("  in the drop-in: {}", d.line);
-                if !rest.is_empty() {
+                if !suspects.is_empty() {
                     println!(
-                        "  also silent when they break something: {}",
-                        rest.iter()
+                        "  directives of this drop-in that break services without logging anything: {}",
+                        suspects
+                            .iter()
                             .map(|d| format!("{}=", d.directive))
                             .collect::<Vec<_>>()
                             .join(", ")
                     );
                 }
-            } else {
                 println!(
-                    "  cause: not named by the journal or the service's logs; the smoke check or the unit state failed"
+                    "  to find out: `unitguard apply {} --learn --exercise CMD` watches the service and fits the drop-in to what it does",
+                    h.unit
                 );
             }
             if recovered {
@@ -199,4 +210,44 @@ pub fn rollback(args: &RollbackArgs) -> Result<i32> {
         ),
     }
     Ok(EXIT_OK)
+}
+
+/// `apply --learn`: the unit watched under the tracer with the exercise command, the
+/// evidence added to its file; refused when the traced start or the exercise failed (the
+/// service is back as it was either way).
+fn learn_first(unit: &str, args: &ApplyArgs) -> Result<crate::learn::evidence::Evidence> {
+    let largs = crate::cli::LearnArgs {
+        unit: Some(unit.to_string()),
+        command: Vec::new(),
+        exercise: args.exercise.clone().or_else(|| args.smoke.clone()),
+        duration: 3,
+        evidence: args.evidence.clone(),
+        replace: false,
+        merge: Vec::new(),
+        timeout: args.timeout.max(60),
+    };
+    let learned = crate::learn::unit::learn(unit, &largs)?;
+    crate::commands::learn::summary(&learned.evidence);
+    let path = largs
+        .evidence
+        .clone()
+        .unwrap_or_else(|| crate::commands::learn::default_evidence(unit));
+    let mut ev = crate::commands::learn::start(&path, false, Some(unit))?;
+    ev.merge(&learned.evidence);
+    ev.save(&path)?;
+    eprintln!(
+        "{unit}: evidence in {} ({} runs)",
+        path.display(),
+        ev.runs.len()
+    );
+    if !learned.started {
+        return Err(Error::Other(format!(
+            "{unit}: learning failed, nothing applied: {}",
+            learned.problems.join("; ")
+        )));
+    }
+    for p in &learned.problems {
+        eprintln!("note: {p}");
+    }
+    Ok(ev)
 }

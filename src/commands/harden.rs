@@ -19,10 +19,15 @@ pub fn run(args: &HardenArgs) -> Result<i32> {
         .file_name()
         .map(|b| b.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let evidence = match &args.from {
+        Some(f) => Some(crate::learn::evidence::Evidence::load(f)?),
+        None => None,
+    };
     let opts = Options {
         level: args.profile,
         allow_ip: &args.allow_ip,
         template: name::classify(&base) == Some(name::NameKind::Template),
+        evidence: evidence.as_ref(),
     };
     let h = harden::harden(&scored, &opts, &ctx)?;
     let score = |a: &assess::Assessment| {

@@ -10,6 +10,7 @@ pub mod collect;
 pub mod denials;
 pub mod explain;
 pub mod harden;
+pub mod learn;
 pub mod lint;
 pub mod report;
 

@@ -3,6 +3,8 @@
 
 pub mod inspect;
 pub mod knowledge;
+pub mod learned;
+pub mod needs;
 pub mod plan;
 pub mod render;
 pub mod write;
@@ -25,6 +27,8 @@ pub struct Options<'a> {
     /// Plan for a template's drop-in directory (`foo@.service.d/`, every instance) rather
     /// than the unit's own.
     pub template: bool,
+    /// What `learn` saw the service do: the drop-in is fitted to it (`harden --from`).
+    pub evidence: Option<&'a crate::learn::evidence::Evidence>,
 }
 
 /// A planned drop-in and its predicted effect.
@@ -114,13 +118,16 @@ pub fn harden(scored: &Scored, opts: &Options, ctx: &Context) -> Result<Hardenin
         root: ctx.root(),
         tables: ctx.tables,
     };
-    let lines = plan::plan(&inputs);
+    let lines = match opts.evidence {
+        Some(ev) => fitted(&inputs, ev),
+        None => plan::plan(&inputs),
+    };
     let body = render::body(&lines);
     let after = predict(scored, &body, ctx)
         .map_err(|e| crate::Error::Other(format!("the generated drop-in does not load: {e}")))?;
     let text = render::document(
         &scored.unit.id,
-        opts.level,
+        opts,
         ctx.version(),
         &scored.assessment,
         &after,
@@ -141,4 +148,26 @@ pub fn harden(scored: &Scored, opts: &Options, ctx: &Context) -> Result<Hardenin
         after,
         facts,
     })
+}
+
+/// The lines fitted to evidence: the evidence's needs, plus what the daemon profile and the
+/// need rules know of code paths a short run may not reach (JIT, setuid helpers, ...).
+fn fitted(i: &plan::Inputs, ev: &crate::learn::evidence::Evidence) -> Vec<Line> {
+    let mut needs = needs::from_evidence(ev);
+    needs::merge(&mut needs, needs::from_facts(i.facts, true));
+    if i.scored.settings.exec.as_ref().is_some_and(|e| {
+        !e.dynamic_user && matches!(e.user.as_deref(), None | Some("root" | "0" | ""))
+    }) {
+        needs.add(needs::Need::RunsAsRoot, "runs as root");
+    }
+    let ctx = learned::Ctx {
+        scored: i.scored,
+        facts: i.facts,
+        needs: &needs,
+        evidence: ev,
+        level: i.level,
+        systemd_version: i.systemd_version,
+        tables: i.tables,
+    };
+    learned::plan(&ctx)
 }

@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-use super::Level;
 use super::plan::Line;
+use super::{Level, Options};
 use crate::assess::{self, Assessment};
 use crate::catalogue::Catalogue;
 
@@ -47,15 +47,24 @@ pub fn body(lines: &[Line]) -> String {
 
 pub fn document(
     unit: &str,
-    level: Level,
+    opts: &Options,
     systemd_version: u32,
     before: &Assessment,
     after: &Assessment,
     body: &str,
 ) -> String {
-    let level = match level {
-        Level::Baseline => "baseline",
-        Level::Strict => "strict",
+    let level = match (opts.level, opts.evidence) {
+        (Level::Baseline, None) => "baseline".to_string(),
+        (Level::Strict, None) => "strict".to_string(),
+        (l, Some(ev)) => format!(
+            "{}, fitted to {} learned run(s)",
+            if l == Level::Strict {
+                "strict"
+            } else {
+                "baseline"
+            },
+            ev.runs.len()
+        ),
     };
     let score = |a: &Assessment| {
         format!(

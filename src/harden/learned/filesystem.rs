@@ -1,0 +1,200 @@
+//! Filesystem: ProtectSystem=strict with exactly the paths written, ProtectHome, PrivateTmp,
+//! PrivateMounts, UMask and NoExecPaths/ExecPaths from what ran.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::{Ctx, Plan, absent};
+use crate::harden::needs::Need;
+use crate::learn::knowledge::under;
+use crate::settings::modes::PrivateTmp;
+
+fn rank(order: &[&str], v: &str) -> usize {
+    order.iter().position(|x| *x == v).unwrap_or(0)
+}
+
+/// Directories the unit already makes writable (ReadWritePaths= and the *Directory= settings).
+fn already_writable(ctx: &Ctx) -> Vec<String> {
+    let mut out = Vec::new();
+    for key in ["ReadWritePaths", "ReadWriteDirectories"] {
+        for v in crate::harden::inspect::raw_values(ctx.scored, key) {
+            out.extend(
+                v.split_whitespace()
+                    .map(|p| p.trim_start_matches(['-', '+']).to_string()),
+            );
+        }
+    }
+    for (key, base) in [
+        ("StateDirectory", "/var/lib"),
+        ("CacheDirectory", "/var/cache"),
+        ("LogsDirectory", "/var/log"),
+        ("RuntimeDirectory", "/run"),
+    ] {
+        for v in crate::harden::inspect::raw_values(ctx.scored, key) {
+            for d in v.split_whitespace() {
+                let d = d.split(':').next().unwrap_or(d);
+                out.push(format!("{base}/{d}"));
+            }
+        }
+    }
+    out
+}
+
+/// The directories to keep writable: each written file's directory (its parent, as files
+/// are often replaced by rename), collapsed under each other, existing on this host.
+pub fn writable_dirs(ctx: &Ctx) -> Vec<(String, String)> {
+    let have = already_writable(ctx);
+    let mut dirs: Vec<(String, String)> = Vec::new();
+    for s in ctx.needs.of_kind("writes") {
+        let Need::Writes(path) = &s.need else {
+            continue;
+        };
+        if under(path, "/tmp") || under(path, "/var/tmp") || under(path, "/dev/shm") {
+            continue; // PrivateTmp= gives a writable /tmp; /dev is not read-only
+        }
+        let u = ctx.evidence.files.get(path);
+        let is_dir = u.is_some_and(|u| u.dir) && Path::new(path).is_dir();
+        let created_dir = u.is_some_and(|u| u.dir && u.create);
+        let dir = if is_dir && !created_dir {
+            path.clone()
+        } else {
+            Path::new(path)
+                .parent()
+                .map_or("/".to_string(), |p| p.display().to_string())
+        };
+        if dir == "/" || have.iter().any(|h| under(&dir, h)) {
+            continue;
+        }
+        if !dirs.iter().any(|(d, _)| d == &dir) {
+            dirs.push((dir, s.why.clone()));
+        }
+    }
+    dirs.sort();
+    let all = dirs.clone();
+    dirs.retain(|(d, _)| !all.iter().any(|(o, _)| o != d && under(d, o)));
+    dirs
+}
+
+pub fn plan(ctx: &Ctx, p: &mut Plan) {
+    let e = ctx.exec();
+    if ctx.needs.has("early-boot") {
+        return;
+    }
+    let order = ["no", "yes", "full", "strict"];
+    if rank(&order, "strict") > rank(&order, e.protect_system.as_str())
+        && ctx.blocked("ProtectSystem").is_none()
+    {
+        let dirs = writable_dirs(ctx);
+        let why = if dirs.is_empty() {
+            absent(ctx, "writes outside /tmp")
+        } else {
+            "writes only the paths below".to_string()
+        };
+        p.push("ProtectSystem", "strict", why);
+        for (dir, why) in dirs {
+            let value = if Path::new(&dir).exists() {
+                dir.clone()
+            } else {
+                format!("-{dir}")
+            };
+            p.push("ReadWritePaths", value, why);
+        }
+    }
+    // ProtectHome: hidden unless something below /home, /root or /run/user was used.
+    let home = if let Some(w) = ctx.blocked("ProtectHome") {
+        let _ = w;
+        None
+    } else if let Some(r) = ctx.needs.why("home-read") {
+        Some(("read-only", r.to_string()))
+    } else {
+        let looked = ctx
+            .evidence
+            .files
+            .keys()
+            .find(|f| ["/home", "/root", "/run/user"].iter().any(|h| under(f, h)));
+        let why = match looked {
+            Some(f) => format!(
+                "only looked up {f}; {}",
+                absent(ctx, "reads of home directories")
+            ),
+            None => absent(ctx, "use of /home, /root or /run/user"),
+        };
+        Some(("yes", why))
+    };
+    if let Some((value, why)) = home {
+        let order = ["no", "read-only", "tmpfs", "yes"];
+        if rank(&order, value) > rank(&order, e.protect_home.as_str()) {
+            p.push("ProtectHome", value, why);
+        }
+    }
+    // 257: a /tmp of its own that no other unit can join (strict only: it lives in memory).
+    if ctx.strict()
+        && ctx.offers("PrivateTmp", "disconnected")
+        && !ctx.shares_namespaces()
+        && e.private_tmp != PrivateTmp::Disconnected
+        && ctx.blocked("PrivateTmp").is_none()
+    {
+        p.push(
+            "PrivateTmp",
+            "disconnected",
+            absent(
+                ctx,
+                "sockets or files shared with other programs in /tmp (and no JoinsNamespaceOf=)",
+            ),
+        );
+    } else {
+        p.bool_on(
+            ctx,
+            "PrivateTmp",
+            e.private_tmp.is_set(),
+            "sockets or files shared with other programs in /tmp",
+        );
+    }
+    p.bool_on(ctx, "PrivateMounts", e.private_mounts.is_yes(), "mounts");
+    if ctx.strict() && (e.umask | 0o027) != e.umask && !ctx.needs.has("setuid-programs") {
+        p.push(
+            "UMask",
+            format!("{:04o}", e.umask | 0o027),
+            absent(ctx, "other users reading the files it creates"),
+        );
+    }
+    if ctx.strict()
+        && ctx.needs.observed
+        && ctx.blocked("NoExecPaths").is_none()
+        && crate::harden::inspect::raw_values(ctx.scored, "NoExecPaths").is_empty()
+        && crate::harden::inspect::raw_values(ctx.scored, "ExecPaths").is_empty()
+    {
+        let mut dirs: BTreeSet<String> = BTreeSet::new();
+        for s in ctx.needs.of_kind("executes") {
+            let Need::Executes(path) = &s.need else {
+                continue;
+            };
+            let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.into());
+            let parts: Vec<String> = real
+                .components()
+                .skip(1)
+                .take(2)
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            if !parts.is_empty() {
+                dirs.insert(format!("/{}", parts.join("/")));
+            }
+        }
+        let all = dirs.clone();
+        dirs.retain(|d| !all.iter().any(|o| o != d && under(d, o)));
+        dirs.retain(|d| Path::new(d).exists());
+        if !dirs.is_empty() {
+            p.push(
+                "NoExecPaths",
+                "/",
+                absent(ctx, "programs or libraries run from elsewhere"),
+            );
+            let list: Vec<String> = dirs.into_iter().collect();
+            p.push(
+                "ExecPaths",
+                list.join(" "),
+                "programs and libraries it ran or mapped live here",
+            );
+        }
+    }
+}

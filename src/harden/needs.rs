@@ -1,0 +1,531 @@
+//! What a service needs, as one typed set, whatever told us: learn's evidence, a daemon
+//! profile of `data/profiles.toml`, or the need rules by binary. The planner
+//! ([`super::learned`]) reads only this set; which need rules out which directive is data
+//! (`blocked_by` in `data/directives.toml`).
+
+use std::collections::BTreeSet;
+
+use super::inspect::Facts;
+use crate::learn::evidence::Evidence;
+use crate::learn::knowledge::under;
+
+/// One thing the service needs. Each carries what it is about (a path, a capability, ...);
+/// [`Need::kind`] is the name the catalogue's `blocked_by` uses.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Need {
+    /// Writes this path (a file, or entries of this directory).
+    Writes(String),
+    /// Reads or runs something under /home, /root or /run/user.
+    HomeRead(String),
+    /// Writes something under /home, /root or /run/user.
+    HomeWrite(String),
+    /// Runs or maps executable this file.
+    Executes(String),
+    Capability(String),
+    /// Creates sockets of this address family.
+    Family(String),
+    /// Makes this system call (outside the always-allowed set).
+    Syscall(String),
+    /// Creates namespaces of this type (mnt, net, ...).
+    Namespace(String),
+    /// Uses this device node.
+    Device {
+        path: String,
+        write: bool,
+    },
+    /// Binds this local address and port.
+    Listens {
+        proto: String,
+        address: String,
+        port: u16,
+    },
+    /// Talks to this IP address (a peer it connected or sent to, or a client it accepted).
+    Peer(String),
+    /// Shares /tmp with other programs (a socket there).
+    SharedTmp(String),
+    Mounts,
+    KernelTunables(String),
+    KernelModules,
+    KernelLogs,
+    ControlGroups,
+    Clock,
+    Hostname,
+    /// Looks at other processes' /proc entries.
+    OtherProcesses,
+    /// Reads system-wide /proc files (ProcSubset=pid hides them).
+    SystemProc(String),
+    /// Runs setuid or setgid programs.
+    SetuidPrograms(String),
+    /// Makes files setuid or setgid.
+    SetuidFiles,
+    Realtime,
+    Personality,
+    WriteExecMemory,
+    SysvIpc,
+    /// Needs the host's network (inet sockets, abstract unix sockets, the audit socket).
+    Network(String),
+    /// Talks to hosts other than this one, or listens on more than loopback.
+    RemotePeers(String),
+    RunsAsRoot,
+    Containers,
+    EarlyBoot,
+    UserSessions,
+}
+
+impl Need {
+    /// The name used by the catalogue's `blocked_by`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Need::Writes(_) => "writes",
+            Need::HomeRead(_) => "home-read",
+            Need::HomeWrite(_) => "home-write",
+            Need::Executes(_) => "executes",
+            Need::Capability(_) => "capabilities",
+            Need::Family(_) => "families",
+            Need::Syscall(_) => "syscalls",
+            Need::Namespace(_) => "namespaces",
+            Need::Device { .. } => "devices",
+            Need::Listens { .. } => "listens",
+            Need::Peer(_) => "peers",
+            Need::SharedTmp(_) => "shared-tmp",
+            Need::Mounts => "mounts",
+            Need::KernelTunables(_) => "kernel-tunables",
+            Need::KernelModules => "kernel-modules",
+            Need::KernelLogs => "kernel-logs",
+            Need::ControlGroups => "control-groups",
+            Need::Clock => "clock",
+            Need::Hostname => "hostname",
+            Need::OtherProcesses => "other-processes",
+            Need::SystemProc(_) => "system-proc",
+            Need::SetuidPrograms(_) => "setuid-programs",
+            Need::SetuidFiles => "setuid-files",
+            Need::Realtime => "realtime",
+            Need::Personality => "personality",
+            Need::WriteExecMemory => "write-exec-memory",
+            Need::SysvIpc => "sysv-ipc",
+            Need::Network(_) => "network",
+            Need::RemotePeers(_) => "remote-peers",
+            Need::RunsAsRoot => "runs-as-root",
+            Need::Containers => "containers",
+            Need::EarlyBoot => "early-boot",
+            Need::UserSessions => "user-sessions",
+        }
+    }
+
+    /// Every kind, for checking the catalogue's `blocked_by` entries.
+    pub const KINDS: &'static [&'static str] = &[
+        "writes",
+        "home-read",
+        "home-write",
+        "executes",
+        "capabilities",
+        "families",
+        "syscalls",
+        "namespaces",
+        "devices",
+        "listens",
+        "peers",
+        "shared-tmp",
+        "mounts",
+        "kernel-tunables",
+        "kernel-modules",
+        "kernel-logs",
+        "control-groups",
+        "clock",
+        "hostname",
+        "other-processes",
+        "system-proc",
+        "setuid-programs",
+        "setuid-files",
+        "realtime",
+        "personality",
+        "write-exec-memory",
+        "sysv-ipc",
+        "network",
+        "remote-peers",
+        "runs-as-root",
+        "containers",
+        "early-boot",
+        "user-sessions",
+    ];
+}
+
+/// A need and where it came from ("evidence: writes /var/log/nginx/error.log",
+/// "profile nginx", "need rule for chronyd").
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Sourced {
+    pub need: Need,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Needs {
+    pub items: BTreeSet<Sourced>,
+    /// Whether the needs come from watching the service (absence means "not seen") or only
+    /// from what is known about it.
+    pub observed: bool,
+}
+
+impl Needs {
+    pub fn add(&mut self, need: Need, why: impl Into<String>) {
+        self.items.insert(Sourced {
+            need,
+            why: why.into(),
+        });
+    }
+
+    /// The first reason for a need of this kind, if any.
+    pub fn why(&self, kind: &str) -> Option<&str> {
+        self.items
+            .iter()
+            .find(|s| s.need.kind() == kind)
+            .map(|s| s.why.as_str())
+    }
+
+    pub fn has(&self, kind: &str) -> bool {
+        self.why(kind).is_some()
+    }
+
+    /// The first need among `kinds` (a directive's `blocked_by`) and its reason.
+    pub fn blocking<'a>(&'a self, kinds: &[String]) -> Option<(&'a Need, &'a str)> {
+        self.items
+            .iter()
+            .find(|s| kinds.iter().any(|k| k == s.need.kind()))
+            .map(|s| (&s.need, s.why.as_str()))
+    }
+
+    pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Sourced> + 'a {
+        self.items.iter().filter(move |s| s.need.kind() == kind)
+    }
+
+    pub fn capabilities(&self) -> BTreeSet<String> {
+        self.items
+            .iter()
+            .filter_map(|s| match &s.need {
+                Need::Capability(c) => Some(c.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+fn is_loopback(addr: &str) -> bool {
+    addr.parse::<std::net::IpAddr>()
+        .is_ok_and(|a| a.is_loopback() || a.to_canonical().is_loopback())
+        || addr == "localhost"
+}
+
+fn is_wildcard(addr: &str) -> bool {
+    addr.parse::<std::net::IpAddr>()
+        .is_ok_and(|a| a.is_unspecified())
+}
+
+/// The needs the evidence shows.
+pub fn from_evidence(ev: &Evidence) -> Needs {
+    let mut n = Needs {
+        observed: true,
+        ..Default::default()
+    };
+    for (path, u) in &ev.files {
+        let p = path.as_str();
+        let home = ["/home", "/root", "/run/user"].iter().any(|h| under(p, h));
+        if home {
+            if u.writes() {
+                n.add(Need::HomeWrite(path.clone()), format!("writes {path}"));
+            } else if u.read || u.exec || u.connect {
+                n.add(Need::HomeRead(path.clone()), format!("reads {path}"));
+            }
+        }
+        if u.writes() {
+            let tunable =
+                (under(p, "/proc/sys") || under(p, "/sys")) && !under(p, "/sys/fs/cgroup");
+            if tunable {
+                n.add(Need::KernelTunables(path.clone()), format!("writes {path}"));
+            } else if under(p, "/sys/fs/cgroup") {
+                n.add(Need::ControlGroups, format!("writes {path}"));
+            } else if !under(p, "/dev") && !under(p, "/proc") {
+                n.add(Need::Writes(path.clone()), describe_write(path, u));
+            }
+        }
+        if u.exec {
+            n.add(Need::Executes(path.clone()), format!("runs {path}"));
+        }
+        if u.connect && (under(p, "/tmp") || under(p, "/var/tmp")) {
+            n.add(Need::SharedTmp(path.clone()), format!("connects to {path}"));
+        }
+        if u.uses() && (under(p, "/proc/kmsg") || under(p, "/dev/kmsg")) {
+            n.add(Need::KernelLogs, format!("reads {path}"));
+        }
+        if u.uses() && under(p, "/proc/PID") {
+            n.add(Need::OtherProcesses, format!("reads {path}"));
+        }
+        if (u.uses() || u.lookup)
+            && under(p, "/proc")
+            && !["/proc/self", "/proc/thread-self", "/proc/PID"]
+                .iter()
+                .any(|x| under(p, x))
+            && p != "/proc"
+        {
+            n.add(Need::SystemProc(path.clone()), format!("reads {path}"));
+        }
+    }
+    for d in &ev.devices {
+        let Some(u) = ev.files.get(d) else { continue };
+        if !u.uses()
+            || !crate::learn::knowledge::LearnData::get()
+                .blocked_by(d, false)
+                .iter()
+                .any(|b| b == "PrivateDevices=yes")
+        {
+            continue;
+        }
+        n.add(
+            Need::Device {
+                path: d.clone(),
+                write: u.writes(),
+            },
+            format!("uses {d}"),
+        );
+    }
+    for (cap, reasons) in &ev.capabilities {
+        let why = reasons.iter().next().cloned().unwrap_or_default();
+        n.add(Need::Capability(cap.clone()), why);
+    }
+    for f in &ev.families {
+        n.add(Need::Family(f.clone()), format!("creates {f} sockets"));
+    }
+    for (call, count) in &ev.syscalls {
+        n.add(
+            Need::Syscall(call.clone()),
+            format!("calls {call} ({count}x)"),
+        );
+    }
+    for ns in &ev.namespaces {
+        n.add(
+            Need::Namespace(ns.clone()),
+            format!("creates a {ns} namespace"),
+        );
+    }
+    for p in &ev.setuid_execs {
+        n.add(
+            Need::SetuidPrograms(p.clone()),
+            format!("runs the setuid program {p}"),
+        );
+    }
+    if !ev.realtime.is_empty() {
+        let e = ev.realtime.iter().next().cloned().unwrap_or_default();
+        n.add(Need::Realtime, e);
+    }
+    if !ev.personality.is_empty() {
+        let e = ev.personality.iter().next().cloned().unwrap_or_default();
+        n.add(Need::Personality, format!("personality({e})"));
+    }
+    if !ev.wx_mappings.is_empty() {
+        let e = ev.wx_mappings.iter().next().cloned().unwrap_or_default();
+        n.add(
+            Need::WriteExecMemory,
+            format!("maps memory writable and executable: {e}"),
+        );
+    }
+    if !ev.clock.is_empty() {
+        n.add(
+            Need::Clock,
+            ev.clock.iter().next().cloned().unwrap_or_default(),
+        );
+    }
+    if !ev.hostname.is_empty() {
+        n.add(
+            Need::Hostname,
+            ev.hostname.iter().next().cloned().unwrap_or_default(),
+        );
+    }
+    if ev.sysv_ipc {
+        n.add(Need::SysvIpc, "uses System V IPC");
+    }
+    if !ev.mounts.iter().all(|m| m.starts_with("chroot")) {
+        let e = ev.mounts.iter().find(|m| !m.starts_with("chroot")).cloned();
+        n.add(Need::Mounts, e.unwrap_or_default());
+    }
+    if ev
+        .syscalls
+        .keys()
+        .any(|c| matches!(c.as_str(), "init_module" | "finit_module" | "delete_module"))
+        || ev
+            .execs
+            .iter()
+            .any(|e| e.ends_with("/modprobe") || e.ends_with("/kmod"))
+    {
+        n.add(Need::KernelModules, "loads kernel modules");
+    }
+    if ev.syscalls.contains_key("syslog") {
+        n.add(Need::KernelLogs, "calls syslog()");
+    }
+    for s in &ev.sockets {
+        let inet = matches!(s.family.as_str(), "AF_INET" | "AF_INET6");
+        match (s.op.as_str(), &s.address, s.port) {
+            ("bind" | "listen", Some(a), Some(port)) if inet => {
+                n.add(
+                    Need::Listens {
+                        proto: if s.kind == "dgram" { "udp" } else { "tcp" }.into(),
+                        address: a.clone(),
+                        port,
+                    },
+                    format!("binds {a} port {port}"),
+                );
+                if !is_loopback(a) {
+                    let why = if is_wildcard(a) {
+                        format!("listens on all addresses, port {port}")
+                    } else {
+                        format!("listens on {a} port {port}")
+                    };
+                    n.add(Need::RemotePeers(a.clone()), why);
+                }
+            }
+            ("connect" | "sendto" | "accept", Some(a), _) if inet => {
+                n.add(Need::Peer(a.clone()), format!("{} {a}", s.op));
+                if !is_loopback(a) {
+                    n.add(Need::RemotePeers(a.clone()), format!("{} {a}", s.op));
+                }
+            }
+            ("connect" | "bind", Some(a), _) if s.family == "AF_UNIX" && a.starts_with('@') => {
+                n.add(
+                    Need::Network(a.clone()),
+                    format!("uses the abstract unix socket {a} (per network namespace)"),
+                );
+            }
+            _ => {}
+        }
+        if s.family == "AF_NETLINK" && s.protocol.as_deref() == Some("AUDIT") {
+            n.add(
+                Need::Network("audit".into()),
+                "uses the audit netlink socket (only in the host's network namespace)",
+            );
+        }
+        if inet {
+            n.add(
+                Need::Network(s.family.clone()),
+                format!("uses {} sockets ({})", s.family, s.op),
+            );
+        }
+    }
+    n
+}
+
+fn describe_write(path: &str, u: &crate::learn::evidence::FileUse) -> String {
+    let what = if u.create && u.dir {
+        "creates the directory"
+    } else if u.create {
+        "creates"
+    } else if u.remove {
+        "removes"
+    } else if u.meta && !u.write {
+        "changes the owner or mode of"
+    } else {
+        "writes"
+    };
+    format!("{what} {path}")
+}
+
+/// The needs a daemon profile and the need rules by binary (the tags `inspect` found) say.
+/// With `tags_only`, only the tags (code paths a short run may not reach: JIT, setuid
+/// helpers, ...) and not the profile's capability, family and call lists, which evidence
+/// knows exactly.
+pub fn from_facts(f: &Facts, tags_only: bool) -> Needs {
+    let mut n = Needs::default();
+    let source = |tag: &str| match &f.profile {
+        Some(p) if p.tags.iter().any(|t| t == tag) => format!("profile {}", p.name),
+        _ => format!("need rule: {tag}"),
+    };
+    for tag in &f.tags {
+        let why = source(tag);
+        let need = match tag.as_str() {
+            "devices" => Need::Device {
+                path: "(any)".into(),
+                write: true,
+            },
+            "clock" => Need::Clock,
+            "hostname" => Need::Hostname,
+            "netlink" => Need::Family("AF_NETLINK".into()),
+            "packet" => Need::Family("AF_PACKET".into()),
+            "containers" => Need::Containers,
+            "tunables" => Need::KernelTunables("(profile)".into()),
+            "modules" => Need::KernelModules,
+            "kernel-logs" => Need::KernelLogs,
+            "setuid-exec" => Need::SetuidPrograms("(profile)".into()),
+            "user-sessions" => Need::UserSessions,
+            "processes" => Need::OtherProcesses,
+            "jit" => Need::WriteExecMemory,
+            "home" => Need::HomeRead("(profile)".into()),
+            "early-boot" => Need::EarlyBoot,
+            _ => continue,
+        };
+        n.add(need, why);
+    }
+    if let Some(p) = f.profile.as_ref().filter(|_| !tags_only) {
+        for c in &p.capabilities {
+            n.add(
+                Need::Capability(c.to_ascii_uppercase()),
+                format!("profile {}", p.name),
+            );
+        }
+        for fam in &p.families {
+            n.add(Need::Family(fam.clone()), format!("profile {}", p.name));
+        }
+        for sc in &p.syscalls {
+            n.add(Need::Syscall(sc.clone()), format!("profile {}", p.name));
+        }
+        if p.keep_resources {
+            n.add(
+                Need::Syscall("@resources".into()),
+                format!("profile {}", p.name),
+            );
+        }
+    }
+    n
+}
+
+/// Adds what `other` knows (a profile's knowledge to what was observed).
+pub fn merge(into: &mut Needs, other: Needs) {
+    into.items.extend(other.items);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Need;
+    use crate::catalogue::Catalogue;
+
+    #[test]
+    fn the_catalogue_blocks_only_with_known_needs() {
+        for d in &Catalogue::get().directives {
+            for k in &d.blocked_by {
+                assert!(
+                    Need::KINDS.contains(&k.as_str()),
+                    "{}: blocked_by {k:?} is no need kind",
+                    d.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_need_has_a_listed_kind() {
+        let samples = [
+            Need::Writes("/x".into()),
+            Need::Device {
+                path: "/dev/x".into(),
+                write: false,
+            },
+            Need::Listens {
+                proto: "tcp".into(),
+                address: "::".into(),
+                port: 1,
+            },
+            Need::RemotePeers("1.2.3.4".into()),
+            Need::WriteExecMemory,
+            Need::UserSessions,
+        ];
+        for n in samples {
+            assert!(Need::KINDS.contains(&n.kind()), "{n:?}");
+        }
+    }
+}

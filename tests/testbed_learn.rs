@@ -1,0 +1,187 @@
+//! `unitguard learn` and `apply --learn` in a real systemd (the test-bed, scripts/testbed):
+//! a daemon the project has no profile for (unbound, DNS) and two it has (nginx with
+//! ExecReload and Type=forking; redis with NoExecPaths= and a system call filter) are watched,
+//! fitted and applied, then checked by their real job after start, reload and restart; their
+//! live score is compared with the strict profile's prediction. Learn killed after every step
+//! leaves the service as it was once the next command repairs it.
+
+mod testbed_support;
+
+use std::time::Duration;
+
+use testbed_support::Testbed;
+
+const RUNTIME_DROPIN: &str = "/run/systemd/system/nginx.service.d/unitguard-learn.conf";
+
+struct Case {
+    unit: &'static str,
+    check: &'static str,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        unit: "nginx.service",
+        check: "curl -fsS -m 10 -o /dev/null http://127.0.0.1/",
+    },
+    Case {
+        unit: "redis-server.service",
+        check: "redis-cli ping | grep -q PONG",
+    },
+    Case {
+        unit: "unbound.service",
+        check: "dig +short +time=2 +tries=2 @127.0.0.1 localhost A | grep -qx 127.0.0.1",
+    },
+];
+
+fn works(tb: &Testbed, check: &str) -> bool {
+    tb.sh(&format!(
+        "timeout 30 sh -c '{}'",
+        check.replace('\'', "'\\''")
+    ))
+    .status
+    .success()
+}
+
+fn strict_prediction(tb: &Testbed, unit: &str) -> f64 {
+    let r = tb.unitguard(&[], &["harden", unit, "--profile", "strict"]);
+    // "UNIT: 9.6 UNSAFE -> 2.3 OK (predicted)"
+    r.stderr
+        .split_whitespace()
+        .skip_while(|w| *w != "->")
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no prediction in {:?}", r.stderr))
+}
+
+#[test]
+fn learn_fits_daemons_and_survives_being_killed() {
+    let tb = Testbed::start("ug-learn");
+    let mut problems: Vec<String> = Vec::new();
+    for c in CASES {
+        assert!(
+            tb.wait_active(c.unit, Duration::from_secs(60)),
+            "{} is not active at boot: {}",
+            c.unit,
+            tb.diagnose(c.unit)
+        );
+        let stock = tb.score(c.unit);
+        let strict = strict_prediction(&tb, c.unit);
+        let r = tb.unitguard(&[], &["apply", c.unit, "--learn", "--exercise", c.check]);
+        if r.code != Some(0) {
+            problems.push(format!(
+                "{}: apply --learn failed: {}{}",
+                c.unit, r.stdout, r.stderr
+            ));
+            continue;
+        }
+        if !r.stdout.contains("0 not understood") {
+            problems.push(format!("{}: unknown strace lines: {}", c.unit, r.stdout));
+        }
+        let mut ok = works(&tb, c.check);
+        let reloadable = tb.exec_ok(&["systemctl", "show", "-p", "CanReload", "--value", c.unit]);
+        if reloadable.trim() == "yes" {
+            tb.exec(&["systemctl", "reload", c.unit]);
+            std::thread::sleep(Duration::from_secs(1));
+            ok &= works(&tb, c.check);
+        }
+        tb.exec(&["systemctl", "restart", c.unit]);
+        ok &= tb.wait_active(c.unit, Duration::from_secs(30)) && works(&tb, c.check);
+        let learned = tb.score(c.unit);
+        eprintln!(
+            "{}: stock {stock}, strict profile {strict}, learned {learned}, works {ok}",
+            c.unit
+        );
+        if !ok {
+            problems.push(format!(
+                "{}: does not do its job with the learned drop-in",
+                c.unit
+            ));
+        }
+        if learned > strict + 0.05 {
+            problems.push(format!(
+                "{}: learned {learned} is above the strict profile's {strict}",
+                c.unit
+            ));
+        }
+        if learned >= stock {
+            problems.push(format!(
+                "{}: learned {learned} is no better than stock {stock}",
+                c.unit
+            ));
+        }
+    }
+    // The drop-in comments name their evidence.
+    let dropin = tb
+        .read_file("/etc/systemd/system/nginx.service.d/hardening.conf")
+        .unwrap_or_default();
+    for needle in [
+        "binds tcp/80",
+        "writes only the paths below",
+        "not seen while learning",
+    ] {
+        if !dropin.contains(needle) {
+            problems.push(format!("nginx drop-in lacks {needle:?}:\n{dropin}"));
+        }
+    }
+    // Killed after every step: the next command (learn, or rollback) repairs it.
+    for step in [
+        "journal-written",
+        "dropin-written",
+        "reloaded",
+        "restarted",
+        "exercised",
+        "stopped",
+    ] {
+        let fault = format!("learn-{step}");
+        let r = tb.unitguard(
+            &[("UNITGUARD_FAULT_AFTER", &fault)],
+            &[
+                "learn",
+                "nginx.service",
+                "--duration",
+                "0",
+                "--evidence",
+                "/tmp/k.json",
+            ],
+        );
+        if r.code == Some(0) {
+            problems.push(format!("the fault after {step} did not fire"));
+        }
+        let repair = if step == "reloaded" {
+            "learn"
+        } else {
+            "rollback"
+        };
+        let args: Vec<&str> = if repair == "learn" {
+            vec![
+                "learn",
+                "nginx.service",
+                "--duration",
+                "0",
+                "--evidence",
+                "/tmp/k.json",
+            ]
+        } else {
+            vec!["rollback", "nginx.service"]
+        };
+        let r = tb.unitguard(&[], &args);
+        if !r.stderr.contains("an earlier learn stopped") && step != "journal-written" {
+            problems.push(format!(
+                "{repair} after a kill at {step} did not repair: {}",
+                r.stderr
+            ));
+        }
+        if tb.read_file(RUNTIME_DROPIN).is_some() {
+            problems.push(format!(
+                "runtime drop-in left after a kill at {step} and {repair}"
+            ));
+        }
+        if !(tb.wait_active("nginx.service", Duration::from_secs(30)) && works(&tb, CASES[0].check))
+        {
+            problems.push(format!(
+                "nginx not serving after a kill at {step} and {repair}"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
