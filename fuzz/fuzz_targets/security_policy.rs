@@ -6,13 +6,13 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use unitguard::assess::Policy;
+use unitguard::assess::{policy_json::Exp10, Policy};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    match Policy::parse(Path::new("/fuzz.policy"), text) {
+    match Policy::parse(Path::new("/fuzz.policy"), text, Exp10::Glibc236) {
         Ok(_) => {}
         Err(e) => assert!(e.to_string().starts_with("/fuzz.policy: "), "{e}"),
     }

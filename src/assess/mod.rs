@@ -4,7 +4,7 @@
 pub mod info;
 pub mod online;
 pub mod policy;
-mod policy_json;
+pub mod policy_json;
 mod rules;
 
 pub use info::SecurityInfo;

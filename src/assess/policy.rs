@@ -84,7 +84,9 @@ fn too_deep(text: &str) -> Option<(usize, usize)> {
 }
 
 impl Policy {
-    pub fn parse(path: &Path, text: &str) -> Result<Self> {
+    /// Reads a policy as systemd-analyze does; `exp10` is its C library's (see
+    /// [`policy_json::Exp10`]), which decides whether a weight like `1e3` counts.
+    pub fn parse(path: &Path, text: &str, exp10: policy_json::Exp10) -> Result<Self> {
         // serde_json decides whether the text is JSON at all (a parse error is fatal, as in
         // systemd), without reading numbers into f64 (systemd takes 1e400 and 30-digit
         // integers) or limiting the depth to serde's 128 (systemd allows 2049 levels); the
@@ -131,8 +133,8 @@ impl Policy {
             policy.overrides.insert(
                 field.clone(),
                 Override {
-                    weight: v.get("weight").and_then(|x| x.as_unsigned()),
-                    range: v.get("range").and_then(|x| x.as_unsigned()),
+                    weight: v.get("weight").and_then(|x| x.as_unsigned(exp10)),
+                    range: v.get("range").and_then(|x| x.as_unsigned(exp10)),
                     description_good: s("description_good"),
                     description_bad: s("description_bad"),
                     description_na: s("description_na"),
@@ -142,25 +144,25 @@ impl Policy {
         Ok(policy)
     }
 
-    pub fn load(path: &Path) -> Result<Self> {
+    pub fn load(path: &Path, exp10: policy_json::Exp10) -> Result<Self> {
         let text = crate::files::read_regular(path, crate::files::READ_CAP)
             .map_err(|e| Error::io(path, e))?;
         let text = String::from_utf8(text).map_err(|_| Error::Policy {
             path: path.to_path_buf(),
             message: "not valid UTF-8".into(),
         })?;
-        Self::parse(path, &text)
+        Self::parse(path, &text, exp10)
     }
 
     /// The policy systemd would pick up by itself under `root`, if any.
-    pub fn find_default(root: Option<&Path>) -> Result<Option<Self>> {
+    pub fn find_default(root: Option<&Path>, exp10: policy_json::Exp10) -> Result<Option<Self>> {
         for dir in DEFAULT_POLICY_DIRS {
             let p = crate::unit::search::under_root(
                 root,
                 &Path::new(dir).join("systemd-analyze-security.policy"),
             );
             if p.exists() {
-                return Self::load(&p).map(Some);
+                return Self::load(&p, exp10).map(Some);
             }
         }
         Ok(None)

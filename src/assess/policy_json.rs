@@ -3,6 +3,16 @@
 //! and numbers are read the way json_parse_number() reads them (as `double`s, with glibc 2.36's
 //! `exp10()` for exponents), which decides whether a number counts as unsigned.
 
+/// The `exp10()` of the C library systemd-analyze runs on, which decides whether `1e3` is 1000.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Exp10 {
+    /// glibc 2.36 (Debian 12: systemd 252, 254 from backports): off by one ulp for 10^3, 10^4, ...
+    #[default]
+    Glibc236,
+    /// Correctly rounded (glibc 2.41 of Debian 13, systemd 257).
+    CorrectlyRounded,
+}
+
 /// A JSON value with objects in file order and numbers in their source form.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
@@ -30,9 +40,9 @@ impl Json {
     }
 
     /// json_variant_is_unsigned() + json_variant_unsigned().
-    pub fn as_unsigned(&self) -> Option<u64> {
+    pub fn as_unsigned(&self, exp10: Exp10) -> Option<u64> {
         match self {
-            Json::Number(n) => systemd_unsigned(n),
+            Json::Number(n) => systemd_unsigned(n, exp10),
             _ => None,
         }
     }
@@ -410,8 +420,8 @@ const GLIBC_EXP10_EXCEPTIONS: &[(i32, u64)] = &[
     (308, 0x7fe1ccf385ebc89f),
 ];
 
-/// glibc's `exp10(k)` for an integral `k`.
-fn exp10(k: f64) -> f64 {
+/// `exp10(k)` for an integral `k`, as the given C library computes it.
+fn exp10(k: f64, flavour: Exp10) -> f64 {
     if k > 400.0 {
         return f64::INFINITY;
     }
@@ -419,14 +429,18 @@ fn exp10(k: f64) -> f64 {
         return 0.0;
     }
     let k = k as i32;
-    match GLIBC_EXP10_EXCEPTIONS.iter().find(|(e, _)| *e == k) {
+    let exceptions = match flavour {
+        Exp10::Glibc236 => GLIBC_EXP10_EXCEPTIONS,
+        Exp10::CorrectlyRounded => &[],
+    };
+    match exceptions.iter().find(|(e, _)| *e == k) {
         Some(&(_, bits)) => f64::from_bits(bits),
         None => format!("1e{k}").parse().unwrap_or(0.0),
     }
 }
 
-/// What systemd 252 makes of a JSON number token, if it counts as an unsigned integer.
-pub fn systemd_unsigned(token: &str) -> Option<u64> {
+/// What systemd makes of a JSON number token, if it counts as an unsigned integer.
+pub fn systemd_unsigned(token: &str, flavour: Exp10) -> Option<u64> {
     let b = token.as_bytes();
     let mut i = 0;
     let negative = b.first() == Some(&b'-');
@@ -500,7 +514,7 @@ pub fn systemd_unsigned(token: &str) -> Option<u64> {
     } else {
         exponent
     };
-    let real = (sign * (x + (y / shift))) * exp10(e);
+    let real = (sign * (x + (y / shift))) * exp10(e, flavour);
     if real == 0.0 {
         return Some(0); // the "magic zero" counts as every number type
     }
@@ -538,14 +552,44 @@ mod tests {
             ("1e19", Some(10_000_000_000_000_000_000)),
             ("2e19", None),
         ] {
-            assert_eq!(systemd_unsigned(token), expected, "{token}");
+            assert_eq!(
+                systemd_unsigned(token, Exp10::Glibc236),
+                expected,
+                "{token}"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_with_a_correctly_rounded_exp10() {
+        // Measured with systemd 257's systemd-analyze on Debian 13 (see differential_handwritten).
+        for (token, expected) in [
+            ("1e3", Some(1000)),
+            ("1.0e3", Some(1000)),
+            ("20e-1", Some(2)),
+            ("15e-1", None),
+            ("7e7", Some(70_000_000)),
+            ("2e19", None),
+        ] {
+            assert_eq!(
+                systemd_unsigned(token, Exp10::CorrectlyRounded),
+                expected,
+                "{token}"
+            );
         }
     }
 
     #[test]
     fn first_member_wins() {
         let j = parse(r#"{"a": {"w": 1, "w": 2}, "a": 5, "b\u0041": "x"}"#).unwrap();
-        assert_eq!(j.get("a").unwrap().get("w").unwrap().as_unsigned(), Some(1));
+        assert_eq!(
+            j.get("a")
+                .unwrap()
+                .get("w")
+                .unwrap()
+                .as_unsigned(Exp10::Glibc236),
+            Some(1)
+        );
         assert_eq!(j.get("bA").unwrap().as_str(), Some("x"));
     }
 }

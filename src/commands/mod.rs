@@ -133,11 +133,16 @@ pub fn load_error(e: &crate::unit::LoadError) -> crate::Error {
 ///
 /// [`Error::Policy`]: crate::Error::Policy
 pub fn policy_for(given: Option<&Path>, tables: &'static SystemdTables) -> crate::Result<Policy> {
+    let exp10 = if tables.rules.exp10_correctly_rounded {
+        crate::assess::policy_json::Exp10::CorrectlyRounded
+    } else {
+        crate::assess::policy_json::Exp10::Glibc236
+    };
     let policy = match given {
-        Some(p) => Policy::load(p),
+        Some(p) => Policy::load(p, exp10),
         // systemd-analyze 252 looks for the default policy on the host even with --root
         // (it passes no root to its config-file search), so `root` is not used here.
-        None => Policy::find_default(None).map(Option::unwrap_or_default),
+        None => Policy::find_default(None, exp10).map(Option::unwrap_or_default),
     }
     .map_err(|e| match e {
         crate::Error::Io { path, source } => crate::Error::Policy {

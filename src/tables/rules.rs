@@ -28,6 +28,9 @@ pub struct VersionRules {
     pub swap_what_checked_at_load: bool,
     /// MaxConnections=0 is refused without Accept=yes too (257).
     pub max_connections_always_checked: bool,
+    /// Policy numbers with an exponent use a correctly rounded `exp10()` (the glibc 2.41 of
+    /// Debian 13 that 257 runs on; 252/254 run on glibc 2.36, whose exp10(3) is 1000.0000000000001).
+    pub exp10_correctly_rounded: bool,
     /// The system unit search path, highest priority first.
     pub unit_path: Vec<String>,
     settings: HashMap<String, SettingRule>,
