@@ -238,6 +238,11 @@ fn capability_bounding_set_merge_and_replace() {
             "CapabilityBoundingSet=63",
             "CapabilityBoundingSet=64",
             "CapabilityBoundingSet=~63",
+            // 252 takes 62 and 63 as numbers; from 254 63 is an unknown word, so after another
+            // value it empties the set instead of adding a bit.
+            "CapabilityBoundingSet=CAP_SETGID\nCapabilityBoundingSet=62",
+            "CapabilityBoundingSet=CAP_SETGID\nCapabilityBoundingSet=63",
+            "CapabilityBoundingSet=CAP_SETGID\nCapabilityBoundingSet=~63",
             "CapabilityBoundingSet=-1",
             "CapabilityBoundingSet=0x15",
             "CapabilityBoundingSet=025",
@@ -278,6 +283,8 @@ fn ambient_capabilities() {
             "AmbientCapabilities=CAP_NET_BIND_SERVICE\nAmbientCapabilities=bogus",
             "AmbientCapabilities=bogus",
             "AmbientCapabilities=12",
+            "AmbientCapabilities=62",
+            "AmbientCapabilities=63",
             "AmbientCapabilities=~12\nAmbientCapabilities=12",
             "AmbientCapabilities=CAP_KILL\nUser=svc",
             "AmbientCapabilities=CAP_KILL\nCapabilityBoundingSet=",

@@ -354,10 +354,12 @@ impl SystemdTables {
         }
     }
 
-    /// systemd's capability_from_name(): a name (case-insensitive) or a number 0..63.
+    /// systemd's capability_from_name(): a name (case-insensitive) or a number below the
+    /// version's limit (0..63, from 254 0..62).
     pub fn capability(&self, word: &str) -> Option<u32> {
         if let Some(n) = crate::settings::values::parse_c_long(word) {
-            return (0..64).contains(&n).then_some(n as u32);
+            let limit = i64::from(self.rules.capability_number_limit);
+            return (0..limit).contains(&n).then_some(n as u32);
         }
         self.capabilities.get(&word.to_ascii_lowercase()).copied()
     }

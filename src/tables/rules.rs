@@ -28,6 +28,9 @@ pub struct VersionRules {
     pub swap_what_checked_at_load: bool,
     /// MaxConnections=0 is refused without Accept=yes too (257).
     pub max_connections_always_checked: bool,
+    /// capability_from_name() takes numbers below this (252: 64; from 254: 63, so `63` is
+    /// an unknown word).
+    pub capability_number_limit: u32,
     /// Policy numbers with an exponent use a correctly rounded `exp10()` (the glibc 2.41 of
     /// Debian 13 that 257 runs on; 252/254 run on glibc 2.36, whose exp10(3) is 1000.0000000000001).
     pub exp10_correctly_rounded: bool,

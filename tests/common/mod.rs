@@ -498,7 +498,10 @@ impl Test {
                 String::from_utf8_lossy(&out.stderr)
             )
         });
-        assert_eq!(v["schema"], 1, "unitguard's audit document carries its schema version");
+        assert_eq!(
+            v["schema"], 1,
+            "unitguard's audit document carries its schema version"
+        );
         let items = v["units"]
             .as_array()
             .expect("unitguard --json prints {schema, units: [...]}");
