@@ -35,7 +35,7 @@ pub use error::{Error, Result};
 /// security` it reproduces.
 pub const VERSION_TEXT: &str = concat!(
     env!("CARGO_PKG_VERSION"),
-    " (scores as systemd-analyze security of systemd 252)"
+    " (scores as systemd-analyze security of systemd 252, 254 and 257)"
 );
 
 /// Exit statuses.
