@@ -892,6 +892,52 @@ fn ug009_directive_newer_than_systemd_252_is_ug010_not_a_typo() {
 // ---------------------------------------------------------------------------------------------
 // UG010 directive-too-new
 
+/// `systemd-analyze security --offline=true --root=TREE UNIT` of systemd 257 (the tree
+/// scripts/oracle-tree builds; scripts/test builds it): what it prints on stderr.
+fn systemd_257_security_stderr(root: &Root, unit: &str) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/oracle-tree");
+    let out = std::process::Command::new(script)
+        .args(["257", "analyze", "security", "--offline=true"])
+        .arg(format!("--root={}", root.path().display()))
+        .arg(unit)
+        .env("SYSTEMD_LOG_COLOR", "0")
+        .output()
+        .expect("scripts/oracle-tree 257 (built by scripts/test; never skipped)");
+    assert!(
+        out.status.success(),
+        "systemd-analyze 257: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn ug010_value_too_new_for_the_target() {
+    let body = svc("ExecStart=/usr/bin/tmp\nPrivateTmp=disconnected\nProtectControlGroups=strict");
+    let r = Root::os();
+    let unit = r.unit("tmp.service", &body);
+    let l = r.lint_with(&["tmp.service"], &["--systemd-version", "252"]);
+    let f = l.expect("UG010", &unit, Some(line(&body, "PrivateTmp=")));
+    assert_eq!(
+        f["message"],
+        "PrivateTmp=disconnected needs systemd 257, the target is systemd 252: it is ignored there"
+    );
+    l.expect("UG010", &unit, Some(line(&body, "ProtectControlGroups=")));
+    // The reason replaces systemd's bare "cannot parse" on the same lines.
+    l.expect_none("UG013");
+    l.expect_code(1);
+    // The oracles: 252 ignores both lines, 257 takes them.
+    let theirs = systemd_verify(&r, "tmp.service");
+    for key in ["PrivateTmp=", "ProtectControlGroups="] {
+        let at = format!("{}:{}:", unit.display(), line(&body, key));
+        assert!(theirs.contains(&at), "systemd 252 ignores {key}:\n{theirs}");
+    }
+    let theirs = systemd_257_security_stderr(&r, "tmp.service");
+    assert!(!theirs.contains(unit.to_str().unwrap()), "{theirs}");
+    r.lint_with(&["tmp.service"], &["--systemd-version", "257"])
+        .expect_clean();
+}
+
 #[test]
 fn ug010_directive_too_new_for_the_target() {
     let body = svc("ExecStart=/usr/bin/pids\nPrivatePIDs=yes");

@@ -1,7 +1,7 @@
 //! The detection logic of each lint rule. Wording lives in data/lint-rules.toml.
 
 use std::net::IpAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{Finding, LintOptions};
 use crate::catalogue::Catalogue;
@@ -129,6 +129,14 @@ pub fn check_all(s: &Scored, opts: &LintOptions) -> Vec<Finding> {
     }
     directives(s, opts, &mut out);
     systemd_warnings(s, &mut out);
+    // A value a later systemd knows is UG010, which says which release; systemd's bare
+    // "cannot parse" on the same line adds nothing.
+    let too_new: Vec<(PathBuf, Option<usize>)> = out
+        .iter()
+        .filter(|f| f.rule == "UG010")
+        .map(|f| (f.file.clone(), f.line))
+        .collect();
+    out.retain(|f| f.rule != "UG013" || !too_new.contains(&(f.file.clone(), f.line)));
     lists_that_add(s, opts, &mut out);
     missing_paths(s, opts, &mut out);
 
@@ -180,6 +188,19 @@ fn directives(s: &Scored, opts: &LintOptions, out: &mut Vec<Finding>) {
                 ));
             }
         }
+        if let Some(since) = value_since(opts.ctx.tables, &a.key, &a.value) {
+            out.push(Finding::new(
+                "UG010",
+                unit,
+                file,
+                Some(a.line),
+                &[
+                    ("directive", &format!("{}={}", a.key, a.value)),
+                    ("since", &since.to_string()),
+                    ("target", &target.to_string()),
+                ],
+            ));
+        }
         if let Some(d) = entry {
             if d.since > target {
                 out.push(Finding::new(
@@ -188,7 +209,7 @@ fn directives(s: &Scored, opts: &LintOptions, out: &mut Vec<Finding>) {
                     file,
                     Some(a.line),
                     &[
-                        ("key", &a.key),
+                        ("directive", &format!("{}=", a.key)),
                         ("since", &d.since.to_string()),
                         ("target", &target.to_string()),
                     ],
@@ -205,6 +226,22 @@ fn directives(s: &Scored, opts: &LintOptions, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// The first later systemd that accepts `value` for `key` where the target does not (for
+/// example PrivateTmp=disconnected, 257), from each version's data.
+fn value_since(tables: &crate::tables::SystemdTables, key: &str, value: &str) -> Option<u32> {
+    if tables.rules.accepts(key, value) {
+        return None;
+    }
+    crate::tables::SUPPORTED_VERSIONS
+        .iter()
+        .filter(|&&v| v > tables.version)
+        .find(|&&v| {
+            crate::tables::SystemdTables::for_version(v)
+                .is_some_and(|t| !t.rules.values(key).is_empty() && t.rules.accepts(key, value))
+        })
+        .copied()
 }
 
 /// UG013: what systemd itself warns about while loading the unit ("path:line: message"):
