@@ -389,11 +389,37 @@ fn live_audit_matches_systemd_analyze_on_the_testbed() {
         );
     }
 
-    // 4. --threshold, on a live score.
+    // 4. --threshold on systemd's 0-100 scale, on a live score: the same exit status as
+    //    systemd-analyze's own; --max-exposure is the 0.0-10.0 form.
+    for (threshold, expected) in [("5", 1), ("100", 0)] {
+        let ours = tb.exec(&[
+            BIN_IN_CONTAINER,
+            "audit",
+            "--threshold",
+            threshold,
+            "nginx.service",
+        ]);
+        let theirs = tb.exec(&[
+            "systemd-analyze",
+            "security",
+            &format!("--threshold={threshold}"),
+            "nginx.service",
+        ]);
+        assert_eq!(
+            ours.status.code(),
+            Some(expected),
+            "--threshold={threshold}"
+        );
+        assert_eq!(
+            ours.status.code(),
+            theirs.status.code(),
+            "--threshold={threshold}: unitguard and systemd-analyze disagree"
+        );
+    }
     let low = tb.exec(&[
         BIN_IN_CONTAINER,
         "audit",
-        "--threshold",
+        "--max-exposure",
         "0.5",
         "nginx.service",
     ]);
@@ -401,7 +427,7 @@ fn live_audit_matches_systemd_analyze_on_the_testbed() {
     let high = tb.exec(&[
         BIN_IN_CONTAINER,
         "audit",
-        "--threshold",
+        "--max-exposure",
         "10.0",
         "nginx.service",
     ]);
