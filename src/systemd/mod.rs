@@ -4,7 +4,7 @@
 //! This file is live mode: scoring the services of the running systemd over D-Bus, as
 //! `systemd-analyze security` does without `--offline` (spec §11). [`bus`] talks to the
 //! manager; this module decides which units to ask for (systemd's name mangling, the `.service`
-//! rule, templates as `test-instance`, the listing's filter) and scores them with the shared
+//! rule, templates as the version's instance, the listing's filter) and scores them with the shared
 //! scorer ([`crate::assess::assess_info`]) on the SecurityInfo of [`crate::assess::online`].
 
 pub mod bus;
@@ -21,9 +21,6 @@ use crate::assess::{self, Assessment, Policy, SecurityInfo};
 use crate::context::Context;
 use crate::tables::SystemdTables;
 use crate::unit::name::{self, NameKind};
-
-/// The instance systemd-analyze puts into a template given as argument.
-pub const TEMPLATE_INSTANCE: &str = "test-instance";
 
 /// One unit scored from the live manager.
 #[derive(Debug, Clone)]
@@ -99,15 +96,17 @@ fn is_path_argument(p: &Path) -> bool {
 }
 
 /// The unit an argument stands for, as systemd-analyze decides it: the name mangled
-/// (`nginx` → `nginx.service`), refused unless it is a service, a template with the instance
-/// `test-instance`.
-pub fn service_name_for_argument(arg: &str) -> Result<String, LiveError> {
+/// (`nginx` → `nginx.service`), refused unless it is a service, a template with the version's
+/// instance (`test-instance`; 257: `test_instance`).
+pub fn service_name_for_argument(arg: &str, tables: &SystemdTables) -> Result<String, LiveError> {
     let mangled = mangle(arg).ok_or_else(|| LiveError::BadName(arg.to_string()))?;
     if !mangled.ends_with(".service") {
         return Err(LiveError::NotService(arg.to_string()));
     }
     Ok(match name::classify(&mangled) {
-        Some(NameKind::Template) => name::with_instance(&mangled, TEMPLATE_INSTANCE),
+        Some(NameKind::Template) => {
+            name::with_instance(&mangled, &tables.rules.live_template_instance)
+        }
         _ => mangled,
     })
 }
@@ -194,7 +193,7 @@ pub fn score_arguments(m: &Manager, args: &[PathBuf], ctx: &Context) -> Vec<Live
     args.iter()
         .map(|a| {
             let arg = a.to_string_lossy();
-            let unit = service_name_for_argument(&arg)?;
+            let unit = service_name_for_argument(&arg, tables)?;
             score_unit(m, &unit, false, policy, tables).expect("only listings leave units out")
         })
         .collect()
@@ -225,27 +224,38 @@ mod tests {
 
     #[test]
     fn arguments_become_service_names_like_systemd_analyze() {
-        assert_eq!(service_name_for_argument("nginx").unwrap(), "nginx.service");
+        let t252 = SystemdTables::for_version(252).unwrap();
+        let t257 = SystemdTables::for_version(257).unwrap();
         assert_eq!(
-            service_name_for_argument("nginx.service").unwrap(),
+            service_name_for_argument("getty@.service", t257).unwrap(),
+            "getty@test_instance.service"
+        );
+        assert_eq!(
+            service_name_for_argument("nginx", t252).unwrap(),
             "nginx.service"
         );
         assert_eq!(
-            service_name_for_argument("getty@.service").unwrap(),
+            service_name_for_argument("nginx.service", t252).unwrap(),
+            "nginx.service"
+        );
+        assert_eq!(
+            service_name_for_argument("getty@.service", t252).unwrap(),
             "getty@test-instance.service"
         );
         assert_eq!(
-            service_name_for_argument("getty@tty1.service").unwrap(),
+            service_name_for_argument("getty@tty1.service", t252).unwrap(),
             "getty@tty1.service"
         );
         assert_eq!(
-            service_name_for_argument("sshd.socket")
+            service_name_for_argument("sshd.socket", t252)
                 .unwrap_err()
                 .to_string(),
             "Unit sshd.socket is not a service unit, refusing."
         );
         assert_eq!(
-            service_name_for_argument("/home").unwrap_err().to_string(),
+            service_name_for_argument("/home", t252)
+                .unwrap_err()
+                .to_string(),
             "Unit /home is not a service unit, refusing."
         );
     }

@@ -10,6 +10,9 @@ use serde::Deserialize;
 pub struct VersionRules {
     /// The instance the offline analyser gives a template (`i`, `test_instance` from 257).
     pub template_instance: String,
+    /// The instance the live analyser gives a template argument (`test-instance`, 257:
+    /// `test_instance`).
+    pub live_template_instance: String,
     /// The DeviceAllow= rule an encrypted credential adds.
     pub encrypted_credential_device: String,
     /// PrivateMounts= is a tri-state (254): empty resets it, unset counts as set offline.
