@@ -82,7 +82,13 @@ fn analyze(tree: &Path, unit: &str) -> u64 {
         .lines()
         .find(|l| l.contains("Overall exposure level for"))
         .unwrap_or_else(|| panic!("{unit}: {t}"));
-    let n = line.rsplit(": ").next().unwrap().split_whitespace().next().unwrap();
+    let n = line
+        .rsplit(": ")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
     unitguard::cli::parse_exposure(n).unwrap()
 }
 
@@ -127,7 +133,10 @@ fn generated_role_parses_lints_and_records_systemds_numbers() {
     let o = ug(&["harden", "--profile", "strict", "worker.service"]);
     assert!(o.status.success(), "{}", text(&o));
     // Named after nothing: the unit comes from the header unitguard wrote.
-    write(&dropins.join("from-staging.conf"), &String::from_utf8_lossy(&o.stdout));
+    write(
+        &dropins.join("from-staging.conf"),
+        &String::from_utf8_lossy(&o.stdout),
+    );
     let o = ug(&["harden", "batch.service"]);
     assert!(o.status.success(), "{}", text(&o));
     write(
@@ -171,7 +180,13 @@ fn generated_role_parses_lints_and_records_systemds_numbers() {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     let mut yamls = Vec::new();
-    for dir in [out.clone(), role.join("defaults"), role.join("meta"), role.join("handlers"), role.join("tasks")] {
+    for dir in [
+        out.clone(),
+        role.join("defaults"),
+        role.join("meta"),
+        role.join("handlers"),
+        role.join("tasks"),
+    ] {
         for e in std::fs::read_dir(&dir).unwrap().flatten() {
             if e.path().extension().is_some_and(|x| x == "yml") {
                 yamls.push(e.path());
@@ -187,10 +202,19 @@ fn generated_role_parses_lints_and_records_systemds_numbers() {
     let d = load_yaml(&bin, &role.join("defaults/main.yml"));
     let units = d["unitguard_units"].as_array().unwrap();
     let names: Vec<&str> = units.iter().map(|u| u["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["web.service", "cache.service", "batch.service", "worker.service"]);
+    assert_eq!(
+        names,
+        [
+            "web.service",
+            "cache.service",
+            "batch.service",
+            "worker.service"
+        ]
+    );
     assert_eq!(units[0]["smoke"], "curl -fsS http://127.0.0.1:8080/");
     let profiles: toml::Value =
-        toml::from_str(&std::fs::read_to_string(repo().join("data/profiles.toml")).unwrap()).unwrap();
+        toml::from_str(&std::fs::read_to_string(repo().join("data/profiles.toml")).unwrap())
+            .unwrap();
     let memcached = profiles["profile"]
         .as_array()
         .unwrap()
@@ -198,7 +222,10 @@ fn generated_role_parses_lints_and_records_systemds_numbers() {
         .find(|p| p["name"].as_str() == Some("memcached"))
         .unwrap();
     assert_eq!(units[1]["smoke"].as_str(), memcached["smoke"].as_str());
-    assert_eq!(units[3]["smoke"], "", "worker has neither profile nor exercise");
+    assert_eq!(
+        units[3]["smoke"], "",
+        "worker has neither profile nor exercise"
+    );
     assert_eq!(
         d["unitguard_web_service_ipaddressallow"],
         serde_json::json!(["localhost 10.0.0.0/8"])
@@ -211,13 +238,26 @@ fn generated_role_parses_lints_and_records_systemds_numbers() {
     let lint = Command::new(bin.join("ansible-lint"))
         .args(["--profile", "production", "--offline", "--nocolor"])
         .current_dir(&out)
-        .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()))
+        .env(
+            "PATH",
+            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+        )
         .output()
         .unwrap();
     assert!(lint.status.success(), "ansible-lint:\n{}", text(&lint));
-    assert!(text(&lint).contains("Profile 'production' was required, and it passed"), "{}", text(&lint));
+    assert!(
+        text(&lint).contains("Profile 'production' was required, and it passed"),
+        "{}",
+        text(&lint)
+    );
     let syntax = Command::new(bin.join("ansible-playbook"))
-        .args(["--syntax-check", "-i", "localhost,", "rollout.yml", "rollback.yml"])
+        .args([
+            "--syntax-check",
+            "-i",
+            "localhost,",
+            "rollout.yml",
+            "rollback.yml",
+        ])
         .current_dir(&out)
         .output()
         .unwrap();
@@ -243,7 +283,12 @@ fn generated_role_parses_lints_and_records_systemds_numbers() {
             std::fs::create_dir_all(tree.join(format!("etc/systemd/system/{u}.d"))).unwrap();
         }
         let o = Command::new(bin.join("ansible-playbook"))
-            .args(["-i", "localhost,", "-e", "ansible_python_interpreter={{ ansible_playbook_python }}"])
+            .args([
+                "-i",
+                "localhost,",
+                "-e",
+                "ansible_python_interpreter={{ ansible_playbook_python }}",
+            ])
             .args(extra)
             .arg(&play)
             .env("ANSIBLE_NOCOLOR", "1")
@@ -262,16 +307,28 @@ fn generated_role_parses_lints_and_records_systemds_numbers() {
         );
         assert!(befores[i] > tenths(&u["exposure_expected"]), "{name}");
     }
-    let web = std::fs::read_to_string(tree.join("etc/systemd/system/web.service.d/hardening.conf")).unwrap();
+    let web = std::fs::read_to_string(tree.join("etc/systemd/system/web.service.d/hardening.conf"))
+        .unwrap();
     let made = std::fs::read_to_string(role.join("templates/web.service.conf.j2")).unwrap();
-    assert!(web.starts_with("# /etc/systemd/system/web.service.d/hardening.conf\n"), "{web}");
-    assert!(web.contains("\nIPAddressAllow=localhost 10.0.0.0/8\n"), "{web}");
+    assert!(
+        web.starts_with("# /etc/systemd/system/web.service.d/hardening.conf\n"),
+        "{web}"
+    );
+    assert!(
+        web.contains("\nIPAddressAllow=localhost 10.0.0.0/8\n"),
+        "{web}"
+    );
     assert!(made.contains("{% for v in"), "{made}");
     // A host group's own list.
-    render(&["-e", r#"{"unitguard_web_service_ipaddressallow": ["localhost", "192.0.2.0/24"]}"#]);
-    let web = std::fs::read_to_string(tree.join("etc/systemd/system/web.service.d/hardening.conf")).unwrap();
+    render(&[
+        "-e",
+        r#"{"unitguard_web_service_ipaddressallow": ["localhost", "192.0.2.0/24"]}"#,
+    ]);
+    let web = std::fs::read_to_string(tree.join("etc/systemd/system/web.service.d/hardening.conf"))
+        .unwrap();
     assert!(
-        web.contains("\nIPAddressAllow=localhost\nIPAddressAllow=192.0.2.0/24\n") && !web.contains("10.0.0.0/8"),
+        web.contains("\nIPAddressAllow=localhost\nIPAddressAllow=192.0.2.0/24\n")
+            && !web.contains("10.0.0.0/8"),
         "{web}"
     );
     assert!(analyze(&tree, "web.service") < befores[0]);
@@ -290,14 +347,25 @@ fn bad_inputs_are_named() {
             .unwrap()
     };
     let dir = work.path().join("d");
-    write(&dir.join("x.service.conf"), "[Service]\nPrivateTmp=yes\n\u{0}\u{ff}");
+    write(
+        &dir.join("x.service.conf"),
+        "[Service]\nPrivateTmp=yes\n\u{0}\u{ff}",
+    );
     std::fs::write(dir.join("y.service.conf"), b"[Service]\n\xff\xfe\n").unwrap();
     let o = run(&["--from-dir", dir.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("y.service.conf: not UTF-8 text"), "{}", text(&o));
+    assert!(
+        text(&o).contains("y.service.conf: not UTF-8 text"),
+        "{}",
+        text(&o)
+    );
     let o = run(&["foo@.service"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("foo@.service is a template"), "{}", text(&o));
+    assert!(
+        text(&o).contains("foo@.service is a template"),
+        "{}",
+        text(&o)
+    );
     let o = run(&["--smoke", "nginx.service", "x.service"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("expected UNIT=CMD"), "{}", text(&o));
@@ -306,5 +374,8 @@ fn bad_inputs_are_named() {
     let o = run(&["--from-dir", empty.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("no drop-ins here"), "{}", text(&o));
-    assert!(!work.path().join("out").exists(), "nothing written on a bad input");
+    assert!(
+        !work.path().join("out").exists(),
+        "nothing written on a bad input"
+    );
 }

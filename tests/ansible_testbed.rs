@@ -109,7 +109,10 @@ fn serves(pid: &str, unit: &str) -> Result<(), String> {
     if got == want {
         Ok(())
     } else {
-        Err(format!("{unit}: {got:?} (want {want:?}) {}", String::from_utf8_lossy(&o.stderr)))
+        Err(format!(
+            "{unit}: {got:?} (want {want:?}) {}",
+            String::from_utf8_lossy(&o.stderr)
+        ))
     }
 }
 
@@ -137,12 +140,24 @@ fn tenths(x: f64) -> u64 {
 /// predicts this one; the live number can be lower, as systemd's live view counts settings the
 /// manager implies (PrivateMounts= with a mount namespace: redis 1.2 offline, 1.1 live).
 fn offline_score(tb: &Testbed, unit: &str) -> u64 {
-    let t = tb.exec_ok(&["systemd-analyze", "security", "--offline=true", "--no-pager", unit]);
+    let t = tb.exec_ok(&[
+        "systemd-analyze",
+        "security",
+        "--offline=true",
+        "--no-pager",
+        unit,
+    ]);
     let line = t
         .lines()
         .find(|l| l.contains("Overall exposure level for"))
         .unwrap_or_else(|| panic!("{unit}: {t}"));
-    let n = line.rsplit(": ").next().unwrap().split_whitespace().next().unwrap();
+    let n = line
+        .rsplit(": ")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
     tenths(n.parse().unwrap())
 }
 
@@ -251,7 +266,11 @@ fn role_rolls_out_verifies_and_rolls_back_on_three_hosts() {
         .collect();
     for u in UNITS {
         let (b, e) = predicted[u];
-        assert_eq!(b, before_offline[&(a.name.clone(), u)], "{u}: before as systemd-analyze says");
+        assert_eq!(
+            b,
+            before_offline[&(a.name.clone(), u)],
+            "{u}: before as systemd-analyze says"
+        );
         assert!(e < b, "{u}: {b} -> {e}");
     }
 
@@ -269,7 +288,11 @@ fn role_rolls_out_verifies_and_rolls_back_on_three_hosts() {
         tb.write_file("/root/.ssh/authorized_keys", &pubkey);
         tb.exec_ok(&["chmod", "-R", "go-rwx", "/root/.ssh"]);
         // host-c has no unitguard: its exposure check reads systemd-analyze instead.
-        let binary = if i == 2 { "/nonexistent/unitguard" } else { BIN_IN_CONTAINER };
+        let binary = if i == 2 {
+            "/nonexistent/unitguard"
+        } else {
+            BIN_IN_CONTAINER
+        };
         inv += &format!(
             "{n} ansible_host={n}.testbed ansible_user=root ansible_python_interpreter=/usr/bin/python3 \
              unitguard_binary={binary} ansible_ssh_private_key_file={} \
@@ -310,7 +333,8 @@ fn role_rolls_out_verifies_and_rolls_back_on_three_hosts() {
     let p = play(&fleet, "rollout.yml", &["--check", "--diff"]);
     assert!(p.ok, "{}", p.log);
     assert!(
-        p.log.contains("+# /etc/systemd/system/nginx.service.d/hardening.conf"),
+        p.log
+            .contains("+# /etc/systemd/system/nginx.service.d/hardening.conf"),
         "{}",
         p.log
     );
@@ -333,14 +357,22 @@ fn role_rolls_out_verifies_and_rolls_back_on_three_hosts() {
         .collect();
     assert_eq!(batches.len(), 3, "three batches of one host: {}", p.log);
     let first_ok = p.log.find("ok: [host-a]").unwrap();
-    assert!(p.log[..first_ok].find("[host-b]").is_none(), "host-a is the canary");
+    assert!(
+        p.log[..first_ok].find("[host-b]").is_none(),
+        "host-a is the canary"
+    );
     let templates = fleet.join("roles/unitguard/templates");
     for (i, (tb, pid)) in hosts.iter().zip(&pids).enumerate() {
         let rc = p.recap(names[i]).unwrap();
         assert_eq!(rc["failed"], 0, "{}", p.log);
         for u in UNITS {
             let made = std::fs::read_to_string(templates.join(format!("{u}.conf.j2"))).unwrap();
-            assert_eq!(dropin(tb, u).as_deref(), Some(made.as_str()), "{}: {u}", tb.name);
+            assert_eq!(
+                dropin(tb, u).as_deref(),
+                Some(made.as_str()),
+                "{}: {u}",
+                tb.name
+            );
             let offline = offline_score(tb, u);
             assert_eq!(
                 offline, predicted[u].1,
@@ -366,7 +398,11 @@ fn role_rolls_out_verifies_and_rolls_back_on_three_hosts() {
         }
         all_serve(tb, pid);
     }
-    assert!(p.log.contains("Run the smoke check of the unit"), "{}", p.log);
+    assert!(
+        p.log.contains("Run the smoke check of the unit"),
+        "{}",
+        p.log
+    );
 
     // --- a second run changes nothing --------------------------------------------------------
     let p = play(&fleet, "rollout.yml", &[]);
@@ -377,26 +413,53 @@ fn role_rolls_out_verifies_and_rolls_back_on_three_hosts() {
 
     // --- a broken drop-in: the canary fails, is rolled back, the rollout stops ---------------
     let broken = work.path().join("broken");
-    let cp = Command::new("cp").arg("-a").arg(&fleet).arg(&broken).status().unwrap();
+    let cp = Command::new("cp")
+        .arg("-a")
+        .arg(&fleet)
+        .arg(&broken)
+        .status()
+        .unwrap();
     assert!(cp.success());
     let nginx_t = broken.join("roles/unitguard/templates/nginx.service.conf.j2");
     let good_nginx = std::fs::read_to_string(&nginx_t).unwrap();
     // nginx stays active but can no longer read its document root: only the smoke check sees it.
-    std::fs::write(&nginx_t, format!("{good_nginx}InaccessiblePaths=/var/www/html\n")).unwrap();
+    std::fs::write(
+        &nginx_t,
+        format!("{good_nginx}InaccessiblePaths=/var/www/html\n"),
+    )
+    .unwrap();
     let pid_a_redis = main_pid(a, "redis-server.service");
     let p = play(&broken, "rollout.yml", &["-e", "unitguard_timeout=6"]);
     assert!(!p.ok, "{}", p.log);
     let rc = p.recap("host-a").expect("the canary ran");
     assert_eq!(rc["failed"], 1, "{}", p.log);
-    assert!(p.recap("host-b").is_none() && p.recap("host-c").is_none(), "the rollout went on: {}", p.log);
-    assert!(p.log.contains("Remove the drop-ins this run installed, reload, restart"), "{}", p.log);
-    assert!(dropin(a, "nginx.service").is_none(), "the canary's broken drop-in is still there");
-    assert_eq!(tenths(a.score("nginx.service")), before[&(a.name.clone(), "nginx.service")]);
+    assert!(
+        p.recap("host-b").is_none() && p.recap("host-c").is_none(),
+        "the rollout went on: {}",
+        p.log
+    );
+    assert!(
+        p.log
+            .contains("Remove the drop-ins this run installed, reload, restart"),
+        "{}",
+        p.log
+    );
+    assert!(
+        dropin(a, "nginx.service").is_none(),
+        "the canary's broken drop-in is still there"
+    );
+    assert_eq!(
+        tenths(a.score("nginx.service")),
+        before[&(a.name.clone(), "nginx.service")]
+    );
     all_serve(a, &pids[0]);
     // Only what this run changed was undone on the canary; the others never saw the broken role.
     assert_eq!(main_pid(a, "redis-server.service"), pid_a_redis);
     for tb in &hosts[1..] {
-        assert_eq!(dropin(tb, "nginx.service").as_deref(), Some(good_nginx.as_str()));
+        assert_eq!(
+            dropin(tb, "nginx.service").as_deref(),
+            Some(good_nginx.as_str())
+        );
     }
     for tb in &hosts {
         assert!(dropin(tb, "redis-server.service").is_some());
@@ -408,7 +471,12 @@ fn role_rolls_out_verifies_and_rolls_back_on_three_hosts() {
     for (tb, pid) in hosts.iter().zip(&pids) {
         for u in UNITS {
             assert!(dropin(tb, u).is_none(), "{}: {u}", tb.name);
-            assert_eq!(tenths(tb.score(u)), before[&(tb.name.clone(), u)], "{}: {u}", tb.name);
+            assert_eq!(
+                tenths(tb.score(u)),
+                before[&(tb.name.clone(), u)],
+                "{}: {u}",
+                tb.name
+            );
             assert_eq!(tb.active_state(u), "active");
         }
         all_serve(tb, pid);
@@ -416,6 +484,11 @@ fn role_rolls_out_verifies_and_rolls_back_on_three_hosts() {
     let p = play(&fleet, "rollback.yml", &[]);
     assert!(p.ok, "{}", p.log);
     for n in names {
-        assert_eq!(p.recap(n).unwrap()["changed"], 0, "a second rollback: {}", p.log);
+        assert_eq!(
+            p.recap(n).unwrap()["changed"],
+            0,
+            "a second rollback: {}",
+            p.log
+        );
     }
 }

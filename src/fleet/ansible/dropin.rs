@@ -114,7 +114,9 @@ pub fn header(text: &str) -> Header {
 pub fn check_unit_name(unit: &str, whence: &str) -> Result<()> {
     use crate::unit::name::{NameKind, classify};
     match classify(unit) {
-        None => Err(Error::Usage(format!("{whence}: {unit:?} is not a unit name"))),
+        None => Err(Error::Usage(format!(
+            "{whence}: {unit:?} is not a unit name"
+        ))),
         Some(_) if unit.contains('\\') => Err(Error::Usage(format!(
             "{whence}: {unit}: unit names with escapes (\\x..) are not supported by the role"
         ))),
@@ -162,7 +164,10 @@ mod tests {
             }]
         );
         assert!(t.contains("# a {{ '{{' }} brace\n"), "{t}");
-        assert!(t.contains("IPAddressAllow=\n{% for v in"), "the reset stays first: {t}");
+        assert!(
+            t.contains("IPAddressAllow=\n{% for v in"),
+            "the reset stays first: {t}"
+        );
         assert_eq!(t.matches("IPAddressAllow={{ v }}").count(), 1, "{t}");
         assert!(t.ends_with("{% endfor %}\nPrivateTmp=yes\n"), "{t}");
         let (plain, none) = template("nginx.service", DROPIN, &[]);

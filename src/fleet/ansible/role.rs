@@ -20,8 +20,14 @@ pub const ROLE_DIR: &str = "roles/unitguard";
 
 /// Files copied as they are (path relative to --out, content).
 const STATIC: &[(&str, &str)] = &[
-    ("rollout.yml", include_str!("../../../data/ansible/rollout.yml")),
-    ("rollback.yml", include_str!("../../../data/ansible/rollback.yml")),
+    (
+        "rollout.yml",
+        include_str!("../../../data/ansible/rollout.yml"),
+    ),
+    (
+        "rollback.yml",
+        include_str!("../../../data/ansible/rollback.yml"),
+    ),
     (
         "roles/unitguard/tasks/main.yml",
         include_str!("../../../data/ansible/roles/unitguard/tasks/main.yml"),
@@ -89,7 +95,11 @@ fn tenths(x: Option<u64>) -> String {
 }
 
 /// Every file of the role and its playbooks, relative to --out.
-pub fn files(units: &[RoleUnit], per_host: &[String], origin: &str) -> Result<Vec<(String, String)>> {
+pub fn files(
+    units: &[RoleUnit],
+    per_host: &[String],
+    origin: &str,
+) -> Result<Vec<(String, String)>> {
     let mut out: Vec<(String, String)> = STATIC
         .iter()
         .map(|(p, c)| (p.to_string(), c.to_string()))

@@ -27,9 +27,9 @@ impl Knowledge {
     pub fn load(smoke: &[String], evidence: &[PathBuf]) -> Result<Knowledge> {
         let mut by_unit = BTreeMap::new();
         for s in smoke {
-            let (unit, cmd) = s.split_once('=').ok_or_else(|| {
-                Error::Usage(format!("--smoke {s:?}: expected UNIT=CMD"))
-            })?;
+            let (unit, cmd) = s
+                .split_once('=')
+                .ok_or_else(|| Error::Usage(format!("--smoke {s:?}: expected UNIT=CMD")))?;
             check_unit_name(unit, "--smoke")?;
             by_unit.insert(unit.to_string(), cmd.to_string());
         }
@@ -38,8 +38,7 @@ impl Knowledge {
             let e = Evidence::load(f)?;
             let unit = e.unit.clone().ok_or_else(|| Error::BadInput {
                 path: f.clone(),
-                message: "this evidence was learned from a command, not a unit (learn UNIT)"
-                    .into(),
+                message: "this evidence was learned from a command, not a unit (learn UNIT)".into(),
             })?;
             if let Some((other, _)) = ev.insert(unit.clone(), (f.clone(), e)) {
                 return Err(Error::Usage(format!(
@@ -175,7 +174,11 @@ pub fn from_dir(dir: &Path, know: &Knowledge, ctx: &Context) -> Result<Vec<RoleU
         let sub = host.dir(&abs.join(&d), None)?;
         if let Some(f) = sub.read(DROPIN_NAME, READ_CAP)? {
             let unit = d.trim_end_matches(".d").to_string();
-            found.push((unit, sub.shown(DROPIN_NAME), text_of(&sub.shown(DROPIN_NAME), f.data)?));
+            found.push((
+                unit,
+                sub.shown(DROPIN_NAME),
+                text_of(&sub.shown(DROPIN_NAME), f.data)?,
+            ));
         }
     }
     for name in top.regular_files()? {
@@ -187,7 +190,9 @@ pub fn from_dir(dir: &Path, know: &Knowledge, ctx: &Context) -> Result<Vec<RoleU
             .read(&name, READ_CAP)?
             .ok_or_else(|| Error::io(&shown, std::io::ErrorKind::NotFound.into()))?;
         let text = text_of(&shown, data.data)?;
-        let unit = dropin::header(&text).unit.unwrap_or_else(|| stem.to_string());
+        let unit = dropin::header(&text)
+            .unit
+            .unwrap_or_else(|| stem.to_string());
         found.push((unit, shown, text));
     }
     if found.is_empty() {
