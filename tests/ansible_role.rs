@@ -172,6 +172,7 @@ fn generated_role_parses_lints_and_records_systemds_numbers() {
         "roles/unitguard/tasks/unit.yml",
         "roles/unitguard/tasks/verify.yml",
         "roles/unitguard/tasks/rollback.yml",
+        "roles/unitguard/tasks/exposure.yml",
         "roles/unitguard/templates/web.service.conf.j2",
         "roles/unitguard/templates/cache.service.conf.j2",
         "roles/unitguard/templates/worker.service.conf.j2",
@@ -193,7 +194,7 @@ fn generated_role_parses_lints_and_records_systemds_numbers() {
             }
         }
     }
-    assert_eq!(yamls.len(), 9, "{yamls:?}");
+    assert_eq!(yamls.len(), 10, "{yamls:?}");
     for y in &yamls {
         load_yaml(&bin, y);
     }

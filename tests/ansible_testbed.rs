@@ -1,12 +1,14 @@
-//! `unitguard ansible`'s role against three real hosts: test-bed containers (systemd 252,
-//! `scripts/testbed`) reached by ansible-core from PyPI over SSH, through a ProxyCommand into
-//! each container's network namespace.
+//! `unitguard ansible`'s role against three real hosts: test-bed containers (`scripts/testbed`;
+//! two Debian 12 with systemd 252, one Debian 13 with systemd 257) reached by ansible-core from
+//! PyPI over SSH, through a ProxyCommand into each container's network namespace.
 //!
 //! The role is generated on the first host (the staging host) from its live units, then:
 //! * `--check --diff` shows the drop-ins and changes nothing;
 //! * the rollout hardens all three hosts, canary first; every daemon answers from outside
-//!   the container (curl, nc in its network namespace) and systemd-analyze's live exposure of
-//!   every unit is the one unitguard predicted;
+//!   the container (curl, nc in its network namespace); on the 252 hosts systemd-analyze's
+//!   exposure of every unit is the one unitguard predicted (offline; live never higher), on
+//!   the 257 host (no unitguard there: the role reads systemd-analyze) it is never higher than
+//!   before;
 //! * a second run changes nothing (changed=0 on every host);
 //! * a role with a deliberately broken nginx drop-in fails on the canary: the rollout stops
 //!   before the other hosts, the canary's nginx drop-in is removed and nginx serves again;
@@ -199,8 +201,21 @@ fn role_rolls_out_verifies_and_rolls_back_on_three_hosts() {
     let hosts = [
         Testbed::start("ansible-a"),
         Testbed::start("ansible-b"),
-        Testbed::start("ansible-c"),
+        // Debian 13: systemd 257, while the role is predicted on 252.
+        Testbed::start_suite("ansible-c", Some("trixie")),
     ];
+    let versions: Vec<u32> = hosts
+        .iter()
+        .map(|tb| {
+            tb.exec_ok(&["systemctl", "--version"])
+                .split_whitespace()
+                .nth(1)
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(versions, [252, 252, 257]);
     let names = ["host-a", "host-b", "host-c"];
     let pids: Vec<String> = hosts.iter().map(leader).collect();
     let work = tempfile::tempdir().unwrap();
@@ -389,7 +404,6 @@ fn role_rolls_out_verifies_and_rolls_back_on_three_hosts() {
             assert!(live <= predicted[u].1, "{}: {u}: live {live}", tb.name);
             // redis's baseline drop-in is mostly what systemd already implies live
             // (PrivateMounts=): its live number may stay where it was, never rise.
-            let was = before[&(tb.name.clone(), u)];
             assert!(live <= was, "{}: {u}: live {was} -> {live}", tb.name);
             if ["nginx.service", "pyapp.service"].contains(&u) {
                 assert!(live < was, "{}: {u}: live {was} -> {live}", tb.name);

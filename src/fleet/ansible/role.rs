@@ -41,6 +41,10 @@ const STATIC: &[(&str, &str)] = &[
         include_str!("../../../data/ansible/roles/unitguard/tasks/verify.yml"),
     ),
     (
+        "roles/unitguard/tasks/exposure.yml",
+        include_str!("../../../data/ansible/roles/unitguard/tasks/exposure.yml"),
+    ),
+    (
         "roles/unitguard/tasks/rollback.yml",
         include_str!("../../../data/ansible/roles/unitguard/tasks/rollback.yml"),
     ),
