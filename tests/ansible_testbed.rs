@@ -179,6 +179,20 @@ struct Play {
 }
 
 impl Play {
+    /// The hosts a task reported `ok:` for (in any of its runs).
+    fn ok_hosts(&self, task: &str) -> Vec<String> {
+        let mut hosts: Vec<String> = self
+            .log
+            .split("\nTASK [")
+            .filter(|block| block.lines().next().is_some_and(|l| l.contains(task)))
+            .flat_map(|block| block.lines().filter_map(|l| l.strip_prefix("ok: [")))
+            .filter_map(|l| l.split(']').next().map(str::to_string))
+            .collect();
+        hosts.sort();
+        hosts.dedup();
+        hosts
+    }
+
     /// The PLAY RECAP counters of a host (`ok`, `changed`, `failed`, ...), if it ran.
     fn recap(&self, host: &str) -> Option<BTreeMap<String, u64>> {
         let line = self
@@ -429,6 +443,26 @@ fn role_rolls_out_verifies_and_rolls_back_on_three_hosts() {
     }
     assert!(
         p.log.contains("Run the smoke check of the unit"),
+        "{}",
+        p.log
+    );
+    // Each exposure check ran where it belongs: unitguard audit --threshold on the 252 hosts
+    // (unitguard there), systemd-analyze against the exposure before on the 257 host.
+    assert_eq!(
+        p.ok_hosts("Check the exposure of the unit with unitguard"),
+        ["host-a", "host-b"],
+        "{}",
+        p.log
+    );
+    assert_eq!(
+        p.ok_hosts("Remember the exposure before the drop-in"),
+        ["host-c"],
+        "{}",
+        p.log
+    );
+    assert_eq!(
+        p.ok_hosts("Compare the exposure with the bar"),
+        ["host-c"],
         "{}",
         p.log
     );
