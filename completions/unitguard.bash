@@ -16,6 +16,9 @@ _unitguard() {
             ",$1")
                 cmd="unitguard"
                 ;;
+            unitguard,ansible)
+                cmd="unitguard__subcmd__ansible"
+                ;;
             unitguard,apply)
                 cmd="unitguard__subcmd__apply"
                 ;;
@@ -79,6 +82,9 @@ _unitguard() {
             unitguard__subcmd__baseline__subcmd__help,save)
                 cmd="unitguard__subcmd__baseline__subcmd__help__subcmd__save"
                 ;;
+            unitguard__subcmd__help,ansible)
+                cmd="unitguard__subcmd__help__subcmd__ansible"
+                ;;
             unitguard__subcmd__help,apply)
                 cmd="unitguard__subcmd__help__subcmd__apply"
                 ;;
@@ -137,12 +143,66 @@ _unitguard() {
 
     case "${cmd}" in
         unitguard)
-            opts="-q -h -V --color --no-pager --quiet --help --version audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report learn help"
+            opts="-q -h -V --color --no-pager --quiet --help --version audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report learn ansible help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        unitguard__subcmd__ansible)
+            opts="-q -h --from-dir --out --root --systemd-version --nearest-version --profile --allow-ip --evidence --smoke --per-host --color --no-pager --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --systemd-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -W "baseline strict" -- "${cur}"))
+                    return 0
+                    ;;
+                --allow-ip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --evidence)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --smoke)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --per-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -627,8 +687,22 @@ _unitguard() {
             return 0
             ;;
         unitguard__subcmd__help)
-            opts="audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report learn help"
+            opts="audit cat cheatsheet explain harden lint apply rollback denials baseline checklist collect report learn ansible help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        unitguard__subcmd__help__subcmd__ansible)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

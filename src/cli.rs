@@ -62,6 +62,64 @@ pub enum Command {
     /// The evidence (JSON, schema in docs/evidence.md) feeds `harden --from`. Learning into
     /// an existing evidence file adds to it; --merge joins files.
     Learn(LearnArgs),
+    /// An Ansible role and playbooks that roll unitguard's drop-ins out to a fleet: canary
+    /// first, each unit verified, rolled back on failure
+    ///
+    /// The drop-ins are made now from the UNITs (as `harden` does; `--evidence` fits a unit to
+    /// what `learn` saw, as `harden --from`), or read from --from-dir. README: "From one
+    /// staging host to the fleet".
+    #[command(
+        after_help = "Examples:\n  unitguard ansible nginx.service redis-server.service --out fleet\n  \
+                      unitguard ansible --from-dir /etc/systemd/system --out fleet\n  \
+                      unitguard ansible nginx.service --allow-ip 10.0.0.0/8 --per-host IPAddressAllow --out fleet\n\n\
+                      Then: ansible-playbook -i INVENTORY fleet/rollout.yml (--check --diff first); \
+                      fleet/rollback.yml undoes it."
+    )]
+    Ansible(AnsibleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AnsibleArgs {
+    /// Services to harden now, one drop-in each (read under --root, or on this host)
+    #[arg(value_name = "UNIT")]
+    pub units: Vec<String>,
+
+    /// Take drop-ins from DIR: UNIT.conf files (harden's output) and UNIT.d/hardening.conf
+    /// (an /etc/systemd/system, e.g. a staging host's after `unitguard apply`)
+    #[arg(long, value_name = "DIR", required_unless_present = "units")]
+    pub from_dir: Option<PathBuf>,
+
+    /// Where the role (roles/unitguard/) and the playbooks (rollout.yml, rollback.yml) go
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
+
+    /// How far to go for the UNITs (see `harden --help`)
+    #[arg(long, value_enum, default_value = "baseline")]
+    pub profile: crate::harden::Level,
+
+    /// Allow only these peers (plus localhost) in the UNITs' drop-ins: IPAddressDeny=any and
+    /// IPAddressAllow=
+    #[arg(long = "allow-ip", value_name = "ADDR[/LEN]")]
+    pub allow_ip: Vec<String>,
+
+    /// Evidence files from `unitguard learn UNIT`: that unit's drop-in is fitted to it, and
+    /// the exercise command learn ran becomes its smoke check
+    #[arg(long, value_name = "FILE")]
+    pub evidence: Vec<PathBuf>,
+
+    /// A unit's smoke check, run on each host after the restart [default: learn's exercise,
+    /// else the daemon profile's]
+    #[arg(long, value_name = "UNIT=CMD")]
+    pub smoke: Vec<String>,
+
+    /// Make this directive's values a list variable per unit
+    /// (unitguard_<unit>_<directive>, default the generated values), to set per host group in
+    /// group_vars; e.g. IPAddressAllow
+    #[arg(long, value_name = "DIRECTIVE")]
+    pub per_host: Vec<String>,
 }
 
 /// Which state of this host the fleet commands read.

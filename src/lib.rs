@@ -87,6 +87,7 @@ where
         cli::Command::Collect(a) => commands::collect::run(&a),
         cli::Command::Report(a) => commands::report::run(&a),
         cli::Command::Learn(a) => commands::learn::run(&a),
+        cli::Command::Ansible(a) => commands::ansible::run(&a),
     };
     match result {
         Ok(code) => code,

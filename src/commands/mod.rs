@@ -1,5 +1,6 @@
 //! One file per subcommand: argument handling and output, nothing else.
 
+pub mod ansible;
 pub mod apply;
 pub mod audit;
 pub mod baseline;

@@ -4,8 +4,10 @@
 //! or live over D-Bus, through the same scorer `audit` uses) and records what the fleet jobs
 //! need about each; [`baseline`] writes and compares those scores; [`checklist`] judges the
 //! five points of the practice; [`collect`] puts a host's state into one JSON document;
-//! [`report`] aggregates many of them into one HTML file.
+//! [`report`] aggregates many of them into one HTML file; [`ansible`] takes unitguard's
+//! drop-ins from one staging host to the fleet as an Ansible role.
 
+pub mod ansible;
 pub mod baseline;
 pub mod checklist;
 pub mod collect;

@@ -77,7 +77,7 @@ pub fn predict(
 /// from. A file of that name is replaced by the one planned, so planning on top of it would
 /// leave out lines because the file being replaced already has them (a second `--write`
 /// would then loosen the unit), and "before" would not be the unit the file is applied to.
-fn without_dropin(scored: &Scored, ctx: &Context) -> Result<Scored, crate::Error> {
+pub fn without_dropin(scored: &Scored, ctx: &Context) -> Result<Scored, crate::Error> {
     let ours = Some(std::ffi::OsStr::new(DROPIN_NAME));
     if scored
         .unit

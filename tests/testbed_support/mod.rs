@@ -16,12 +16,20 @@ pub const BIN_IN_CONTAINER: &str = "/opt/unitguard/unitguard";
 pub struct Testbed {
     pub name: String,
     script: PathBuf,
+    /// `TB_SUITE` for this container when it is not the environment's (bookworm, trixie).
+    suite: Option<String>,
 }
 
 impl Testbed {
     /// Boots a container named `<prefix>-<pid>` with the binary's directory bind-mounted
     /// read-only at /opt/unitguard. Panics (after stopping what was started) if it fails.
     pub fn start(prefix: &str) -> Testbed {
+        Testbed::start_suite(prefix, None)
+    }
+
+    /// Like [`Testbed::start`], with this Debian suite (`TB_SUITE`: trixie has systemd 257),
+    /// so that hosts of both versions run side by side.
+    pub fn start_suite(prefix: &str, suite: Option<&str>) -> Testbed {
         let uid = Command::new("id").arg("-u").output().expect("run id -u");
         assert_eq!(
             String::from_utf8_lossy(&uid.stdout).trim(),
@@ -35,10 +43,10 @@ impl Testbed {
         let tb = Testbed {
             name: format!("{prefix}-{}", std::process::id()),
             script,
+            suite: suite.map(str::to_string),
         };
-        let out = Command::new(&tb.script)
-            .arg("start")
-            .env("TB_NAME", &tb.name)
+        let out = tb
+            .script("start")
             .env(
                 "TB_NSPAWN_ARGS",
                 format!("--bind-ro={}:/opt/unitguard", bin_dir.display()),
@@ -55,6 +63,16 @@ impl Testbed {
         tb
     }
 
+    /// `scripts/testbed SUBCOMMAND` for this container.
+    fn script(&self, subcommand: &str) -> Command {
+        let mut c = Command::new(&self.script);
+        c.arg(subcommand).env("TB_NAME", &self.name);
+        if let Some(s) = &self.suite {
+            c.env("TB_SUITE", s);
+        }
+        c
+    }
+
     /// Runs a command inside the container (nsenter: host capabilities, no seccomp filter,
     /// outside the container's cgroups; LANG=C.UTF-8, TERM=dumb).
     pub fn exec(&self, args: &[&str]) -> Output {
@@ -63,10 +81,9 @@ impl Testbed {
 
     /// Like [`Self::exec`], with `input` on standard input.
     pub fn exec_input(&self, args: &[&str], input: Option<&[u8]>) -> Output {
-        let mut child = Command::new(&self.script)
-            .arg("exec")
+        let mut child = self
+            .script("exec")
             .args(args)
-            .env("TB_NAME", &self.name)
             .stdin(if input.is_some() {
                 Stdio::piped()
             } else {
@@ -205,9 +222,8 @@ impl Testbed {
 
 impl Drop for Testbed {
     fn drop(&mut self) {
-        let status = Command::new(&self.script)
-            .arg("stop")
-            .env("TB_NAME", &self.name)
+        let status = self
+            .script("stop")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
