@@ -82,6 +82,17 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
             .as_deref()
             .map_or(String::new(), |s| format!(", smoke check: {s}"))
     );
+    // The unit as the manager runs it now: the number to compare the live after-score with.
+    // (The offline prediction can differ: from 254 the offline analyser counts an unset
+    // PrivateMounts= as set, the running manager reports it as no.)
+    let live_score = |m: &crate::systemd::Manager| {
+        crate::systemd::score_arguments(m, &[std::path::PathBuf::from(&h.unit)], &ctx)
+            .pop()
+            .and_then(Result::ok)
+            .map(|l| format!("{} (live)", score(&l.assessment)))
+    };
+    let before = live_score(session.ctl.manager())
+        .unwrap_or_else(|| format!("{} (offline)", score(&h.before)));
     let outcome = apply::apply(
         &session,
         &h,
@@ -107,24 +118,15 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
         } => {
             // Re-score the running unit over D-Bus, as `systemd-analyze security` does
             // online.
-            let m = session.ctl.manager();
-            let live =
-                crate::systemd::score_arguments(m, &[std::path::PathBuf::from(&h.unit)], &ctx)
-                    .pop()
-                    .and_then(Result::ok);
-            let after = match live {
-                Some(l) => format!("{} (live)", score(&l.assessment)),
-                None => super::score_one(std::path::Path::new(&h.unit), &ctx).map_or_else(
+            let after = live_score(session.ctl.manager()).unwrap_or_else(|| {
+                super::score_one(std::path::Path::new(&h.unit), &ctx).map_or_else(
                     || score(&h.after),
                     |s| format!("{} (offline)", score(&s.assessment)),
-                ),
-            };
+                )
+            });
             println!(
-                "{}: applied; {} (pid {}), exposure {} -> {after}",
-                h.unit,
-                state.active_state,
-                state.main_pid,
-                score(&h.before)
+                "{}: applied; {} (pid {}), exposure {before} -> {after}",
+                h.unit, state.active_state, state.main_pid,
             );
             for d in &denials {
                 println!("  note: {} [{}]", escape_control(&d.line), d.directive);
