@@ -265,6 +265,10 @@ pub fn from_evidence(ev: &Evidence) -> Needs {
                 .iter()
                 .any(|x| under(p, x))
             && p != "/proc"
+            && !crate::learn::knowledge::LearnData::get()
+                .optional_reads
+                .iter()
+                .any(|o| o == p)
         {
             n.add(Need::SystemProc(path.clone()), format!("reads {path}"));
         }

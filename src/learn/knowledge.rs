@@ -25,6 +25,8 @@ pub struct CapabilityRule {
 pub struct LearnData {
     pub untraced: Vec<String>,
     pub deniable: Vec<String>,
+    /// Files programs read through the C library but do without (see data/learn.toml).
+    pub optional_reads: Vec<String>,
     pub hide: Vec<HideRule>,
     pub capability: Vec<CapabilityRule>,
 }
