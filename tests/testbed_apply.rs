@@ -1,5 +1,6 @@
-//! `unitguard apply`, `rollback` and `denials` against real daemons under a real systemd 252:
-//! boots the test-bed once (`scripts/testbed`, Debian 12 in systemd-nspawn, see
+//! `unitguard apply`, `rollback` and `denials` against real daemons under a real systemd 252
+//! (or 257 with `TB_SUITE=trixie`, as scripts/test also runs it): boots the test-bed once
+//! (`scripts/testbed`, Debian 12 or 13 in systemd-nspawn, see
 //! testbed/README.md) with this build's binary bind-mounted at /opt/unitguard, and runs every
 //! sub-case in sequence inside it:
 //!
