@@ -512,6 +512,20 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_c_library_does_without_leave_proc_closable() {
+        let mut ev = crate::learn::evidence::Evidence::default();
+        let read = crate::learn::evidence::FileUse {
+            read: true,
+            ..Default::default()
+        };
+        ev.files
+            .insert("/proc/sys/kernel/ngroups_max".into(), read.clone());
+        assert!(!super::from_evidence(&ev).has("system-proc"));
+        ev.files.insert("/proc/meminfo".into(), read);
+        assert!(super::from_evidence(&ev).has("system-proc"));
+    }
+
+    #[test]
     fn every_need_has_a_listed_kind() {
         let samples = [
             Need::Writes("/x".into()),
