@@ -276,3 +276,64 @@ fn capabilities_match(version: u32) {
          `systemd-analyze capability`; regenerate with scripts/gen-tables"
     );
 }
+
+/// The root of a real Debian tree with systemd `version`: the host (Debian 12) for 252, the
+/// oracle trees for 254 (bookworm-backports) and 257 (Debian 13).
+fn debian_root(version: u32) -> PathBuf {
+    if version == 252 {
+        return PathBuf::from("/");
+    }
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/oracle-tree");
+    let out = std::process::Command::new(script)
+        .args([&version.to_string(), "path"])
+        .output()
+        .expect("scripts/oracle-tree");
+    assert!(out.status.success(), "no oracle tree for {version}");
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}
+
+/// Without --systemd-version, `audit --root TREE` detects the tree's systemd and scores as that
+/// version's own `systemd-analyze security --offline=true --root=TREE` does.
+#[test]
+fn version_is_detected_from_real_debian_roots() {
+    const UNIT: &str = "systemd-journald.service";
+    for version in VERSIONS {
+        let root = debian_root(version);
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("unitguard"))
+            .args(["audit", "--offline", "--json", "--root"])
+            .arg(&root)
+            .arg(UNIT)
+            .output()
+            .expect("run unitguard");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+        });
+        let unit = &doc["units"][0];
+        assert_eq!(
+            unit["systemd_version"],
+            version,
+            "{}: {doc:#}",
+            root.display()
+        );
+        let theirs = systemd_analyze(
+            version,
+            &[
+                "security",
+                "--offline=true",
+                &format!("--root={}", root.display()),
+                UNIT,
+            ],
+        );
+        let overall = theirs
+            .lines()
+            .find_map(|l| l.split_once(&format!("Overall exposure level for {UNIT}: ")))
+            .map(|(_, rest)| rest.split_whitespace().next().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no overall line from {version}:\n{theirs}"));
+        assert_eq!(
+            format!("{:.1}", unit["exposure"].as_f64().unwrap()),
+            overall,
+            "systemd {version} on {}",
+            root.display()
+        );
+    }
+}
