@@ -289,7 +289,11 @@ pub fn parse_at_seconds(s: &str) -> Option<u64> {
     while usec.len() < 6 {
         usec.push('0');
     }
-    Some(int.parse::<u64>().ok()? * 1_000_000 + usec.parse::<u64>().ok()?)
+    // A forged `audit(99999999999999999999.1:2)` must not overflow.
+    int.parse::<u64>()
+        .ok()?
+        .checked_mul(1_000_000)?
+        .checked_add(usec.parse::<u64>().ok()?)
 }
 
 /// The event time of a kernel audit line, `audit(1700000000.123:45)`, in microseconds.
@@ -354,10 +358,21 @@ fn parse_iso_seconds(s: &str) -> Option<u64> {
     let time = rest.get(..8)?;
     let mut t = time.split(':').map(|x| x.parse::<i64>().ok());
     let (hh, mm, ss) = (t.next()??, t.next()??, t.next()??);
+    // Fields out of range are not a time (and keep the arithmetic below from overflowing).
+    let fields_ok = (0..=9999).contains(&y)
+        && (1..=12).contains(&m)
+        && (1..=31).contains(&day)
+        && (0..=24).contains(&hh)
+        && (0..=59).contains(&mm)
+        && (0..=60).contains(&ss);
+    if !fields_ok {
+        return None;
+    }
     let offset = rest.rfind(['+', '-']).and_then(|i| {
         let sign = if rest.as_bytes()[i] == b'-' { -1 } else { 1 };
         let (oh, om) = rest.get(i + 1..)?.split_once(':')?;
-        Some(sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60))
+        let (oh, om) = (oh.parse::<i64>().ok()?, om.parse::<i64>().ok()?);
+        ((0..=99).contains(&oh) && (0..=59).contains(&om)).then(|| sign * (oh * 3600 + om * 60))
     })?;
     // Days from civil (Howard Hinnant's algorithm).
     let y2 = if m <= 2 { y - 1 } else { y };
@@ -412,6 +427,9 @@ mod tests {
             Some(1_700_000_000_250_000)
         );
         assert_eq!(parse_at_seconds("-1h"), None);
+        // Found by fuzz/journal_record: seconds beyond u64 microseconds.
+        assert_eq!(parse_at_seconds("@18446744073709551615.5"), None);
+        assert_eq!(parse_at_seconds("@18446744073709.551615"), Some(u64::MAX));
         assert_eq!(
             audit_time_usec(
                 r#"[ 6125.359587] audit: type=1326 audit(1795485536.440:2): auid=4294967295 pid=3 comm="nginx" syscall=50"#
@@ -479,5 +497,14 @@ mod tests {
             let _ = parse_iso_seconds(s);
         }
         assert_eq!(parse_iso_seconds("2023-11-14T2é:13:20+00:00"), None);
+        // Out of range, and no overflow in debug builds (fuzz/journal_record).
+        assert_eq!(
+            parse_iso_seconds("2023-11-14T22:13:20+9223372036854775807:00"),
+            None
+        );
+        assert_eq!(
+            parse_iso_seconds("9223372036854775807-11-14T22:13:20+00:00"),
+            None
+        );
     }
 }
