@@ -613,35 +613,10 @@ pub fn plan(i: &Inputs) -> Vec<Line> {
                     }
                     // An allow list the unit already has is only narrowed: what goes back
                     // after the deny line is limited to the calls that list allowed.
-                    let listed = (!none && filter.allow_list)
-                        .then_some(filter.map.as_ref())
-                        .flatten();
                     for (v, why) in back {
-                        let v = match listed {
-                            None => v,
-                            Some(allowed) => {
-                                let mut names = Vec::new();
-                                for w in v.split(' ') {
-                                    if w.starts_with('@') {
-                                        i.tables.expand_group(w, &mut names);
-                                    } else {
-                                        names.push(w.to_string());
-                                    }
-                                }
-                                names.retain(|n| {
-                                    i.tables
-                                        .syscall_number(n)
-                                        .is_some_and(|nr| allowed.contains_key(&nr))
-                                });
-                                names.sort();
-                                names.dedup();
-                                if names.is_empty() {
-                                    continue;
-                                }
-                                names.join(" ")
-                            }
-                        };
-                        p.push("SystemCallFilter", v, Some(why));
+                        if let Some(v) = filter.narrow_give_back(&v, none, i.tables) {
+                            p.push("SystemCallFilter", v, Some(why));
+                        }
                     }
                 }
             }

@@ -19,6 +19,38 @@ pub struct SyscallFilter {
 }
 
 impl SyscallFilter {
+    /// What a `SystemCallFilter=` line that gives calls back after a deny line may keep when
+    /// this filter is an allow list: the calls of `value` (names and `@groups`) it allows, so
+    /// the drop-in only narrows the unit's list. `None` when it allows none of them; `value`
+    /// unchanged when there is no allow list (or `reset`: the drop-in replaces the filter).
+    pub fn narrow_give_back(
+        &self,
+        value: &str,
+        reset: bool,
+        tables: &SystemdTables,
+    ) -> Option<String> {
+        let allowed = match &self.map {
+            Some(map) if self.allow_list && !reset => map,
+            _ => return Some(value.to_string()),
+        };
+        let mut names = Vec::new();
+        for w in value.split(' ') {
+            if w.starts_with('@') {
+                tables.expand_group(w, &mut names);
+            } else {
+                names.push(w.to_string());
+            }
+        }
+        names.retain(|n| {
+            tables
+                .syscall_number(n)
+                .is_some_and(|nr| allowed.contains_key(&nr))
+        });
+        names.sort();
+        names.dedup();
+        (!names.is_empty()).then(|| names.join(" "))
+    }
+
     /// Applies one `SystemCallFilter=` value. Returns warnings.
     pub fn apply(&mut self, value: &str, tables: &SystemdTables) -> Vec<String> {
         let mut warnings = Vec::new();

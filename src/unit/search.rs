@@ -23,6 +23,20 @@ pub fn under_root(root: Option<&Path>, path: &Path) -> PathBuf {
     }
 }
 
+/// The names and `..` of a path, last first (a stack to pop from).
+fn reversed_parts(path: &Path) -> Vec<std::ffi::OsString> {
+    let mut parts: Vec<std::ffi::OsString> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(n) => Some(n.to_os_string()),
+            Component::ParentDir => Some("..".into()),
+            _ => None,
+        })
+        .collect();
+    parts.reverse();
+    parts
+}
+
 /// `path` (under `root`) with every symlink among its directories resolved, as systemd's
 /// chase(CHASE_NOFOLLOW|CHASE_NONEXISTENT) does: absolute link targets stay under `root`, the
 /// last component is not followed, missing parts are kept as written.
@@ -31,15 +45,7 @@ pub fn chase_directories(root: Option<&Path>, path: &Path) -> PathBuf {
     let Ok(rel) = path.strip_prefix(base) else {
         return path.to_path_buf();
     };
-    let mut todo: Vec<std::ffi::OsString> = rel
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(n) => Some(n.to_os_string()),
-            Component::ParentDir => Some("..".into()),
-            _ => None,
-        })
-        .collect();
-    todo.reverse();
+    let mut todo = reversed_parts(rel);
     let mut done = PathBuf::new();
     let mut hops = 0;
     while let Some(part) = todo.pop() {
@@ -55,16 +61,7 @@ pub fn chase_directories(root: Option<&Path>, path: &Path) -> PathBuf {
                 if target.is_absolute() {
                     done = PathBuf::new();
                 }
-                let mut parts: Vec<std::ffi::OsString> = target
-                    .components()
-                    .filter_map(|c| match c {
-                        Component::Normal(n) => Some(n.to_os_string()),
-                        Component::ParentDir => Some("..".into()),
-                        _ => None,
-                    })
-                    .collect();
-                parts.reverse();
-                todo.extend(parts);
+                todo.extend(reversed_parts(&target));
                 continue;
             }
         }

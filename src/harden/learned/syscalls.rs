@@ -98,32 +98,10 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
         );
     }
     // An allow list the unit already has is only narrowed: what goes back is limited to it.
-    let listed = (!none && filter.allow_list)
-        .then_some(filter.map.as_ref())
-        .flatten();
     for (v, why) in back {
-        let v = match listed {
-            None => v,
-            Some(allowed) => {
-                let mut names = Vec::new();
-                if v.starts_with('@') {
-                    t.expand_group(&v, &mut names);
-                } else {
-                    names.push(v.clone());
-                }
-                names.retain(|n| {
-                    t.syscall_number(n)
-                        .is_some_and(|nr| allowed.contains_key(&nr))
-                });
-                names.sort();
-                names.dedup();
-                if names.is_empty() {
-                    continue;
-                }
-                names.join(" ")
-            }
-        };
-        p.push("SystemCallFilter", v, why);
+        if let Some(v) = filter.narrow_give_back(&v, none, t) {
+            p.push("SystemCallFilter", v, why);
+        }
     }
     if crate::harden::inspect::raw_values(ctx.scored, "SystemCallErrorNumber").is_empty() {
         p.push(
