@@ -150,6 +150,7 @@ fn starter() -> crate::Result<(String, u64, u64)> {
             allow_ip: &[],
             template: false,
             evidence: None,
+            within_profile: false,
         };
         let h = crate::harden::harden(&scored, &opts, &ctx)?;
         let body = crate::harden::render::body(&h.lines);

@@ -39,8 +39,25 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
         allow_ip: &args.allow_ip,
         template: false,
         evidence: evidence.as_ref(),
+        within_profile: false,
     };
     let mut h = harden::harden(&scored, &opts, &ctx)?;
+    // With a trace and a daemon profile: first the drop-in that also denies what the trace
+    // saw but the profile's daemon runs without, kept only if it passes the checks.
+    let tighter = match &evidence {
+        Some(_) if args.dropin.is_none() => {
+            let t = harden::harden(
+                &scored,
+                &Options {
+                    within_profile: true,
+                    ..opts
+                },
+                &ctx,
+            )?;
+            (!t.waived.is_empty() && t.after.exposure < h.after.exposure).then_some(t)
+        }
+        _ => None,
+    };
     if let Some(file) = &args.dropin {
         // The user's own drop-in: the same journal, checks and rollback; the daemon
         // profile still gives the smoke check and the log files to read.
@@ -72,16 +89,18 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
         .clone()
         .or_else(|| args.exercise.clone())
         .or_else(|| h.facts.profile.as_ref().and_then(|p| p.smoke.clone()));
-    eprintln!(
-        "{}: applying {} ({} -> {} predicted){}",
-        h.unit,
-        h.path.display(),
-        score(&h.before),
-        score(&h.after),
-        smoke
-            .as_deref()
-            .map_or(String::new(), |s| format!(", smoke check: {s}"))
-    );
+    let announce = |h: &harden::Hardening| {
+        eprintln!(
+            "{}: applying {} ({} -> {} predicted){}",
+            h.unit,
+            h.path.display(),
+            score(&h.before),
+            score(&h.after),
+            smoke
+                .as_deref()
+                .map_or(String::new(), |s| format!(", smoke check: {s}"))
+        )
+    };
     // The unit as the manager runs it now: the number to compare the live after-score with.
     // (The offline prediction can differ: from 254 the offline analyser counts an unset
     // PrivateMounts= as set, the running manager reports it as no.)
@@ -93,16 +112,53 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
     };
     let before = live_score(session.ctl.manager())
         .unwrap_or_else(|| format!("{} (offline)", score(&h.before)));
-    let outcome = apply::apply(
-        &session,
-        &h,
-        &ApplyOptions {
-            smoke,
-            timeout: Duration::from_secs(args.timeout),
-            settle: Duration::from_secs(args.settle),
-            start: args.start,
-        },
-    )?;
+    let aopts = ApplyOptions {
+        smoke: smoke.clone(),
+        timeout: Duration::from_secs(args.timeout),
+        settle: Duration::from_secs(args.settle),
+        start: args.start,
+    };
+    if let Some(t) = &tighter {
+        eprintln!(
+            "{}: first the drop-in tighter than the trace: profile {} runs without {}",
+            t.unit,
+            t.facts.profile.as_ref().map_or("", |p| p.name.as_str()),
+            t.waived.join(", ")
+        );
+        announce(t);
+        match apply::apply(&session, t, &aopts)? {
+            Outcome::RolledBack {
+                reason,
+                recovered: true,
+                ..
+            } => eprintln!(
+                "{}: the tighter drop-in failed ({reason}) and was rolled back; now the drop-in fitted to the trace alone",
+                t.unit
+            ),
+            outcome => return report(outcome, t, &before, &live_score, &session, &ctx),
+        }
+    }
+    announce(&h);
+    let outcome = apply::apply(&session, &h, &aopts)?;
+    report(outcome, &h, &before, &live_score, &session, &ctx)
+}
+
+/// Prints what `apply` did and returns the exit status.
+fn report(
+    outcome: Outcome,
+    h: &harden::Hardening,
+    before: &str,
+    live_score: &dyn Fn(&crate::systemd::Manager) -> Option<String>,
+    session: &Session,
+    ctx: &crate::context::Context,
+) -> Result<i32> {
+    let score = |a: &assess::Assessment| {
+        format!(
+            "{} {}",
+            assess::format_tenths(a.exposure),
+            assess::label(a.exposure)
+        )
+    };
     match outcome {
         Outcome::Installed { state } => {
             println!(
@@ -119,7 +175,7 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
             // Re-score the running unit over D-Bus, as `systemd-analyze security` does
             // online.
             let after = live_score(session.ctl.manager()).unwrap_or_else(|| {
-                super::score_one(std::path::Path::new(&h.unit), &ctx).map_or_else(
+                super::score_one(std::path::Path::new(&h.unit), ctx).map_or_else(
                     || score(&h.after),
                     |s| format!("{} (offline)", score(&s.assessment)),
                 )

@@ -28,6 +28,7 @@ pub fn run(args: &HardenArgs) -> Result<i32> {
         allow_ip: &args.allow_ip,
         template: name::classify(&base) == Some(name::NameKind::Template),
         evidence: evidence.as_ref(),
+        within_profile: false,
     };
     let h = harden::harden(&scored, &opts, &ctx)?;
     let score = |a: &assess::Assessment| {

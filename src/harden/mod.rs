@@ -29,6 +29,10 @@ pub struct Options<'a> {
     pub template: bool,
     /// What `learn` saw the service do: the drop-in is fitted to it (`harden --from`).
     pub evidence: Option<&'a crate::learn::evidence::Evidence>,
+    /// With evidence and a daemon profile: leave out what the trace saw but the profile's
+    /// daemon is known to run without (`apply --learn` tries that drop-in first, verifies
+    /// it with the smoke check and falls back to the plain fit when it fails).
+    pub within_profile: bool,
 }
 
 /// A planned drop-in and its predicted effect.
@@ -43,6 +47,9 @@ pub struct Hardening {
     pub before: Assessment,
     pub after: Assessment,
     pub facts: inspect::Facts,
+    /// What the trace saw that this drop-in denies because the daemon profile runs without
+    /// it (`Options::within_profile`); empty otherwise.
+    pub waived: Vec<String>,
 }
 
 /// The drop-in path of a unit (relative to the root).
@@ -118,11 +125,21 @@ pub fn harden(scored: &Scored, opts: &Options, ctx: &Context) -> Result<Hardenin
         root: ctx.root(),
         tables: ctx.tables,
     };
-    let lines = match opts.evidence {
-        Some(ev) => fitted(&inputs, ev),
-        None => plan::plan(&inputs),
+    let (lines, waived) = match opts.evidence {
+        Some(ev) => fitted(&inputs, ev, opts.within_profile),
+        None => (plan::plan(&inputs), Vec::new()),
     };
-    let body = render::body(&lines);
+    let mut body = render::body(&lines);
+    if !waived.is_empty() {
+        let profile = facts.profile.as_ref().map_or("", |p| p.name.as_str());
+        let mut note = format!(
+            "# Tighter than the trace: profile {profile} runs without what the trace saw here:\n"
+        );
+        for w in &waived {
+            note.push_str(&format!("#   {w}\n"));
+        }
+        body = format!("{note}{body}");
+    }
     let after = predict(scored, &body, ctx)
         .map_err(|e| crate::Error::Other(format!("the generated drop-in does not load: {e}")))?;
     let text = render::document(
@@ -147,13 +164,22 @@ pub fn harden(scored: &Scored, opts: &Options, ctx: &Context) -> Result<Hardenin
         before: scored.assessment.clone(),
         after,
         facts,
+        waived,
     })
 }
 
 /// The lines fitted to evidence: the evidence's needs, plus what the daemon profile and the
 /// need rules know of code paths a short run may not reach (JIT, setuid helpers, ...).
-fn fitted(i: &plan::Inputs, ev: &crate::learn::evidence::Evidence) -> Vec<Line> {
+fn fitted(
+    i: &plan::Inputs,
+    ev: &crate::learn::evidence::Evidence,
+    within_profile: bool,
+) -> (Vec<Line>, Vec<String>) {
     let mut needs = needs::from_evidence(ev);
+    let waived = match i.facts.profile.as_ref().filter(|_| within_profile) {
+        Some(p) => needs::waive_by_profile(&mut needs, p, i.tables),
+        None => Vec::new(),
+    };
     needs::merge(&mut needs, needs::from_facts(i.facts, true));
     if i.scored.settings.exec.as_ref().is_some_and(|e| {
         !e.dynamic_user && matches!(e.user.as_deref(), None | Some("root" | "0" | ""))
@@ -169,5 +195,5 @@ fn fitted(i: &plan::Inputs, ev: &crate::learn::evidence::Evidence) -> Vec<Line> 
         systemd_version: i.systemd_version,
         tables: i.tables,
     };
-    learned::plan(&ctx)
+    (learned::plan(&ctx), waived)
 }

@@ -43,6 +43,9 @@ pub enum Need {
     Peer(String),
     /// Shares /tmp with other programs (a socket there).
     SharedTmp(String),
+    /// Creates files other users read through their mode (a log it does not chmod
+    /// itself): the umask must leave them group-readable.
+    SharedFiles(String),
     Mounts,
     KernelTunables(String),
     KernelModules,
@@ -88,6 +91,7 @@ impl Need {
             Need::Listens { .. } => "listens",
             Need::Peer(_) => "peers",
             Need::SharedTmp(_) => "shared-tmp",
+            Need::SharedFiles(_) => "shared-files",
             Need::Mounts => "mounts",
             Need::KernelTunables(_) => "kernel-tunables",
             Need::KernelModules => "kernel-modules",
@@ -126,6 +130,7 @@ impl Need {
         "listens",
         "peers",
         "shared-tmp",
+        "shared-files",
         "mounts",
         "kernel-tunables",
         "kernel-modules",
@@ -249,6 +254,16 @@ pub fn from_evidence(ev: &Evidence) -> Needs {
         }
         if u.exec {
             n.add(Need::Executes(path.clone()), format!("runs {path}"));
+        }
+        // A file it made and did not chmod/chown afterwards has the mode the umask left.
+        if u.create
+            && !u.meta
+            && crate::learn::knowledge::LearnData::get()
+                .shared_creations
+                .iter()
+                .any(|d| under(p, d))
+        {
+            n.add(Need::SharedFiles(path.clone()), format!("creates {path}"));
         }
         if u.connect && (under(p, "/tmp") || under(p, "/var/tmp")) {
             n.add(Need::SharedTmp(path.clone()), format!("connects to {path}"));
@@ -488,6 +503,63 @@ pub fn from_facts(f: &Facts, tags_only: bool) -> Needs {
     n
 }
 
+/// Removes the needs the trace showed but the daemon profile's daemon is known to run
+/// without (the profiles are what the test-bed runs these daemons under): capabilities the
+/// profile does not keep, other processes' /proc entries without its `processes` tag, and
+/// @resources calls when it does not keep them. A wrapper's privileged look that fails
+/// harmlessly (pg_ctlcluster reading a 0700 cluster as root) or a call whose failure the
+/// program tolerates (nginx's sched_setaffinity on Debian 13) is then denied. Returns what
+/// was left out, for the drop-in's comment: it is only applied after a smoke check.
+pub fn waive_by_profile(
+    needs: &mut Needs,
+    profile: &super::knowledge::DaemonProfile,
+    tables: &crate::tables::SystemdTables,
+) -> Vec<String> {
+    let keeps_cap = |c: &str| {
+        profile
+            .capabilities
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(c))
+    };
+    let mut resources = Vec::new();
+    tables.expand_group("@resources", &mut resources);
+    let named = |call: &str| {
+        profile.syscalls.iter().any(|s| {
+            if s.starts_with('@') {
+                let mut members = Vec::new();
+                tables.expand_group(s, &mut members);
+                members.iter().any(|m| m == call)
+            } else {
+                s == call
+            }
+        })
+    };
+    let waive = |n: &Need| match n {
+        Need::Capability(c) => !keeps_cap(c),
+        Need::OtherProcesses => !profile.tags.iter().any(|t| t == "processes"),
+        Need::Syscall(call) => {
+            !profile.keep_resources && resources.iter().any(|r| r == call) && !named(call)
+        }
+        _ => false,
+    };
+    let mut waived = Vec::new();
+    needs.items.retain(|s| {
+        if waive(&s.need) {
+            let what = match &s.need {
+                Need::Capability(c) => c.clone(),
+                Need::OtherProcesses => "other processes' /proc entries".to_string(),
+                Need::Syscall(c) => c.clone(),
+                _ => String::new(),
+            };
+            waived.push(format!("{what} ({})", s.why));
+            false
+        } else {
+            true
+        }
+    });
+    waived
+}
+
 /// Adds what `other` knows (a profile's knowledge to what was observed).
 pub fn merge(into: &mut Needs, other: Needs) {
     into.items.extend(other.items);
@@ -526,6 +598,43 @@ mod tests {
     }
 
     #[test]
+    fn files_others_read_by_their_mode_keep_the_umask_group_readable() {
+        use crate::learn::evidence::{Evidence, FileUse, SocketUse};
+        let created = FileUse {
+            write: true,
+            create: true,
+            ..Default::default()
+        };
+        // A pid file under /run is its own business: no need.
+        let mut ev = Evidence::default();
+        ev.files.insert("/run/x.pid".into(), created.clone());
+        assert!(!super::from_evidence(&ev).has("shared-files"));
+        // A log it creates is read by the adm group through its mode.
+        ev.files.insert("/var/log/x/x.log".into(), created.clone());
+        assert!(super::from_evidence(&ev).has("shared-files"));
+        // ... unless it sets the mode itself afterwards.
+        let chmodded = FileUse {
+            meta: true,
+            ..created.clone()
+        };
+        ev.files.insert("/var/log/x/x.log".into(), chmodded);
+        assert!(!super::from_evidence(&ev).has("shared-files"));
+        // A unix socket's mode does not matter: connecting needs write permission, which
+        // a group-readable umask (0027) already takes from the group.
+        ev.files.remove("/var/log/x/x.log");
+        ev.sockets.insert(SocketUse {
+            op: "bind".into(),
+            family: "AF_UNIX".into(),
+            kind: "stream".into(),
+            protocol: None,
+            address: Some("/run/x/control.sock".into()),
+            port: None,
+        });
+        ev.files.insert("/run/x/control.sock".into(), created);
+        assert!(!super::from_evidence(&ev).has("shared-files"));
+    }
+
+    #[test]
     fn every_need_has_a_listed_kind() {
         let samples = [
             Need::Writes("/x".into()),
@@ -540,6 +649,7 @@ mod tests {
             },
             Need::RemotePeers("1.2.3.4".into()),
             Need::WriteExecMemory,
+            Need::SharedFiles("/var/log/x".into()),
             Need::UserSessions,
         ];
         for n in samples {

@@ -27,6 +27,9 @@ pub struct LearnData {
     pub deniable: Vec<String>,
     /// Files programs read through the C library but do without (see data/learn.toml).
     pub optional_reads: Vec<String>,
+    /// Where files a service creates are read by others through their mode (see
+    /// data/learn.toml): UMask= stays group-readable when it creates files there.
+    pub shared_creations: Vec<String>,
     pub hide: Vec<HideRule>,
     pub capability: Vec<CapabilityRule>,
 }

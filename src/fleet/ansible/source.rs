@@ -121,6 +121,7 @@ pub fn harden_now(
             allow_ip,
             template: false,
             evidence: evidence.map(|(_, e)| e),
+            within_profile: false,
         };
         let h = harden::harden(&scored, &opts, ctx)?;
         let how = match evidence {

@@ -151,12 +151,23 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
         );
     }
     p.bool_on(ctx, "PrivateMounts", e.private_mounts.is_yes(), "mounts");
-    if ctx.strict() && (e.umask | 0o027) != e.umask && !ctx.needs.has("setuid-programs") {
-        p.push(
-            "UMask",
-            format!("{:04o}", e.umask | 0o027),
-            absent(ctx, "other users reading the files it creates"),
-        );
+    if ctx.strict() && !ctx.needs.has("setuid-programs") {
+        // Private (0077) unless it was seen making something others read by its mode;
+        // without a trace, only group-readable (0027).
+        let (mask, why) = match ctx.needs.why("shared-files") {
+            Some(why) => (0o027, why.to_string()),
+            None if ctx.needs.observed => (
+                0o077,
+                absent(ctx, "logs or shared files created for other users"),
+            ),
+            None => (
+                0o027,
+                absent(ctx, "other users reading the files it creates"),
+            ),
+        };
+        if (e.umask | mask) != e.umask {
+            p.push("UMask", format!("{:04o}", e.umask | mask), why);
+        }
     }
     if ctx.strict()
         && ctx.needs.observed
