@@ -492,6 +492,7 @@ fn role_rolls_out_verifies_and_rolls_back_on_three_hosts() {
     )
     .unwrap();
     let pid_a_redis = main_pid(a, "redis-server.service");
+    let hardened_nginx = tenths(a.score("nginx.service"));
     let p = play(&broken, "rollout.yml", &["-e", "unitguard_timeout=6"]);
     assert!(!p.ok, "{}", p.log);
     let rc = p.recap("host-a").expect("the canary ran");
@@ -503,18 +504,20 @@ fn role_rolls_out_verifies_and_rolls_back_on_three_hosts() {
     );
     assert!(
         p.log
-            .contains("Remove the drop-ins this run installed, reload, restart"),
+            .contains("Undo the drop-ins this run installed or changed, reload, restart"),
         "{}",
         p.log
     );
-    assert!(
-        dropin(a, "nginx.service").is_none(),
-        "the canary's broken drop-in is still there"
-    );
+    // The canary is as it was before this run: the drop-in the broken one replaced is back
+    // (not removed, which would leave nginx unhardened), and no copy is left behind.
     assert_eq!(
-        tenths(a.score("nginx.service")),
-        before[&(a.name.clone(), "nginx.service")]
+        dropin(a, "nginx.service").as_deref(),
+        Some(good_nginx.as_str()),
+        "the canary did not get its previous drop-in back"
     );
+    assert_eq!(tenths(a.score("nginx.service")), hardened_nginx);
+    let leftovers = a.exec_ok(&["ls", "/etc/systemd/system/nginx.service.d/"]);
+    assert_eq!(leftovers.trim(), "hardening.conf");
     all_serve(a, &pids[0]);
     // Only what this run changed was undone on the canary; the others never saw the broken role.
     assert_eq!(main_pid(a, "redis-server.service"), pid_a_redis);

@@ -551,7 +551,12 @@ pub fn waive_by_profile(
                 Need::Syscall(c) => c.clone(),
                 _ => String::new(),
             };
-            waived.push(format!("{what} ({})", s.why));
+            if !waived
+                .iter()
+                .any(|w: &String| w.starts_with(&format!("{what} (")))
+            {
+                waived.push(format!("{what} ({})", s.why));
+            }
             false
         } else {
             true
@@ -632,6 +637,39 @@ mod tests {
         });
         ev.files.insert("/run/x/control.sock".into(), created);
         assert!(!super::from_evidence(&ev).has("shared-files"));
+    }
+
+    #[test]
+    fn the_profile_waives_only_what_its_daemon_runs_without() {
+        let tables = crate::tables::SystemdTables::for_version(252).expect("252 tables");
+        let profile: crate::harden::knowledge::DaemonProfile = toml::from_str(
+            r#"
+            name = "d"
+            units = ["d.service"]
+            binaries = ["d"]
+            capabilities = ["CAP_SETUID"]
+            families = []
+            writable = []
+            syscalls = ["@setuid"]
+            "#,
+        )
+        .unwrap();
+        let mut n = super::Needs::default();
+        n.add(Need::Capability("CAP_SETUID".into()), "setuid(33)");
+        n.add(Need::Capability("CAP_DAC_OVERRIDE".into()), "reads /x");
+        n.add(Need::OtherProcesses, "reads /proc/PID/cmdline");
+        n.add(Need::OtherProcesses, "reads /proc/PID/cgroup");
+        n.add(Need::Syscall("sched_setaffinity".into()), "calls it");
+        n.add(Need::Syscall("setgroups".into()), "calls it");
+        let waived = super::waive_by_profile(&mut n, &profile, tables);
+        assert_eq!(waived.len(), 3, "{waived:?}");
+        assert_eq!(
+            n.capabilities().into_iter().collect::<Vec<_>>(),
+            ["CAP_SETUID"]
+        );
+        assert!(!n.has("other-processes"));
+        let calls: Vec<_> = n.of_kind("syscalls").map(|s| s.need.clone()).collect();
+        assert_eq!(calls, [Need::Syscall("setgroups".into())]);
     }
 
     #[test]
