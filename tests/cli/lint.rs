@@ -24,7 +24,8 @@ const VENDOR: &str = VENDOR_DIR;
 /// `unitguard lint` on the shared [`Root`] tree.
 impl Root {
     fn run(&self, units: &[&str], extra: &[&str]) -> std::process::Output {
-        self.ug(["lint", "--root", &self.arg()])
+        // From the test's directory, not the root: paths print absolute (the default --base).
+        ug(["lint", "--root", &self.arg()])
             .args(extra)
             .args(units)
             .output()
