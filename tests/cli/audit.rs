@@ -107,6 +107,7 @@ fn emoji_face_follows_term_and_systemd_emoji_like_systemd() {
         ("C", &[("TERM", "xterm"), ("SYSTEMD_EMOJI", "1")], true),
         ("C", &[("TERM", "xterm")], false),
     ];
+    let mut faces = String::new();
     for (lang, env, emoji) in cases {
         let out = assert_same_as_systemd_with(&r, lang, env, &["plain.service"]);
         let text = stdout(&out);
@@ -116,7 +117,18 @@ fn emoji_face_follows_term_and_systemd_emoji_like_systemd() {
             *emoji,
             "LANG={lang} {env:?}: {last}"
         );
+        faces += &format!("LANG={lang} {env:?}: {last}\n");
     }
+    insta::assert_snapshot!(faces, @r#"
+    LANG=C.UTF-8 [("TERM", "xterm-256color")]: → Overall exposure level for plain.service: 9.6 UNSAFE 😨
+    LANG=C.UTF-8 []: → Overall exposure level for plain.service: 9.6 UNSAFE :-{
+    LANG=C.UTF-8 [("TERM", "dumb")]: → Overall exposure level for plain.service: 9.6 UNSAFE :-{
+    LANG=C.UTF-8 [("TERM", "linux")]: → Overall exposure level for plain.service: 9.6 UNSAFE :-{
+    LANG=C.UTF-8 [("TERM", "dumb"), ("SYSTEMD_EMOJI", "yes")]: → Overall exposure level for plain.service: 9.6 UNSAFE 😨
+    LANG=C.UTF-8 [("TERM", "xterm"), ("SYSTEMD_EMOJI", "0")]: → Overall exposure level for plain.service: 9.6 UNSAFE :-{
+    LANG=C [("TERM", "xterm"), ("SYSTEMD_EMOJI", "1")]: -> Overall exposure level for plain.service: 9.6 UNSAFE 😨
+    LANG=C [("TERM", "xterm")]: -> Overall exposure level for plain.service: 9.6 UNSAFE :-{
+    "#);
 }
 
 #[test]
@@ -163,7 +175,8 @@ fn table_columns_are_padded_like_systemd() {
     )
     .unwrap();
     let p = format!("--security-policy={}", policy.display());
-    assert_same_as_systemd(&r, "C.UTF-8", &[&p, "plain.service"]);
+    let out = assert_same_as_systemd(&r, "C.UTF-8", &[&p, "plain.service"]);
+    insta::assert_snapshot!("table_wide_policy_text", stdout(&out));
 }
 
 #[test]
@@ -331,8 +344,20 @@ fn threshold_exceeded_exits_1_and_still_prints() {
     assert_eq!(code(&out), 1);
     serde_json::from_slice::<Value>(&out.stdout).unwrap();
     // In the listing too.
-    assert_eq!(code(&audit(&r, "C.UTF-8", &["--threshold", "45"])), 1);
+    let listing = audit(&r, "C.UTF-8", &["--threshold", "45"]);
+    assert_eq!(code(&listing), 1);
     assert_eq!(code(&audit(&r, "C.UTF-8", &["--max-exposure", "10.0"])), 0);
+    insta::assert_snapshot!(text(&listing), @"
+    status Some(1)
+    --- stdout
+    UNIT              EXPOSURE LABEL
+    plain.service          9.6 UNSAFE
+    early.service          9.5 UNSAFE
+    worker@i.service       9.1 UNSAFE
+    web-front.service      8.3 EXPOSED
+    hardened.service       0.5 SAFE
+    --- stderr
+    ");
 }
 
 #[test]
@@ -350,11 +375,14 @@ fn a_unit_that_fails_to_load_exits_1_and_the_others_are_reported() {
     let text = stdout(&out);
     assert!(text.contains("Overall exposure level for plain.service"));
     assert!(text.contains("Overall exposure level for hardened.service"));
+    let _s = r.snapshots().bind_to_scope();
+    insta::assert_snapshot!(err, @"Unit missing.service not found. (no unit file named missing.service in the search path (13 directories))");
 }
 
 #[test]
 fn usage_errors_exit_2() {
     let r = mixed_root();
+    let mut all = String::new();
     for (flag, bad) in [
         ("--threshold", "101"),
         ("--threshold", "abc"),
@@ -369,6 +397,7 @@ fn usage_errors_exit_2() {
     ] {
         let arg = format!("{flag}={bad}");
         let out = audit(&r, "C.UTF-8", &[&arg, "plain.service"]);
+        all += &format!("$ audit {arg} plain.service\n{}", stderr(&out));
         assert_eq!(code(&out), 2, "{arg}: {}", stderr(&out));
         assert!(out.stdout.is_empty());
         assert!(
@@ -386,10 +415,14 @@ fn usage_errors_exit_2() {
     );
     let out = audit(&r, "C.UTF-8", &["--no-such-flag"]);
     assert_eq!(code(&out), 2);
+    all += &format!("$ audit --no-such-flag\n{}", stderr(&out));
     let out = unitguard(&r, "C.UTF-8", &["no-such-command"]);
     assert_eq!(code(&out), 2);
+    all += &format!("$ unitguard no-such-command\n{}", stderr(&out));
     let out = unitguard(&r, "C.UTF-8", &[]);
     assert_eq!(code(&out), 2);
+    all += &format!("$ unitguard\n{}", stderr(&out));
+    insta::assert_snapshot!("usage_errors", all);
     insta::assert_snapshot!(
         "usage_threshold_101",
         stderr(&audit(
@@ -399,9 +432,13 @@ fn usage_errors_exit_2() {
         ))
     );
     // --help and --version are not errors.
-    assert_eq!(code(&unitguard(&r, "C.UTF-8", &["--help"])), 0);
+    let help = unitguard(&r, "C.UTF-8", &["--help"]);
+    assert_eq!(code(&help), 0);
+    insta::assert_snapshot!("help", stdout(&help));
     assert_eq!(code(&unitguard(&r, "C.UTF-8", &["--version"])), 0);
-    assert_eq!(code(&unitguard(&r, "C.UTF-8", &["audit", "--help"])), 0);
+    let help = unitguard(&r, "C.UTF-8", &["audit", "--help"]);
+    assert_eq!(code(&help), 0);
+    insta::assert_snapshot!("audit_help", stdout(&help));
 }
 
 #[test]
@@ -442,6 +479,8 @@ fn security_policy_changes_numbers_like_systemd() {
     for unit in MIXED_UNITS {
         assert_same_as_systemd(&r, "C.UTF-8", &[&p, unit]);
     }
+    let out = assert_same_as_systemd(&r, "C.UTF-8", &[&p, "plain.service"]);
+    insta::assert_snapshot!("table_plain_policy", stdout(&out));
     // systemd-analyze 252 looks for its default policy on the host, not under --root: a policy
     // file inside the root changes nothing.
     r.file(
@@ -485,6 +524,11 @@ fn without_offline_or_root_and_no_manager_falls_back_to_offline_with_one_line() 
         err.starts_with("unitguard: ") && err.contains("reading unit files offline"),
         "{err}"
     );
+    // Why the bus cannot be reached is this machine's business.
+    let mut settings = snapshots();
+    settings.add_filter(r"\(cannot connect to the system bus [^;]*\)", "([WHY])");
+    let _s = settings.bind_to_scope();
+    insta::assert_snapshot!(err, @"unitguard: live mode needs a systemd manager ([WHY]); reading unit files offline, as systemd-analyze security --offline=true does");
 }
 
 /// A script written for `systemd-analyze security`, as a packager's CI or an admin's cron job
@@ -581,4 +625,7 @@ HOME="$ROOT/home" XDG_RUNTIME_DIR="$ROOT/xdg-runtime" $ANALYZE --user --offline=
             theirs.lines().nth(first)
         );
     }
+    let _s = r.snapshots().bind_to_scope();
+    insta::assert_snapshot!("script_for_systemd_analyze", ours);
+    insta::assert_snapshot!(our_err, @"Unit missing.service not found. (no unit file named missing.service in the search path (13 directories))");
 }

@@ -124,6 +124,7 @@ fn garbage() -> Vec<u8> {
 #[test]
 fn binary_garbage() {
     let r = root_with_good();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("garbage.service", garbage());
     let err = audit_bad_next_to_good(
         &r,
@@ -141,24 +142,35 @@ fn binary_garbage() {
 #[test]
 fn invalid_utf8_in_a_value() {
     let r = root_with_good();
+    let _s = r.snapshots().bind_to_scope();
     r.unit(
         "latin1.service",
         b"[Unit]\nDescription=caf\xe9\n[Service]\nExecStart=/bin/true\nUser=j\xf6rg\n".as_slice(),
     );
-    audit_bad_next_to_good(
+    let err = audit_bad_next_to_good(
         &r,
         "latin1.service",
         "Unit latin1.service failed to load properly, please adjust/correct and reload service manager: Invalid argument (",
         &["latin1.service:2: line is not valid UTF-8"],
     );
+    insta::assert_snapshot!(err, @"Unit latin1.service failed to load properly, please adjust/correct and reload service manager: Invalid argument ([ROOT]/etc/systemd/system/latin1.service:2: line is not valid UTF-8)");
     let ours = cat(&r, "latin1.service");
     assert_eq!(code(&ours), 0);
     assert_eq!(ours.stdout, cat_config(&r, "latin1.service").stdout);
+    insta::assert_snapshot!(String::from_utf8_lossy(&ours.stdout), @"
+    # [ROOT]/etc/systemd/system/latin1.service
+    [Unit]
+    Description=caf�
+    [Service]
+    ExecStart=/bin/true
+    User=j�rg
+    ");
 }
 
 #[test]
 fn invalid_utf8_in_a_dropin_only_drops_the_rest_of_that_dropin() {
     let r = root_with_good();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("d.service", PLAIN).file(
         &format!("{UNIT_DIR}/d.service.d/bad.conf"),
         b"[Service]\nPrivateTmp=yes\nUser=\xff\nPrivateNetwork=yes\n".as_slice(),
@@ -167,11 +179,13 @@ fn invalid_utf8_in_a_dropin_only_drops_the_rest_of_that_dropin() {
     assert_eq!(code(&out), 0);
     assert_clean_failure(&out, 1);
     assert!(stderr(&out).contains("bad.conf:3: line is not valid UTF-8"));
+    insta::assert_snapshot!(stderr(&out), @"[ROOT]/etc/systemd/system/d.service.d/bad.conf:3: line is not valid UTF-8 (rest of this drop-in ignored, as systemd does)");
 }
 
 #[test]
 fn ten_megabyte_line() {
     let r = root_with_good();
+    let _s = r.snapshots().bind_to_scope();
     let mut big = b"[Service]\nExecStart=/bin/true\nEnvironment=A=".to_vec();
     big.resize(big.len() + 10 * 1024 * 1024, b'a');
     big.extend_from_slice(b"\nUser=nobody\n");
@@ -196,18 +210,20 @@ fn ten_megabyte_line() {
 #[test]
 fn ten_megabyte_line_of_continuations() {
     let r = root_with_good();
+    let _s = r.snapshots().bind_to_scope();
     let mut big = b"[Service]\nExecStart=/bin/true\nEnvironment=A=".to_vec();
     for _ in 0..200_000 {
         big.extend_from_slice(b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\\n");
     }
     big.extend_from_slice(b"end\n");
     r.unit("cont.service", &big);
-    audit_bad_next_to_good(
+    let err = audit_bad_next_to_good(
         &r,
         "cont.service",
         "Unit cont.service failed to load properly, please adjust/correct and reload service manager: No buffer space available (",
         &["cont.service:", "line too long"],
     );
+    insta::assert_snapshot!(err, @"Unit cont.service failed to load properly, please adjust/correct and reload service manager: No buffer space available ([ROOT]/etc/systemd/system/cont.service:20974: line too long (more than 1 MiB))");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,6 +235,7 @@ fn unreadable_unit_file() {
     // setpriv) when the tests run as root; otherwise chmod 000 is enough.
     use std::os::unix::fs::PermissionsExt;
     let r = root_with_good();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("secret.service", PLAIN);
     std::fs::set_permissions(r.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::set_permissions(
@@ -282,11 +299,13 @@ fn unreadable_unit_file() {
     assert_eq!(code(&ours), 1);
     assert_clean_failure(&ours, 1);
     assert!(stderr(&ours).contains("secret.service: Permission denied"));
+    insta::assert_snapshot!(stderr(&ours), @"Unit secret.service not found. ([ROOT]/etc/systemd/system/secret.service: Permission denied)");
 }
 
 #[test]
 fn directory_where_a_unit_file_should_be() {
     let r = root_with_good();
+    let _s = r.snapshots().bind_to_scope();
     r.dir(&format!("{UNIT_DIR}/dir.service"));
     let err = audit_bad_next_to_good(
         &r,
@@ -314,20 +333,30 @@ fn directory_where_a_unit_file_should_be() {
     let ours = cat(&r, "dir.service");
     assert_eq!(code(&ours), 0);
     assert!(stdout(&ours).starts_with(&format!("# {}/lib/systemd/system/dir.service\n", r.arg())));
+    insta::assert_snapshot!(stdout(&ours), @"
+    # [ROOT]/lib/systemd/system/dir.service
+    [Unit]
+    Description=plain
+
+    [Service]
+    ExecStart=/bin/true
+    ");
 }
 
 #[test]
 fn symlink_to_a_directory_fails_like_systemd() {
     let r = root_with_good();
+    let _s = r.snapshots().bind_to_scope();
     r.dir("opt/d");
     let target = r.join("opt/d").display().to_string();
     r.symlink(&format!("{UNIT_DIR}/linked.service"), &target);
-    audit_bad_next_to_good(
+    let err = audit_bad_next_to_good(
         &r,
         "linked.service",
         "Unit linked.service failed to load properly, please adjust/correct and reload service manager: Is a directory (",
         &["linked.service is a directory"],
     );
+    insta::assert_snapshot!(err, @"Unit linked.service failed to load properly, please adjust/correct and reload service manager: Is a directory ([ROOT]/etc/systemd/system/linked.service is a directory)");
 }
 
 #[test]
@@ -335,6 +364,7 @@ fn fifo_is_never_read() {
     // systemd-analyze skips a FIFO named like a unit, but blocks forever reading one reached
     // through a symlink (a "linked unit"). We never open a FIFO.
     let r = root_with_good();
+    let _s = r.snapshots().bind_to_scope();
     let fifo = r.join("opt/pipe");
     std::fs::create_dir_all(fifo.parent().unwrap()).unwrap();
     assert!(
@@ -371,6 +401,7 @@ fn fifo_is_never_read() {
     assert_clean_failure(&ours, 1);
     assert!(stderr(&ours).starts_with("Unit piped.service failed to load properly"));
     assert!(stderr(&ours).contains("piped.service: a FIFO, not a regular file"));
+    insta::assert_snapshot!(stderr(&ours), @"Unit piped.service failed to load properly, please adjust/correct and reload service manager: Invalid argument ([ROOT]/etc/systemd/system/piped.service: a FIFO, not a regular file)");
     assert!(stdout(&ours).contains("Overall exposure level for good.service"));
     let sd_root = format!("--root={root}");
     assert!(
@@ -402,11 +433,13 @@ fn fifo_is_never_read() {
     assert_eq!(code(&out), 0);
     assert_clean_failure(&out, 1);
     assert!(stderr(&out).contains("p.conf: a FIFO, not a regular file (skipped"));
+    insta::assert_snapshot!(stderr(&out), @"unitguard: [ROOT]/etc/systemd/system/withpipe.service.d/p.conf: a FIFO, not a regular file (skipped, as systemd does)");
 }
 
 #[test]
 fn symlink_loop() {
     let r = root_with_good();
+    let _s = r.snapshots().bind_to_scope();
     r.symlink(&format!("{UNIT_DIR}/loop-a.service"), "loop-b.service")
         .symlink(&format!("{UNIT_DIR}/loop-b.service"), "loop-a.service");
     let err = audit_bad_next_to_good(
@@ -430,11 +463,13 @@ fn symlink_loop() {
     assert_eq!(code(&out), 1);
     assert_clean_failure(&out, 1);
     assert!(stderr(&out).contains("loops"));
+    insta::assert_snapshot!(stderr(&out), @"Unit loop-a.service not found. ([ROOT]/etc/systemd/system/loop-a.service: the chain of unit symlinks loops or is too long)");
 }
 
 #[test]
 fn missing_unit() {
     let r = root_with_good();
+    let _s = r.snapshots().bind_to_scope();
     let err = audit_bad_next_to_good(
         &r,
         "missing.service",
@@ -445,6 +480,7 @@ fn missing_unit() {
     let out = cat(&r, "missing.service");
     assert_eq!(code(&out), 1);
     assert_clean_failure(&out, 1);
+    insta::assert_snapshot!(stderr(&out), @"Unit missing.service not found. (no unit file named missing.service in the search path (13 directories))");
     // A path whose directory component is a file.
     let path = r
         .join(&format!("{UNIT_DIR}/{GOOD}/x.service"))
@@ -452,17 +488,19 @@ fn missing_unit() {
         .to_string();
     audit_bad_next_to_good(&r, &path, "Unit x.service not found. (", &["x.service"]);
     // Not a unit name at all.
-    audit_bad_next_to_good(
+    let err = audit_bad_next_to_good(
         &r,
         "not-a-unit",
         "Failed to prepare filename not-a-unit: Invalid argument (",
         &["not-a-unit"],
     );
+    insta::assert_snapshot!(err, @"Failed to prepare filename not-a-unit: Invalid argument (not a valid unit name)");
 }
 
 #[test]
 fn dropin_directory_that_is_a_file_is_ignored() {
     let r = root_with_good();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("d.service", PLAIN)
         .file(
             &format!("{UNIT_DIR}/d.service.d"),
@@ -475,11 +513,20 @@ fn dropin_directory_that_is_a_file_is_ignored() {
     let out = cat(&r, "d.service");
     assert_eq!(code(&out), 0);
     assert_eq!(out.stdout, cat_config(&r, "d.service").stdout);
+    insta::assert_snapshot!(stdout(&out), @"
+    # [ROOT]/etc/systemd/system/d.service
+    [Unit]
+    Description=plain
+
+    [Service]
+    ExecStart=/bin/true
+    ");
 }
 
 #[test]
 fn dropins_that_cannot_be_read_are_skipped() {
     let r = root_with_good();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("d.service", PLAIN)
         .dir(&format!("{UNIT_DIR}/d.service.d/10-dir.conf"))
         .symlink(
@@ -499,11 +546,16 @@ fn dropins_that_cannot_be_read_are_skipped() {
     assert!(err.contains("[ROOT]/etc/systemd/system/d.service.d/10-dir.conf: Is a directory"));
     assert!(err.contains("[ROOT]/etc/systemd/system/d.service.d/20-dangling.conf: No such file"));
     assert!(stdout(&out).contains("30-real.conf\n[Service]\nPrivateTmp=yes\n"));
+    insta::assert_snapshot!(err, @"
+    unitguard: [ROOT]/etc/systemd/system/d.service.d/10-dir.conf: Is a directory (skipped, as systemd does)
+    unitguard: [ROOT]/etc/systemd/system/d.service.d/20-dangling.conf: No such file or directory (skipped, as systemd does)
+    ");
 }
 
 #[test]
 fn root_that_does_not_exist() {
     let r = root_with_good();
+    let _s = r.snapshots().bind_to_scope();
     for missing in [
         "/nonexistent/root",
         r.join(&format!("{UNIT_DIR}/{GOOD}")).to_str().unwrap(),
@@ -554,6 +606,7 @@ fn policy(r: &Root, text: &str) -> String {
 #[test]
 fn policy_with_a_json_syntax_error() {
     let r = root_with_good();
+    let _s = r.snapshots().bind_to_scope();
     let p = policy(&r, "{\n  \"UMask\": {\"weight\": 10,}\n}\n");
     let out = audit(&r, "C.UTF-8", &[&p, GOOD]);
     assert_eq!(code(&out), 2);
@@ -614,6 +667,7 @@ fn policy_with_a_json_syntax_error() {
 #[test]
 fn policy_with_range_0_is_refused_before_scoring() {
     let r = root_with_good();
+    let _s = r.snapshots().bind_to_scope();
     let p = policy(
         &r,
         "{\n  \"UMask\": {\"weight\": 100},\n  \"PrivateTmp\": {\"range\": 0}\n}\n",
@@ -625,10 +679,7 @@ fn policy_with_range_0_is_refused_before_scoring() {
         assert_clean_failure(&out, 1);
     }
     let err = r.redact(&stderr(&audit(&r, "C.UTF-8", &[&p, GOOD])));
-    assert_eq!(
-        err,
-        "unitguard: [ROOT]/bad.policy: line 3: \"PrivateTmp\": range must be at least 1, not 0 (systemd-analyze aborts on it)\n"
-    );
+    insta::assert_snapshot!(err, @r#"unitguard: [ROOT]/bad.policy: line 3: "PrivateTmp": range must be at least 1, not 0 (systemd-analyze aborts on it)"#);
     // systemd-analyze dies on an assertion (SIGABRT).
     let theirs = systemd_analyze(&r, "C.UTF-8", &[&p, GOOD]);
     assert!(theirs.status.code().is_none() || code(&theirs) == 134);
@@ -641,6 +692,7 @@ fn policy_with_range_0_is_refused_before_scoring() {
 #[test]
 fn policy_range_below_a_units_badness_fails_that_unit_only() {
     let r = root_with_good();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("tight.service", HARDENED); // UMask=0077: badness 0
     let p = policy(&r, "{\n\n  \"UMask\": {\"range\": 2}\n}\n");
     // good.service has UMask badness 5 > 2: systemd aborts on it.
@@ -648,10 +700,7 @@ fn policy_range_below_a_units_badness_fails_that_unit_only() {
     assert_eq!(code(&out), 1);
     assert_clean_failure(&out, 1);
     let err = r.redact(&stderr(&out));
-    assert_eq!(
-        err,
-        "Unit good.service cannot be scored: [ROOT]/bad.policy:3: \"UMask\": range 2 is below the badness 5 this unit gets (systemd-analyze aborts here)\n"
-    );
+    insta::assert_snapshot!(err, @r#"Unit good.service cannot be scored: [ROOT]/bad.policy:3: "UMask": range 2 is below the badness 5 this unit gets (systemd-analyze aborts here)"#);
     // tight.service is scored exactly as systemd scores it with this policy.
     let theirs = systemd_analyze(&r, "C.UTF-8", &[&p, "tight.service"]);
     assert_eq!(code(&theirs), 0);
@@ -663,6 +712,7 @@ fn policy_range_below_a_units_badness_fails_that_unit_only() {
 #[test]
 fn policy_with_every_weight_0_fails_each_unit_without_dividing_by_zero() {
     let r = root_with_good();
+    let _s = r.snapshots().bind_to_scope();
     let tables = unitguard::tables::SystemdTables::for_version(252).unwrap();
     let all: serde_json::Map<String, serde_json::Value> = tables
         .checks
@@ -678,6 +728,10 @@ fn policy_with_every_weight_0_fails_each_unit_without_dividing_by_zero() {
         "Unit good.service cannot be scored: [ROOT]/bad.policy: every check that applies to this unit has weight 0"
     ), "{err}");
     assert!(err.contains("Unit missing.service not found."));
+    insta::assert_snapshot!(err, @"
+    Unit good.service cannot be scored: [ROOT]/bad.policy: every check that applies to this unit has weight 0, so there is nothing to score (systemd-analyze aborts here)
+    Unit missing.service not found. (no unit file named missing.service in the search path (13 directories))
+    ");
     let theirs = systemd_analyze(&r, "C.UTF-8", &[&p, GOOD]);
     assert!(stderr(&theirs).contains("Assertion 'weight_sum > 0' failed"));
     // Weights that only wrap around in 64 bits are scored as systemd scores them.

@@ -123,38 +123,65 @@ fn alias_and_path_arguments() {
         .display()
         .to_string();
     assert_eq!(cat(&r, &path).stdout, by_name.stdout);
+    let _s = r.snapshots().bind_to_scope();
+    insta::assert_snapshot!(stdout(&by_alias), @"
+    # [ROOT]/etc/systemd/system/real.service
+    [Unit]
+    Description=plain
+
+    [Service]
+    ExecStart=/bin/true
+
+    # [ROOT]/etc/systemd/system/other-name.service.d/x.conf
+    [Service]
+    PrivateTmp=yes
+    ");
 }
 
 #[test]
 fn masked_missing_and_invalid_units() {
     let r = Root::new();
+    let _s = r.snapshots().bind_to_scope();
     r.symlink(&format!("{UNIT_DIR}/masked.service"), "/dev/null");
     let out = cat(&r, "masked.service");
     assert_eq!(code(&out), 1);
     assert!(out.stdout.is_empty());
     assert!(stderr(&out).starts_with("Unit masked.service is masked."));
+    insta::assert_snapshot!(stderr(&out), @"Unit masked.service is masked. ([ROOT]/etc/systemd/system/masked.service is empty or a link to /dev/null)");
     let out = cat(&r, "missing.service");
     assert_eq!(code(&out), 1);
     assert!(stderr(&out).starts_with("Unit missing.service not found."));
+    insta::assert_snapshot!(stderr(&out), @"Unit missing.service not found. (no unit file named missing.service in the search path (13 directories))");
     let out = cat(&r, "no-suffix");
     assert_eq!(code(&out), 1);
     assert!(stderr(&out).starts_with("Failed to prepare filename no-suffix: Invalid argument"));
+    insta::assert_snapshot!(stderr(&out), @"Failed to prepare filename no-suffix: Invalid argument (not a valid unit name)");
     // Usage errors.
-    assert_eq!(code(&unitguard(&r, "C.UTF-8", &["cat"])), 2);
-    assert_eq!(
-        code(&unitguard(
-            &r,
-            "C.UTF-8",
-            &["cat", "a.service", "b.service"]
-        )),
-        2
-    );
+    let out = unitguard(&r, "C.UTF-8", &["cat"]);
+    assert_eq!(code(&out), 2);
+    insta::assert_snapshot!(stderr(&out), @"
+    error: the following required arguments were not provided:
+      <UNIT|PATH>
+
+    Usage: unitguard cat <UNIT|PATH>
+
+    For more information, try '--help'.
+    ");
+    let out = unitguard(&r, "C.UTF-8", &["cat", "a.service", "b.service"]);
+    assert_eq!(code(&out), 2);
+    insta::assert_snapshot!(stderr(&out), @"
+    error: unexpected argument 'b.service' found
+
+    Usage: unitguard cat [OPTIONS] <UNIT|PATH>
+
+    For more information, try '--help'.
+    ");
 }
 
 #[test]
 fn output_to_a_closed_pipe_is_not_an_error() {
     use std::io::Read;
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     let r = Root::new();
     let mut big = String::from("[Service]\nExecStart=/bin/true\n");
     for i in 0..20_000 {
@@ -162,8 +189,9 @@ fn output_to_a_closed_pipe_is_not_an_error() {
     }
     r.unit("big.service", big);
     let root = r.arg();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_unitguard"))
-        .args(["cat", "--root", &root, "big.service"])
+    let mut child = r
+        .ug(["cat", "--root", &root, "big.service"])
+        .command()
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -186,4 +214,5 @@ fn output_to_a_closed_pipe_is_not_an_error() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(!err.contains("panicked"), "{err}");
+    insta::assert_snapshot!(err, @"");
 }

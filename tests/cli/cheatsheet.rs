@@ -81,6 +81,7 @@ fn markdown_has_every_directive_once_as_a_heading() {
         assert!(!outside_code.contains('<'), "raw '<' in: {line}");
     }
     assert!(md.contains("`<name>`"), "templates are code spans");
+    insta::assert_snapshot!("markdown", md);
 }
 
 #[test]
@@ -185,6 +186,12 @@ fn format_follows_the_output_extension() {
 fn unknown_format_is_a_usage_error() {
     let out = ug(["cheatsheet", "--format", "docx"]).output();
     assert_eq!(out.status.code(), Some(2));
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stderr), @"
+    error: invalid value 'docx' for '--format <FORMAT>'
+      [possible values: md, html, pdf]
+
+    For more information, try '--help'.
+    ");
 }
 
 #[test]

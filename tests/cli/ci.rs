@@ -171,6 +171,14 @@ fn lint_and_audit_sarif_pass_the_multitool_with_githubs_rules() {
                 "a message names the machine's path: {message}"
             );
         }
+        // The rules as GitHub's code scanning shows them.
+        let rules: Vec<String> = run["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| format!("{} {}: {}", r["id"], r["name"], r["shortDescription"]["text"]))
+            .collect();
+        insta::assert_snapshot!(format!("sarif_rules_{what}"), rules.join("\n"));
         if what == "audit" {
             // Every unit has a verdict: above the threshold (fail) or a pass.
             let kinds: Vec<&str> = results
@@ -195,6 +203,13 @@ fn lint_on_units_of_packages_not_installed_here_finds_no_machine_facts() {
         .iter()
         .filter(|f| f["severity"] == "error")
         .collect();
+    let shown: Vec<String> = errors
+        .iter()
+        .map(|f| format!("{}:{} {} {}", f["file"], f["line"], f["rule"], f["message"]))
+        .collect();
+    let mut settings = snapshots();
+    settings.add_filter(&regex_escape(&corpus().display().to_string()), "[CORPUS]");
+    settings.bind(|| insta::assert_snapshot!("corpus_lint_errors", shown.join("\n")));
     for f in &errors {
         // Only facts of the unit files themselves: a directive systemd does not know, or a
         // unit systemd refuses to load (each checked against systemd's own words).
@@ -287,6 +302,16 @@ fn lint_takes_a_directory_of_unit_files_with_their_drop_ins() {
     assert_eq!(suite.attribute("failures"), Some("1"));
     // Paths are relative to the current directory (the default --base).
     assert!(xml.contains("file=\"debian/web.service\""), "{xml}");
+    insta::assert_snapshot!("lint_directory_junit", xml);
+    let text = unitguard(&["lint", "debian"], &[], d);
+    insta::assert_snapshot!(crate::support::text(&text), @"
+    status Some(1)
+    --- stdout
+    debian/web.service.d/10-typo.conf:2: error[UG009] Unknown directive ProtectSytem= in [Service]: systemd ignores it (unknown-directive)
+        fix: Did you mean ProtectSystem=?
+    1 finding(s), 1 error(s) in 2 unit(s) (systemd 252)
+    --- stderr
+    ");
     // An empty directory is a usage error, not a pass.
     std::fs::create_dir(d.join("empty")).unwrap();
     assert_eq!(unitguard(&["lint", "empty"], &[], d).status.code(), Some(2));
@@ -330,6 +355,7 @@ fn audit_gates_each_unit_in_junit_and_gitlab_code_quality() {
     );
     assert_eq!(junit.status.code(), Some(1));
     let xml = String::from_utf8(junit.stdout).unwrap();
+    insta::assert_snapshot!("audit_junit", xml);
     let doc = roxmltree::Document::parse(&xml).expect("JUnit XML parses");
     let verdicts: Vec<(String, bool)> = doc
         .descendants()
@@ -354,6 +380,7 @@ fn audit_gates_each_unit_in_junit_and_gitlab_code_quality() {
         d,
     );
     let issues: Value = serde_json::from_slice(&gitlab.stdout).unwrap();
+    insta::assert_snapshot!("audit_gitlab", String::from_utf8_lossy(&gitlab.stdout));
     let issues = issues.as_array().unwrap();
     assert_eq!(issues.len(), 1, "{issues:?}");
     let i = &issues[0];

@@ -56,6 +56,18 @@ fn denials_reads_the_units_own_log_files() {
     assert_eq!(d["unit"], format!("{name}.service"));
     assert_eq!(d["directive"], "ProtectSystem");
     assert!(d["fix"].as_str().unwrap().contains("/var/cache/x"), "{d}");
+    // The same denial as a user reads it (stdout; stderr says which sources were read, and
+    // that depends on whether this machine keeps a journal).
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let mut settings = snapshots();
+    settings.add_filter(&regex_escape(&name), "[UNIT]");
+    let _s = settings.bind_to_scope();
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout), @r#"
+    [UNIT].service: ProtectSystem= — a write was refused because the file system is read-only in the sandbox (/var/cache/x/y)
+        fix:  add ReadWritePaths=/var/cache/x (or StateDirectory=/LogsDirectory=/CacheDirectory= for the service's own directory)
+        line: 2026/11/24 05:00:00 [emerg] 12#12: open() "/var/cache/x/y" failed (30: Read-only file system)
+    "#);
 
     // With --since the log files cannot be filtered by time: left out, and said. What is left
     // is the journal: on a machine without one (no systemd-journald, as on CI) that is an

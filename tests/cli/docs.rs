@@ -216,18 +216,26 @@ _unitguard unitguard "" --format; echo "formats: ${{COMPREPLY[*]}}"
             "{f}: {text}"
         );
     }
+    insta::assert_snapshot!(text, @"
+    cmds: audit
+    formats: text json sarif junit gitlab
+    ");
 }
 
 #[test]
 fn version_names_the_systemd_versions_scored() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_unitguard"))
-        .arg("--version")
-        .output()
-        .unwrap();
+    let out = crate::support::ug(["--version"]).output();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.starts_with(&format!("unitguard {}", env!("CARGO_PKG_VERSION"))),
         "{text}"
     );
     assert!(text.contains("systemd 252"), "{text}");
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(
+        &crate::support::regex_escape(env!("CARGO_PKG_VERSION")),
+        "[VERSION]",
+    );
+    let _s = settings.bind_to_scope();
+    insta::assert_snapshot!(text, @"unitguard [VERSION] (scores as systemd-analyze security of systemd 252, 254 and 257)");
 }

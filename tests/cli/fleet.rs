@@ -150,6 +150,7 @@ const REAL: &[&str] = &[
 #[test]
 fn baseline_on_real_units_matches_systemd_and_catches_a_regression() {
     let h = Host::new("web1");
+    let _s = h.tree.snapshots().bind_to_scope();
     for p in REAL {
         h.package(p);
     }
@@ -167,11 +168,13 @@ fn baseline_on_real_units_matches_systemd_and_catches_a_regression() {
         base.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o));
+    insta::assert_snapshot!(text(&o));
     let b = std::fs::read_to_string(&base).unwrap();
     assert!(
         b.starts_with("# unitguard baseline 1\n# host: web1\n"),
         "{b}"
     );
+    insta::assert_snapshot!("baseline_web1", b);
     let lines = baseline_lines(&b);
     // Sorted by name, one line per service, and the numbers are systemd-analyze's.
     let names: Vec<&String> = lines.keys().collect();
@@ -217,6 +220,7 @@ fn baseline_on_real_units_matches_systemd_and_catches_a_regression() {
         h.root_str(),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    insta::assert_snapshot!(text(&o));
     assert!(
         String::from_utf8_lossy(&o.stdout).contains("0 regression(s)"),
         "{}",
@@ -238,6 +242,7 @@ fn baseline_on_real_units_matches_systemd_and_catches_a_regression() {
         h.root_str(),
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    insta::assert_snapshot!(text(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     let want = format!("redis-server.service {} ", sd["redis-server.service"]);
     assert!(
@@ -269,6 +274,7 @@ fn baseline_on_real_units_matches_systemd_and_catches_a_regression() {
         &tol,
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    insta::assert_snapshot!(text(&o));
     let o = ug(&[
         "baseline",
         "diff",
@@ -280,6 +286,7 @@ fn baseline_on_real_units_matches_systemd_and_catches_a_regression() {
     assert_eq!(o.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["diff"]["regressions"][0]["unit"], "redis-server.service");
+    insta::assert_snapshot!(text(&o));
     // New and removed units.
     h.custom("extra.service", "ExecStart=/usr/bin/sleep infinity");
     std::fs::remove_file(h.root().join("etc/systemd/system/app.service")).unwrap();
@@ -296,6 +303,7 @@ fn baseline_on_real_units_matches_systemd_and_catches_a_regression() {
         "{out}"
     );
     assert!(out.contains("removed units (1):\n  app.service "), "{out}");
+    insta::assert_snapshot!(text(&o));
     // The JSON form reads back the same.
     let bj = h.root().join("base.json");
     let o = ug(&[
@@ -308,6 +316,7 @@ fn baseline_on_real_units_matches_systemd_and_catches_a_regression() {
         bj.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o));
+    insta::assert_snapshot!(text(&o));
     let o = ug(&[
         "baseline",
         "diff",
@@ -316,11 +325,13 @@ fn baseline_on_real_units_matches_systemd_and_catches_a_regression() {
         h.root_str(),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    insta::assert_snapshot!(text(&o));
 }
 
 #[test]
 fn bad_baselines_are_named_with_their_line() {
     let h = Host::new("h");
+    let _s = h.tree.snapshots().bind_to_scope();
     h.write(
         "/b1.txt",
         "# unitguard baseline 1\nfoo.service 9.6 UNSAFE\nbar.service nine UNSAFE\n",
@@ -334,6 +345,7 @@ fn bad_baselines_are_named_with_their_line() {
         h.root_str(),
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    insta::assert_snapshot!(text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains(&format!("{}: line 3: ", p.display())) && err.contains("'nine'"),
@@ -352,6 +364,7 @@ fn bad_baselines_are_named_with_their_line() {
         h.root_str(),
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    insta::assert_snapshot!(text(&o));
     assert!(
         String::from_utf8_lossy(&o.stderr).contains(&format!("{}: line 2: ", p.display())),
         "{}",
@@ -359,6 +372,7 @@ fn bad_baselines_are_named_with_their_line() {
     );
     let o = ug(&["report", h.root_str()]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    insta::assert_snapshot!(text(&o));
 }
 
 const CORE: &str = "NoNewPrivileges=yes\nProtectSystem=strict\nProtectHome=yes\nPrivateTmp=yes\nPrivateDevices=yes\nProtectKernelTunables=yes\nProtectKernelModules=yes\nProtectControlGroups=yes";
@@ -423,6 +437,16 @@ fn build(
     (h, base)
 }
 
+/// `checklist` as a user reads it (text), snapshotted as `checklist_<name>`.
+fn snapshot_checklist(h: &Host, base: Option<&Path>, name: &str) {
+    let mut args = vec!["checklist", "--root", h.root_str()];
+    if let Some(b) = base {
+        args.extend(["--baseline", b.to_str().unwrap()]);
+    }
+    let _s = h.tree.snapshots().bind_to_scope();
+    insta::assert_snapshot!(format!("checklist_{name}"), text(&ug(&args)));
+}
+
 fn checklist(h: &Host, base: Option<&Path>) -> (Option<i32>, Value) {
     let mut args = vec!["checklist", "--json", "--root", h.root_str()];
     if let Some(b) = base {
@@ -451,6 +475,7 @@ fn checklist_hosts_scoring_5_4_3_and_1() {
     // is a pass. Checked here so the constructions below mean what they say.
     let (h5, b5) = build("five", true, true, true, true, true);
     let (code, v) = checklist(&h5, b5.as_deref());
+    snapshot_checklist(&h5, b5.as_deref(), "five");
     assert_eq!(passes(&v), [true; 5], "{v:#}");
     assert_eq!(
         (v["score"].as_u64(), v["verdict"].as_str(), code),
@@ -483,6 +508,7 @@ fn checklist_hosts_scoring_5_4_3_and_1() {
 
     let (h4, b4) = build("four", true, true, true, true, false);
     let (code, v) = checklist(&h4, b4.as_deref());
+    snapshot_checklist(&h4, b4.as_deref(), "four");
     assert_eq!(passes(&v), [true, true, true, true, false], "{v:#}");
     assert_eq!(
         (v["score"].as_u64(), v["verdict"].as_str(), code),
@@ -491,6 +517,7 @@ fn checklist_hosts_scoring_5_4_3_and_1() {
 
     let (h3, b3) = build("three", true, false, true, true, false);
     let (_, v) = checklist(&h3, b3.as_deref());
+    snapshot_checklist(&h3, b3.as_deref(), "three");
     assert_eq!(passes(&v), [true, false, true, true, false], "{v:#}");
     assert_eq!(v["verdict"], "WARN");
     let why = &v["points"][1]["failing"][0];
@@ -499,6 +526,7 @@ fn checklist_hosts_scoring_5_4_3_and_1() {
 
     let (h1, b1) = build("one", true, false, false, false, false);
     let (_, v) = checklist(&h1, b1.as_deref());
+    snapshot_checklist(&h1, b1.as_deref(), "one");
     assert_eq!(passes(&v), [true, false, false, false, false], "{v:#}");
     assert_eq!(
         (v["score"].as_u64(), v["verdict"].as_str()),
@@ -551,6 +579,7 @@ fn checklist_hosts_scoring_5_4_3_and_1() {
 #[test]
 fn collect_and_report_offline() {
     let (h, b) = build("five", true, true, true, true, true);
+    let _s = h.tree.snapshots().bind_to_scope();
     let out = h.root().join("five.json");
     let o = ug(&[
         "collect",
@@ -562,6 +591,7 @@ fn collect_and_report_offline() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o));
+    insta::assert_snapshot!(text(&o));
     let v: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(v["format"], "unitguard host state");
     assert_eq!(v["host"]["host"], "five");
@@ -595,6 +625,7 @@ fn collect_and_report_offline() {
         bases.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o));
+    insta::assert_snapshot!(text(&o));
     assert!(
         String::from_utf8_lossy(&o.stdout).contains("\nfive "),
         "{}",

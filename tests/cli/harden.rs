@@ -76,11 +76,43 @@ impl Root {
         } else {
             stdout.clone()
         };
-        Harden {
+        let h = Harden {
             text,
             stdout,
             stderr: String::from_utf8(out.stderr).unwrap(),
-        }
+        };
+        self.snapshot(unit, args, &h);
+        h
+    }
+
+    /// Snapshots what `harden` printed and wrote, one file per test, unit and arguments.
+    fn snapshot(&self, unit: &str, args: &[&str], h: &Harden) {
+        let test = std::thread::current().name().unwrap_or("harden").to_string();
+        let test = test.rsplit("::").next().unwrap();
+        let name: String = std::iter::once(unit)
+            .chain(args.iter().copied())
+            .flat_map(|a| [a.trim_start_matches('-'), "_"])
+            .collect::<String>()
+            .trim_end_matches('_')
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || "@.-_".contains(c) { c } else { '_' })
+            .collect();
+        let shown = if args.contains(&"--write") {
+            format!("--- written\n{}--- stdout\n{}--- stderr\n{}", h.text, h.stdout, h.stderr)
+        } else {
+            format!("{}--- stderr\n{}", h.stdout, h.stderr)
+        };
+        // The same call again in the same test (a second --write) gets its own snapshot.
+        thread_local!(static CALLS: std::cell::RefCell<HashMap<String, usize>> = Default::default());
+        let n = CALLS.with(|c| {
+            let mut c = c.borrow_mut();
+            let n = c.entry(name.clone()).or_default();
+            *n += 1;
+            *n
+        });
+        let name = if n == 1 { name } else { format!("{name}-{n}") };
+        let _s = self.snapshots().bind_to_scope();
+        insta::assert_snapshot!(format!("{test}__{name}"), shown);
     }
 
     /// systemd's overall score and table (with badness: SYSTEMD_ANALYZE_DEBUG=1).
@@ -442,11 +474,7 @@ fn a_version_without_tables_is_a_clear_error() {
     root.vendor("exampled.service", PLAIN);
     let out = root.try_harden("exampled.service", &["--systemd-version", "240"]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
-        "unitguard: unitguard has no tables for systemd 240; it has 252, 254, 257 \
-         (--nearest-version uses the nearest older one)\n"
-    );
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stderr), @"unitguard: unitguard has no tables for systemd 240; it has 252, 254, 257 (--nearest-version uses the nearest older one)");
     // With --nearest-version, 253 is read as 252, and stderr says so.
     let out = root.run_harden(
         "exampled.service",
@@ -461,6 +489,8 @@ fn a_version_without_tables_is_a_clear_error() {
         "{stderr}"
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("systemd 252)"));
+    let _s = root.snapshots().bind_to_scope();
+    insta::assert_snapshot!("nearest_version", text(&out));
 }
 
 // ----------------------------------------------------------------------------------- allow-ip

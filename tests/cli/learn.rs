@@ -99,6 +99,8 @@ fn bad_evidence_files_are_refused_by_name() {
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("bad.json: evidence schema 99"), "{err}");
+    let _s = dir.snapshots().bind_to_scope();
+    insta::assert_snapshot!(err, @"unitguard: [ROOT]/bad.json: evidence schema 99; this unitguard reads schema 1");
     std::fs::write(&bad, "not json").unwrap();
     let o = ug(["learn", "--evidence"])
         .arg(dir.path().join("m.json"))
@@ -107,4 +109,5 @@ fn bad_evidence_files_are_refused_by_name() {
         .output();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("bad.json: not an evidence file"), "{err}");
+    insta::assert_snapshot!(err, @"unitguard: [ROOT]/bad.json: not an evidence file (line 1: expected ident at line 1 column 2)");
 }

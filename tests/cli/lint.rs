@@ -43,11 +43,15 @@ impl Root {
         });
         assert_eq!(doc["schema"], 1, "{stdout}");
         let findings: Vec<Value> = doc["findings"].as_array().cloned().unwrap_or_default();
+        // What a user sees: the same run in the default text format.
+        let text = self.run(units, extra);
+        assert_eq!(text.status.code(), out.status.code(), "text and JSON exit alike");
         Lint {
             findings,
             code: out.status.code().expect("exit code"),
             stdout,
             stderr,
+            text: crate::support::text(&text),
         }
     }
 
@@ -58,6 +62,8 @@ impl Root {
 
 struct Lint {
     findings: Vec<Value>,
+    /// Exit status, stdout and stderr of the text format, for snapshots.
+    text: String,
     code: i32,
     stdout: String,
     stderr: String,
@@ -196,10 +202,19 @@ fn systemd_security(root: &Root, unit: &str) -> (BTreeMap<String, Option<bool>>,
 fn ug001_vendor_unit_copied_to_etc() {
     let vendor = svc("ExecStart=/usr/sbin/vendord\nProtectSystem=full");
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.file(&format!("{VENDOR}/vendord.service"), &vendor);
     r.unit("vendord.service", &format!("{vendor}PrivateTmp=yes\n"));
     let copy = r.unit_path("vendord.service");
     let l = r.lint(&["vendord.service"]);
+    insta::assert_snapshot!(l.text, @"
+    status Some(0)
+    --- stdout
+    [ROOT]/etc/systemd/system/vendord.service: warning[UG001] A vendor unit was edited or copied to /etc instead of extended with a drop-in (vendor-unit-edited)
+        fix: Move your changes into /etc/systemd/system/vendord.service.d/override.conf (systemctl edit vendord.service) and restore the vendor file, so package updates keep reaching you.
+    1 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
     let f = l.expect("UG001", &copy, None);
     assert_eq!(f["severity"], "warning");
     assert!(
@@ -212,6 +227,7 @@ fn ug001_vendor_unit_copied_to_etc() {
 
     // The fix: the vendor file alone, the change in a drop-in.
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.file(&format!("{VENDOR}/vendord.service"), &vendor);
     r.dropin(
         "vendord.service",
@@ -224,8 +240,16 @@ fn ug001_vendor_unit_copied_to_etc() {
 #[test]
 fn ug001_unit_without_vendor_file_in_etc_is_not_a_copy() {
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("local.service", &svc("ExecStart=/usr/local/bin/local"));
-    r.lint(&["local.service"]).expect_clean();
+    let lint = r.lint(&["local.service"]);
+    insta::assert_snapshot!(lint.text, @"
+    status Some(0)
+    --- stdout
+    0 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
+    lint.expect_clean();
 }
 
 #[test]
@@ -239,15 +263,25 @@ fn ug001_vendor_unit_edited_in_place() {
     );
 
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.file(&format!("{VENDOR}/pkgd.service"), &edited);
     let unit = r.join(&format!("{VENDOR}/pkgd.service"));
     r.file("var/lib/dpkg/info/pkgd.md5sums", &md5sums);
     let l = r.lint(&["pkgd.service"]);
+    insta::assert_snapshot!(l.text, @"
+    status Some(0)
+    --- stdout
+    [ROOT]/lib/systemd/system/pkgd.service: warning[UG001] A vendor unit was edited or copied to /etc instead of extended with a drop-in (vendor-unit-edited)
+        fix: Move your changes into /etc/systemd/system/pkgd.service.d/override.conf (systemctl edit pkgd.service) and restore the vendor file, so package updates keep reaching you.
+    1 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
     l.expect("UG001", &unit, None);
     l.expect_code(0);
 
     // The fix: restore the vendor file, put the change in a drop-in.
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.file(&format!("{VENDOR}/pkgd.service"), &shipped);
     r.file("var/lib/dpkg/info/pkgd.md5sums", &md5sums);
     r.dropin(
@@ -263,6 +297,7 @@ fn ug001_md5sums_with_usr_prefix_match_the_unit_in_lib() {
     // Debian packages built for merged /usr list usr/lib/systemd/system/...
     let shipped = svc("ExecStart=/usr/sbin/usrd");
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.file(
         &format!("{VENDOR}/usrd.service"),
         format!("{shipped}User=nobody\n"),
@@ -275,7 +310,16 @@ fn ug001_md5sums_with_usr_prefix_match_the_unit_in_lib() {
             md5_hex(shipped.as_bytes())
         ),
     );
-    r.lint(&["usrd.service"]).expect("UG001", &unit, None);
+    let lint = r.lint(&["usrd.service"]);
+    insta::assert_snapshot!(lint.text, @"
+    status Some(0)
+    --- stdout
+    [ROOT]/lib/systemd/system/usrd.service: warning[UG001] A vendor unit was edited or copied to /etc instead of extended with a drop-in (vendor-unit-edited)
+        fix: Move your changes into /etc/systemd/system/usrd.service.d/override.conf (systemctl edit usrd.service) and restore the vendor file, so package updates keep reaching you.
+    1 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
+    lint.expect("UG001", &unit, None);
 
     std::fs::write(&unit, &shipped).unwrap();
     r.lint(&["usrd.service"]).expect_clean();
@@ -290,9 +334,18 @@ fn ug002_strict_without_logs_directory_for_a_known_daemon() {
     let body =
         svc("ExecStart=/usr/sbin/nginx -g 'daemon on; master_process on;'\nProtectSystem=strict");
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("nginx.service", &body);
     let unit = r.unit_path("nginx.service");
     let l = r.lint(&["nginx.service"]);
+    insta::assert_snapshot!(l.text, @"
+    status Some(1)
+    --- stdout
+    [ROOT]/etc/systemd/system/nginx.service:6: error[UG002] ProtectSystem=strict while the service writes to /var/log/nginx and no LogsDirectory= or ReadWritePaths= covers it (strict-without-logs-directory)
+        fix: Add LogsDirectory=nginx (or ReadWritePaths=/var/log/nginx).
+    1 finding(s), 1 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
     let f = l.expect("UG002", &unit, Some(line(&body, "ProtectSystem=")));
     assert!(
         f["message"].as_str().unwrap().contains("/var/log/nginx"),
@@ -307,10 +360,12 @@ fn ug002_strict_without_logs_directory_for_a_known_daemon() {
     // The fix, both ways it offers. LogsDirectory= creates the directory; ReadWritePaths= needs
     // it to exist (else UG008: systemd fails with 226/NAMESPACE).
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("nginx.service", &format!("{body}LogsDirectory=nginx\n"));
     r.lint(&["nginx.service"]).expect_clean();
     for extra in ["ReadWritePaths=/var/log/nginx", "ReadWritePaths=-/var/log"] {
         let r = Root::os();
+        let _s = r.snapshots().bind_to_scope();
         r.unit("nginx.service", &format!("{body}{extra}\n"));
         let l = r.lint(&["nginx.service"]);
         l.expect_none("UG002");
@@ -329,6 +384,7 @@ fn ug002_strict_without_logs_directory_for_a_known_daemon() {
 #[test]
 fn ug002_strict_with_own_log_directory_and_reset_read_write_paths() {
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.dir("var/log/myapp");
     let body = svc("ExecStart=/usr/bin/myapp\nProtectSystem=strict\nReadWritePaths=/var/log/myapp");
     r.unit("myapp.service", &body);
@@ -341,7 +397,16 @@ fn ug002_strict_with_own_log_directory_and_reset_read_write_paths() {
         "[Service]\nReadWritePaths=\n",
     );
     let unit = r.join(&format!("{UNITS}/myapp.service"));
-    r.lint(&["myapp.service"])
+    let lint = r.lint(&["myapp.service"]);
+    insta::assert_snapshot!(lint.text, @"
+    status Some(1)
+    --- stdout
+    [ROOT]/etc/systemd/system/myapp.service:6: error[UG002] ProtectSystem=strict while the service writes to /var/log/myapp and no LogsDirectory= or ReadWritePaths= covers it (strict-without-logs-directory)
+        fix: Add LogsDirectory=myapp (or ReadWritePaths=/var/log/myapp).
+    1 finding(s), 1 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
+    lint
         .expect("UG002", &unit, Some(line(&body, "ProtectSystem=")));
 
     // LogsDirectory= (the fix) covers it whatever ReadWritePaths= says.
@@ -361,15 +426,25 @@ fn ug003_mdwe_on_a_jit_runtime() {
     let body =
         svc("ExecStart=/usr/bin/node /srv/app/server.js\nMemoryDenyWriteExecute=yes\nUser=app");
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("app.service", &body);
     let unit = r.unit_path("app.service");
     let l = r.lint(&["app.service"]);
+    insta::assert_snapshot!(l.text, @"
+    status Some(1)
+    --- stdout
+    [ROOT]/etc/systemd/system/app.service:6: error[UG003] MemoryDenyWriteExecute=yes on a JIT runtime (node) (mdwe-on-jit)
+        fix: Remove MemoryDenyWriteExecute= for this service: JIT compilers need writable+executable memory.
+    1 finding(s), 1 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
     let f = l.expect("UG003", &unit, Some(line(&body, "MemoryDenyWriteExecute=")));
     assert!(f["message"].as_str().unwrap().contains("(node)"), "{f}");
     l.expect_code(1);
 
     // The fix: no MemoryDenyWriteExecute= for this service.
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit(
         "app.service",
         &body.replace("MemoryDenyWriteExecute=yes\n", ""),
@@ -380,13 +455,23 @@ fn ug003_mdwe_on_a_jit_runtime() {
 #[test]
 fn ug003_binary_that_links_a_jit_engine() {
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     let mut elf = b"\x7fELF\x02\x01\x01\0".to_vec();
     elf.extend_from_slice(b"\0libluajit-5.1.so.2\0socket\0");
     r.file("usr/bin/gamed", &elf);
     let body = svc("ExecStart=/usr/bin/gamed\nMemoryDenyWriteExecute=true");
     r.unit("gamed.service", &body);
     let unit = r.unit_path("gamed.service");
-    r.lint(&["gamed.service"])
+    let lint = r.lint(&["gamed.service"]);
+    insta::assert_snapshot!(lint.text, @"
+    status Some(1)
+    --- stdout
+    [ROOT]/etc/systemd/system/gamed.service:6: error[UG003] MemoryDenyWriteExecute=yes on a JIT runtime (gamed) (mdwe-on-jit)
+        fix: Remove MemoryDenyWriteExecute= for this service: JIT compilers need writable+executable memory.
+    1 finding(s), 1 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
+    lint
         .expect("UG003", &unit, Some(line(&body, "MemoryDenyWriteExecute=")));
 
     // Switched off again in a drop-in: nothing to report.
@@ -406,14 +491,24 @@ fn ug004_hand_written_syscall_allow_list() {
     let body =
         svc("ExecStart=/usr/bin/worker\nSystemCallFilter=read write openat close exit_group");
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("worker.service", &body);
     let unit = r.unit_path("worker.service");
     let l = r.lint(&["worker.service"]);
+    insta::assert_snapshot!(l.text, @"
+    status Some(0)
+    --- stdout
+    [ROOT]/etc/systemd/system/worker.service:6: warning[UG004] A hand-written SystemCallFilter= allow list without @system-service (hand-rolled-syscall-allow-list)
+        fix: Start the allow list from SystemCallFilter=@system-service and remove groups with ~ lines; hand-picked lists miss calls that libc makes on the service's behalf.
+    1 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
     l.expect("UG004", &unit, Some(line(&body, "SystemCallFilter=")));
     l.expect_code(0);
 
     // The fix: start from @system-service, remove groups with ~ lines.
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit(
         "worker.service",
         &svc("ExecStart=/usr/bin/worker\nSystemCallFilter=@system-service\nSystemCallFilter=~@privileged @resources"),
@@ -424,6 +519,7 @@ fn ug004_hand_written_syscall_allow_list() {
 #[test]
 fn ug004_allow_list_rewritten_after_a_reset_in_a_drop_in() {
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit(
         "worker.service",
         &svc("ExecStart=/usr/bin/worker\nSystemCallFilter=@system-service"),
@@ -432,7 +528,16 @@ fn ug004_allow_list_rewritten_after_a_reset_in_a_drop_in() {
     r.dropin("worker.service", "narrow.conf", conf);
     let dropin = r.join(&format!("{UNITS}/worker.service.d/narrow.conf"));
     // The @system-service line was thrown away by the reset.
-    r.lint(&["worker.service"])
+    let lint = r.lint(&["worker.service"]);
+    insta::assert_snapshot!(lint.text, @"
+    status Some(0)
+    --- stdout
+    [ROOT]/etc/systemd/system/worker.service.d/narrow.conf:3: warning[UG004] A hand-written SystemCallFilter= allow list without @system-service (hand-rolled-syscall-allow-list)
+        fix: Start the allow list from SystemCallFilter=@system-service and remove groups with ~ lines; hand-picked lists miss calls that libc makes on the service's behalf.
+    1 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
+    lint
         .expect("UG004", &dropin, Some(3));
 
     r.dropin(
@@ -450,15 +555,25 @@ fn ug004_allow_list_rewritten_after_a_reset_in_a_drop_in() {
 fn ug005_non_root_service_on_a_low_port() {
     let body = svc("ExecStart=/usr/bin/httpd-lite --port 80\nUser=www-data");
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("httpd-lite.service", &body);
     let unit = r.unit_path("httpd-lite.service");
     let l = r.lint(&["httpd-lite.service"]);
+    insta::assert_snapshot!(l.text, @"
+    status Some(1)
+    --- stdout
+    [ROOT]/etc/systemd/system/httpd-lite.service:6: error[UG005] Non-root service binds port 80 but CAP_NET_BIND_SERVICE is not in its capability sets (low-port-without-capability)
+        fix: Add AmbientCapabilities=CAP_NET_BIND_SERVICE and keep CAP_NET_BIND_SERVICE in CapabilityBoundingSet=.
+    1 finding(s), 1 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
     let f = l.expect("UG005", &unit, Some(line(&body, "User=")));
     assert!(f["message"].as_str().unwrap().contains("port 80"), "{f}");
     l.expect_code(1);
 
     // The fix: the capability in the ambient set, and kept in the bounding set.
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit(
         "httpd-lite.service",
         &format!("{body}AmbientCapabilities=CAP_NET_BIND_SERVICE\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE\n"),
@@ -469,13 +584,23 @@ fn ug005_non_root_service_on_a_low_port() {
 #[test]
 fn ug005_port_from_a_config_file_and_bounding_set_without_the_capability() {
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.file("etc/mydns.conf", "# mydns\nlisten 0.0.0.0:53\n");
     let body = svc(
         "ExecStart=/usr/sbin/mydns -c /etc/mydns.conf\nUser=mydns\nAmbientCapabilities=CAP_NET_BIND_SERVICE\nCapabilityBoundingSet=CAP_NET_RAW",
     );
     r.unit("mydns.service", &body);
     let unit = r.unit_path("mydns.service");
-    let f = r.lint(&["mydns.service"]).expect(
+    let lint = r.lint(&["mydns.service"]);
+    insta::assert_snapshot!(lint.text, @"
+    status Some(1)
+    --- stdout
+    [ROOT]/etc/systemd/system/mydns.service:8: error[UG005] Non-root service binds port 53 but CAP_NET_BIND_SERVICE is not in its capability sets (low-port-without-capability)
+        fix: Add AmbientCapabilities=CAP_NET_BIND_SERVICE and keep CAP_NET_BIND_SERVICE in CapabilityBoundingSet=.
+    1 finding(s), 1 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
+    let f = lint.expect(
         "UG005",
         &unit,
         Some(line(&body, "CapabilityBoundingSet=")),
@@ -492,6 +617,7 @@ fn ug005_port_from_a_config_file_and_bounding_set_without_the_capability() {
 #[test]
 fn ug005_not_for_root_socket_activation_or_full_privilege_commands() {
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     // Root binds what it likes.
     r.unit("a.service", &svc("ExecStart=/usr/bin/httpd-lite --port 80"));
     // systemd binds the port for a socket-activated service.
@@ -505,7 +631,14 @@ fn ug005_not_for_root_socket_activation_or_full_privilege_commands() {
         "c.service",
         &svc("ExecStart=+/usr/bin/httpd-lite --port 80\nUser=www-data"),
     );
-    r.lint(&["a.service", "b.service", "c.service"])
+    let lint = r.lint(&["a.service", "b.service", "c.service"]);
+    insta::assert_snapshot!(lint.text, @"
+    status Some(0)
+    --- stdout
+    0 finding(s), 0 error(s) in 3 unit(s) (systemd 252)
+    --- stderr
+    ");
+    lint
         .expect_clean();
 }
 
@@ -516,9 +649,18 @@ fn ug005_not_for_root_socket_activation_or_full_privilege_commands() {
 fn ug006_deny_any_without_localhost() {
     let body = svc("ExecStart=/usr/bin/client\nIPAddressDeny=any\nIPAddressAllow=10.1.2.0/24");
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("client.service", &body);
     let unit = r.unit_path("client.service");
     let l = r.lint(&["client.service"]);
+    insta::assert_snapshot!(l.text, @"
+    status Some(0)
+    --- stdout
+    [ROOT]/etc/systemd/system/client.service:6: warning[UG006] IPAddressDeny=any with an allow list that lacks the DNS resolver (localhost: there is no resolv.conf): name lookups fail (ip-deny-without-resolver)
+        fix: Add localhost to IPAddressAllow= next to the peers the service needs (localhost covers 127.0.0.0/8 and ::1, where local resolvers such as systemd-resolved listen).
+    1 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
     let f = l.expect("UG006", &unit, Some(line(&body, "IPAddressDeny=")));
     assert!(
         f["fix"]
@@ -531,6 +673,7 @@ fn ug006_deny_any_without_localhost() {
 
     // The fix: localhost next to the peers.
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit(
         "client.service",
         &body.replace("=10.1.2.0/24", "=localhost 10.1.2.0/24"),
@@ -541,6 +684,7 @@ fn ug006_deny_any_without_localhost() {
 #[test]
 fn ug006_follows_resolv_conf() {
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     // systemd-resolved's stub: 127.0.0.1 alone does not reach 127.0.0.53.
     r.file(
         "etc/resolv.conf",
@@ -550,8 +694,16 @@ fn ug006_follows_resolv_conf() {
         svc("ExecStart=/usr/bin/client\nIPAddressDeny=any\nIPAddressAllow=127.0.0.1 10.1.2.0/24");
     r.unit("client.service", &body);
     let unit = r.unit_path("client.service");
-    let f = r
-        .lint(&["client.service"])
+    let lint = r.lint(&["client.service"]);
+    insta::assert_snapshot!(lint.text, @"
+    status Some(0)
+    --- stdout
+    [ROOT]/etc/systemd/system/client.service:6: warning[UG006] IPAddressDeny=any with an allow list that lacks the DNS resolver (a local one, by resolv.conf): name lookups fail (ip-deny-without-resolver)
+        fix: Add localhost to IPAddressAllow= next to the peers the service needs (localhost covers 127.0.0.0/8 and ::1, where local resolvers such as systemd-resolved listen).
+    1 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
+    let f = lint
         .expect("UG006", &unit, Some(line(&body, "IPAddressDeny=")));
     // The message says where the resolver comes from, never the address of the machine
     // that ran lint (a report is read elsewhere).
@@ -570,6 +722,7 @@ fn ug006_follows_resolv_conf() {
 
     // A resolver on an allowed network: nothing is missing.
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.file("etc/resolv.conf", "nameserver 10.1.2.53\n");
     r.unit(
         "client.service",
@@ -585,6 +738,7 @@ fn ug006_follows_resolv_conf() {
 fn ug007_drop_in_adds_to_the_list_and_systemd_agrees() {
     let frag = svc("ExecStart=/usr/bin/netd\nRestrictAddressFamilies=AF_UNIX");
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("netd.service", &frag);
     let unit = r.unit_path("netd.service");
     r.dropin(
@@ -594,6 +748,14 @@ fn ug007_drop_in_adds_to_the_list_and_systemd_agrees() {
     );
     let dropin = r.join(&format!("{UNITS}/netd.service.d/10-inet.conf"));
     let l = r.lint(&["netd.service"]);
+    insta::assert_snapshot!(l.text, @"
+    status Some(0)
+    --- stdout
+    [ROOT]/etc/systemd/system/netd.service.d/10-inet.conf:2: warning[UG007] RestrictAddressFamilies= in a drop-in adds to the list set earlier ([ROOT]/etc/systemd/system/netd.service) instead of replacing it (list-adds-instead-of-replacing)
+        fix: If this line is meant to replace the list, put an empty assignment (RestrictAddressFamilies=) on the line before it.
+    1 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
     let f = l.expect("UG007", &dropin, Some(2));
     assert!(
         f["message"]
@@ -653,6 +815,7 @@ fn ug007_drop_in_adds_to_the_list_and_systemd_agrees() {
 #[test]
 fn ug007_restrict_namespaces_no_then_a_list_and_systemd_agrees() {
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit(
         "ns.service",
         &svc("ExecStart=/usr/bin/nsd\nRestrictNamespaces=no"),
@@ -663,7 +826,16 @@ fn ug007_restrict_namespaces_no_then_a_list_and_systemd_agrees() {
         "[Service]\nRestrictNamespaces=net\n",
     );
     let dropin = r.join(&format!("{UNITS}/ns.service.d/net.conf"));
-    r.lint(&["ns.service"]).expect("UG007", &dropin, Some(2));
+    let lint = r.lint(&["ns.service"]);
+    insta::assert_snapshot!(lint.text, @"
+    status Some(0)
+    --- stdout
+    [ROOT]/etc/systemd/system/ns.service.d/net.conf:2: warning[UG007] RestrictNamespaces= in a drop-in adds to the list set earlier ([ROOT]/etc/systemd/system/ns.service) instead of replacing it (list-adds-instead-of-replacing)
+        fix: If this line is meant to replace the list, put an empty assignment (RestrictNamespaces=) on the line before it.
+    1 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
+    lint.expect("UG007", &dropin, Some(2));
     // systemd ORs "net" into "everything": every namespace type stays allowed.
     let (rows, _) = systemd_security(&r, "ns.service");
     assert_eq!(rows["RestrictNamespaces_user"], Some(false), "{rows:?}");
@@ -683,6 +855,7 @@ fn ug007_restrict_namespaces_no_then_a_list_and_systemd_agrees() {
 #[test]
 fn ug007_not_for_narrowing_replacing_or_after_a_reset() {
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit(
         "a.service",
         &svc("ExecStart=/usr/bin/a\nRestrictAddressFamilies=AF_UNIX AF_INET"),
@@ -723,7 +896,14 @@ fn ug007_not_for_narrowing_replacing_or_after_a_reset() {
         "d.service",
         &svc("ExecStart=/usr/bin/d\nSystemCallArchitectures=native\nSystemCallArchitectures=x86"),
     );
-    r.lint(&["a.service", "b.service", "c.service", "d.service"])
+    let lint = r.lint(&["a.service", "b.service", "c.service", "d.service"]);
+    insta::assert_snapshot!(lint.text, @"
+    status Some(0)
+    --- stdout
+    0 finding(s), 0 error(s) in 4 unit(s) (systemd 252)
+    --- stderr
+    ");
+    lint
         .expect_clean();
 }
 
@@ -736,9 +916,20 @@ fn ug008_missing_path() {
         "ExecStart=/usr/bin/store\nReadWritePaths=/srv/store/data\nBindReadOnlyPaths=/srv/store/conf:/etc/store",
     );
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("store.service", &body);
     let unit = r.unit_path("store.service");
     let l = r.lint(&["store.service"]);
+    insta::assert_snapshot!(l.text, @"
+    status Some(1)
+    --- stdout
+    [ROOT]/etc/systemd/system/store.service:6: error[UG008] ReadWritePaths= names /srv/store/data, which does not exist: the service fails with status=226/NAMESPACE (missing-path)
+        fix: Create the path, remove it, or prefix it with '-' so systemd skips it when missing.
+    [ROOT]/etc/systemd/system/store.service:7: error[UG008] BindReadOnlyPaths= names /srv/store/conf, which does not exist: the service fails with status=226/NAMESPACE (missing-path)
+        fix: Create the path, remove it, or prefix it with '-' so systemd skips it when missing.
+    2 finding(s), 2 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
     let f = l.expect("UG008", &unit, Some(line(&body, "ReadWritePaths=")));
     assert!(
         f["message"].as_str().unwrap().contains("/srv/store/data"),
@@ -749,12 +940,14 @@ fn ug008_missing_path() {
 
     // The fix, all three ways: prefix with '-', create the path, or remove it.
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit(
         "store.service",
         &svc("ExecStart=/usr/bin/store\nReadWritePaths=-/srv/store/data\nBindReadOnlyPaths=-/srv/store/conf:/etc/store"),
     );
     r.lint(&["store.service"]).expect_clean();
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.dir("srv/store/data");
     r.dir("srv/store/conf");
     r.unit("store.service", &body);
@@ -766,10 +959,19 @@ fn ug008_not_on_a_directory_of_unit_files_nor_for_paths_systemd_creates() {
     // No /usr/bin: not a whole OS, so nothing can be said about paths.
     let body = svc("ExecStart=/usr/bin/store\nReadWritePaths=/srv/store/data");
     let r = Root::new();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("store.service", &body);
-    r.lint(&["store.service"]).expect_clean();
+    let lint = r.lint(&["store.service"]);
+    insta::assert_snapshot!(lint.text, @"
+    status Some(0)
+    --- stdout
+    0 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
+    lint.expect_clean();
 
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     // StateDirectory= and RuntimeDirectory= are created before the namespace is set up; /proc
     // and /run are filled at boot, not in an image.
     r.unit(
@@ -786,9 +988,18 @@ fn ug008_not_on_a_directory_of_unit_files_nor_for_paths_systemd_creates() {
 fn ug009_unknown_directive_and_systemd_agrees() {
     let body = svc("ExecStart=/usr/bin/typo\nProtectSytem=strict");
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("typo.service", &body);
     let unit = r.unit_path("typo.service");
     let l = r.lint(&["typo.service"]);
+    insta::assert_snapshot!(l.text, @"
+    status Some(1)
+    --- stdout
+    [ROOT]/etc/systemd/system/typo.service:6: error[UG009] Unknown directive ProtectSytem= in [Service]: systemd ignores it (unknown-directive)
+        fix: Did you mean ProtectSystem=?
+    1 finding(s), 1 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
     let n = line(&body, "ProtectSytem=");
     let f = l.expect("UG009", &unit, Some(n));
     assert_eq!(f["fix"], "Did you mean ProtectSystem=?");
@@ -805,6 +1016,7 @@ fn ug009_unknown_directive_and_systemd_agrees() {
 
     // The fix: the spelling it suggests.
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit(
         "typo.service",
         &body.replace("ProtectSytem", "ProtectSystem"),
@@ -818,9 +1030,18 @@ fn ug009_unknown_directive_and_systemd_agrees() {
 fn ug009_install_section_and_x_keys() {
     let body = "[Unit]\nDescription=x\n[Service]\nExecStart=/usr/bin/x\nX-Custom=1\n[Install]\nWantedBy2=multi-user.target\n";
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("x.service", body);
     let unit = r.unit_path("x.service");
     let l = r.lint(&["x.service"]);
+    insta::assert_snapshot!(l.text, @"
+    status Some(1)
+    --- stdout
+    [ROOT]/etc/systemd/system/x.service:7: error[UG009] Unknown directive WantedBy2= in [Install]: systemd ignores it (unknown-directive)
+        fix: Did you mean WantedBy=?
+    1 finding(s), 1 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
     assert_eq!(l.of("UG009").len(), 1, "{}", l.stdout);
     let f = l.expect("UG009", &unit, Some(line(body, "WantedBy2=")));
     assert_eq!(f["fix"], "Did you mean WantedBy=?");
@@ -842,9 +1063,18 @@ fn ug009_install_section_and_x_keys() {
 fn ug009_directive_newer_than_systemd_252_is_ug010_not_a_typo() {
     let body = svc("ExecStart=/usr/bin/pids\nPrivatePIDs=yes");
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("pids.service", &body);
     let unit = r.unit_path("pids.service");
     let l = r.lint(&["pids.service"]);
+    insta::assert_snapshot!(l.text, @"
+    status Some(1)
+    --- stdout
+    [ROOT]/etc/systemd/system/pids.service:6: error[UG010] PrivatePIDs= needs systemd 257, the target is systemd 252: it is ignored there (directive-too-new)
+        fix: Remove it or target a newer systemd.
+    1 finding(s), 1 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
     l.expect_none("UG009");
     l.expect("UG010", &unit, Some(line(&body, "PrivatePIDs=")));
     // Targeting the release that has it: no finding at all.
@@ -878,9 +1108,20 @@ fn systemd_257_security_stderr(root: &Root, unit: &str) -> String {
 fn ug010_value_too_new_for_the_target() {
     let body = svc("ExecStart=/usr/bin/tmp\nPrivateTmp=disconnected\nProtectControlGroups=strict");
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("tmp.service", &body);
     let unit = r.unit_path("tmp.service");
     let l = r.lint_with(&["tmp.service"], &["--systemd-version", "252"]);
+    insta::assert_snapshot!(l.text, @"
+    status Some(1)
+    --- stdout
+    [ROOT]/etc/systemd/system/tmp.service:6: error[UG010] PrivateTmp=disconnected needs systemd 257, the target is systemd 252: it is ignored there (directive-too-new)
+        fix: Remove it or target a newer systemd.
+    [ROOT]/etc/systemd/system/tmp.service:7: error[UG010] ProtectControlGroups=strict needs systemd 257, the target is systemd 252: it is ignored there (directive-too-new)
+        fix: Remove it or target a newer systemd.
+    2 finding(s), 2 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
     let f = l.expect("UG010", &unit, Some(line(&body, "PrivateTmp=")));
     assert_eq!(
         f["message"],
@@ -906,9 +1147,18 @@ fn ug010_value_too_new_for_the_target() {
 fn ug010_directive_too_new_for_the_target() {
     let body = svc("ExecStart=/usr/bin/pids\nPrivatePIDs=yes");
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("pids.service", &body);
     let unit = r.unit_path("pids.service");
     let l = r.lint_with(&["pids.service"], &["--systemd-version", "252"]);
+    insta::assert_snapshot!(l.text, @"
+    status Some(1)
+    --- stdout
+    [ROOT]/etc/systemd/system/pids.service:6: error[UG010] PrivatePIDs= needs systemd 257, the target is systemd 252: it is ignored there (directive-too-new)
+        fix: Remove it or target a newer systemd.
+    1 finding(s), 1 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
     let f = l.expect("UG010", &unit, Some(line(&body, "PrivatePIDs=")));
     assert_eq!(
         f["message"],
@@ -931,10 +1181,21 @@ fn ug010_directive_too_new_for_the_target() {
 fn ug011_deprecated_directive() {
     let body = svc("ExecStart=/usr/bin/big\nMemoryLimit=512M\nReadWriteDirectories=/var/lib/big");
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.dir("var/lib/big");
     r.unit("big.service", &body);
     let unit = r.unit_path("big.service");
     let l = r.lint(&["big.service"]);
+    insta::assert_snapshot!(l.text, @"
+    status Some(0)
+    --- stdout
+    [ROOT]/etc/systemd/system/big.service:6: warning[UG011] MemoryLimit= is deprecated (deprecated-directive)
+        fix: Use MemoryMax= instead.
+    [ROOT]/etc/systemd/system/big.service:7: warning[UG011] ReadWriteDirectories= is deprecated (deprecated-directive)
+        fix: Use ReadWritePaths= instead.
+    2 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
     let f = l.expect("UG011", &unit, Some(line(&body, "MemoryLimit=")));
     assert_eq!(f["fix"], "Use MemoryMax= instead.");
     let f = l.expect("UG011", &unit, Some(line(&body, "ReadWriteDirectories=")));
@@ -958,9 +1219,18 @@ fn ug012_private_network_with_an_allow_list_of_peers() {
         "ExecStart=/usr/bin/batch\nPrivateNetwork=yes\nIPAddressDeny=any\nIPAddressAllow=localhost 10.1.2.0/24",
     );
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("batch.service", &body);
     let unit = r.unit_path("batch.service");
     let l = r.lint(&["batch.service"]);
+    insta::assert_snapshot!(l.text, @"
+    status Some(0)
+    --- stdout
+    [ROOT]/etc/systemd/system/batch.service:6: warning[UG012] PrivateNetwork=yes cuts the service off the network: the peers IPAddressAllow= lets through are unreachable (conflicting-settings)
+        fix: Drop PrivateNetwork= if the service must reach those peers, or the IPAddressAllow= entries if it must not.
+    1 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
     let f = l.expect("UG012", &unit, Some(line(&body, "PrivateNetwork=")));
     assert!(
         f["message"].as_str().unwrap().contains("unreachable"),
@@ -981,10 +1251,19 @@ fn ug012_private_network_with_an_allow_list_of_peers() {
 fn ug012_dynamic_user_with_user_root() {
     let body = svc("ExecStart=/usr/bin/dyn\nDynamicUser=yes\nUser=root");
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("dyn.service", &body);
     let unit = r.unit_path("dyn.service");
-    let f = r
-        .lint(&["dyn.service"])
+    let lint = r.lint(&["dyn.service"]);
+    insta::assert_snapshot!(lint.text, @"
+    status Some(0)
+    --- stdout
+    [ROOT]/etc/systemd/system/dyn.service:7: warning[UG012] DynamicUser=yes with User=root: the service still runs as root (conflicting-settings)
+        fix: Remove User= (or set a non-root name) so DynamicUser= allocates a transient user.
+    1 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
+    let f = lint
         .expect("UG012", &unit, Some(line(&body, "User=")));
     assert!(
         f["message"]
@@ -1002,9 +1281,19 @@ fn ug012_dynamic_user_with_user_root() {
 fn ug012_protect_home_hides_the_program() {
     let body = svc("ExecStart=/home/app/bin/server\nProtectHome=yes");
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("homeapp.service", &body);
     let unit = r.unit_path("homeapp.service");
-    r.lint(&["homeapp.service"])
+    let lint = r.lint(&["homeapp.service"]);
+    insta::assert_snapshot!(lint.text, @"
+    status Some(0)
+    --- stdout
+    [ROOT]/etc/systemd/system/homeapp.service:5: warning[UG012] ProtectHome=yes hides ExecStart=/home/app/bin/server: the service fails with status=200/CHDIR or 203/EXEC (conflicting-settings)
+        fix: Use ProtectHome=read-only, or move the program out of the home directories.
+    1 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
+    lint
         .expect("UG012", &unit, Some(line(&body, "ExecStart=")));
 
     // The fix: ProtectHome=read-only.
@@ -1036,10 +1325,19 @@ fn ug012_protect_home_hides_the_program() {
 fn ug012_no_new_privileges_on_a_setuid_runner() {
     let body = svc("ExecStart=/usr/sbin/cron -f\nNoNewPrivileges=yes");
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("cron.service", &body);
     let unit = r.unit_path("cron.service");
-    let f = r
-        .lint(&["cron.service"])
+    let lint = r.lint(&["cron.service"]);
+    insta::assert_snapshot!(lint.text, @"
+    status Some(0)
+    --- stdout
+    [ROOT]/etc/systemd/system/cron.service:6: warning[UG012] NoNewPrivileges=yes, but cron runs setuid programs or user jobs: they lose their privileges (conflicting-settings)
+        fix: Remove NoNewPrivileges= for this service.
+    1 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
+    let f = lint
         .expect("UG012", &unit, Some(line(&body, "NoNewPrivileges=")));
     assert_eq!(f["fix"], "Remove NoNewPrivileges= for this service.");
 
@@ -1069,12 +1367,31 @@ fn ug012_no_new_privileges_on_a_setuid_runner() {
 fn ug013_invalid_value_and_systemd_warns_on_the_same_line() {
     let body = svc("ExecStart=/usr/bin/bad\nProtectSystem=bogus\nProtectHome=sometimes");
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("bad.service", &body);
     let unit = r.unit_path("bad.service");
     let conf = "[Service]\nNoNewPrivileges=maybe\nRestrictAddressFamilies=AF_BOGUS\nNoEqualsSign\nReadOnlyPaths=etc/bad\n";
     r.dropin("bad.service", "x.conf", conf);
     let dropin = r.join(&format!("{UNITS}/bad.service.d/x.conf"));
     let l = r.lint(&["bad.service"]);
+    insta::assert_snapshot!(l.text, @"
+    status Some(1)
+    --- stdout
+    [ROOT]/etc/systemd/system/bad.service:6: error[UG013] systemd ignores this line: Failed to parse protect system value, ignoring: bogus (invalid-value)
+        fix: Correct the value (see the directive's accepted values).
+    [ROOT]/etc/systemd/system/bad.service:7: error[UG013] systemd ignores this line: Failed to parse protect home value, ignoring: sometimes (invalid-value)
+        fix: Correct the value (see the directive's accepted values).
+    [ROOT]/etc/systemd/system/bad.service.d/x.conf:2: error[UG013] systemd ignores this line: Failed to parse boolean value, ignoring: maybe (invalid-value)
+        fix: Correct the value (see the directive's accepted values).
+    [ROOT]/etc/systemd/system/bad.service.d/x.conf:3: error[UG013] systemd ignores this line: Failed to parse address family, ignoring: AF_BOGUS (invalid-value)
+        fix: Correct the value (see the directive's accepted values).
+    [ROOT]/etc/systemd/system/bad.service.d/x.conf:4: error[UG013] systemd ignores this line: Missing '=', ignoring line. (invalid-value)
+        fix: Correct the value (see the directive's accepted values).
+    [ROOT]/etc/systemd/system/bad.service.d/x.conf:5: error[UG013] systemd ignores this line: ReadOnlyPaths= path is not absolute, ignoring: etc/bad (invalid-value)
+        fix: Correct the value (see the directive's accepted values).
+    6 finding(s), 6 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    ");
     l.expect_code(1);
     let ours: Vec<String> = l
         .of("UG013")
@@ -1143,6 +1460,7 @@ fn ug013_invalid_value_and_systemd_warns_on_the_same_line() {
 fn text_format_has_path_line_severity_id_message() {
     let body = svc("ExecStart=/usr/bin/typo\nProtectSytem=strict\nMemoryLimit=1G");
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("typo.service", &body);
     let unit = r.unit_path("typo.service");
     let out = r.run(&["typo.service"], &["--format", "text"]);
@@ -1175,9 +1493,17 @@ fn text_format_has_path_line_severity_id_message() {
             .ends_with("2 finding(s), 1 error(s) in 1 unit(s) (systemd 252)"),
         "{text}"
     );
+    insta::assert_snapshot!(text, @"
+    [ROOT]/etc/systemd/system/typo.service:6: error[UG009] Unknown directive ProtectSytem= in [Service]: systemd ignores it (unknown-directive)
+        fix: Did you mean ProtectSystem=?
+    [ROOT]/etc/systemd/system/typo.service:7: warning[UG011] MemoryLimit= is deprecated (deprecated-directive)
+        fix: Use MemoryMax= instead.
+    2 finding(s), 1 error(s) in 1 unit(s) (systemd 252)
+    ");
 
     // A whole-file finding has no line number.
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.file(&format!("{VENDOR}/v.service"), svc("ExecStart=/usr/bin/v"));
     r.unit("v.service", &svc("ExecStart=/usr/bin/v"));
     let copy = r.unit_path("v.service");
@@ -1188,11 +1514,17 @@ fn text_format_has_path_line_severity_id_message() {
         text.starts_with(&format!("{}: warning[UG001] ", copy.display())),
         "{text}"
     );
+    insta::assert_snapshot!(text, @"
+    [TMP]/etc/systemd/system/v.service: warning[UG001] A vendor unit was edited or copied to /etc instead of extended with a drop-in (vendor-unit-edited)
+        fix: Move your changes into /etc/systemd/system/v.service.d/override.conf (systemctl edit v.service) and restore the vendor file, so package updates keep reaching you.
+    1 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
+    ");
 }
 
 #[test]
 fn exit_code_is_one_only_for_errors() {
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("warn.service", &svc("ExecStart=/usr/bin/w\nMemoryLimit=1G"));
     r.unit(
         "err.service",
@@ -1209,6 +1541,13 @@ fn exit_code_is_one_only_for_errors() {
         .expect_code(1);
     // A unit that does not load is a failure too, reported as UG000.
     let l = r.lint(&["missing.service"]);
+    insta::assert_snapshot!(l.text, @"
+    status Some(1)
+    --- stdout
+    0 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
+    --- stderr
+    Unit missing.service not found. (no unit file named missing.service in the search path (13 directories))
+    ");
     l.expect_code(1);
     assert_eq!(l.findings.len(), 1, "{:?}", l.findings);
     assert_eq!(l.findings[0]["rule"], "UG000");
@@ -1218,6 +1557,7 @@ fn exit_code_is_one_only_for_errors() {
 #[test]
 fn lint_without_arguments_covers_every_service_of_the_root() {
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     r.unit(
         "a.service",
         &svc("ExecStart=/usr/bin/a\nProtectSytem=strict"),
@@ -1226,6 +1566,16 @@ fn lint_without_arguments_covers_every_service_of_the_root() {
     r.unit("b.service", &svc("ExecStart=/usr/bin/b\nMemoryLimit=1G"));
     let b = r.unit_path("b.service");
     let l = r.lint(&[]);
+    insta::assert_snapshot!(l.text, @"
+    status Some(1)
+    --- stdout
+    [ROOT]/etc/systemd/system/a.service:6: error[UG009] Unknown directive ProtectSytem= in [Service]: systemd ignores it (unknown-directive)
+        fix: Did you mean ProtectSystem=?
+    [ROOT]/etc/systemd/system/b.service:6: warning[UG011] MemoryLimit= is deprecated (deprecated-directive)
+        fix: Use MemoryMax= instead.
+    2 finding(s), 1 error(s) in 2 unit(s) (systemd 252)
+    --- stderr
+    ");
     l.expect("UG009", &a, Some(6));
     l.expect("UG011", &b, Some(6));
     assert_eq!(l.findings.len(), 2, "{}", l.stdout);
@@ -1237,6 +1587,7 @@ fn lint_without_arguments_covers_every_service_of_the_root() {
 #[test]
 fn sarif_is_valid_2_1_0() {
     let r = Root::os();
+    let _s = r.snapshots().bind_to_scope();
     // Findings of every severity and one without a line (UG001).
     r.file(&format!("{VENDOR}/v.service"), svc("ExecStart=/usr/bin/v"));
     r.unit(
@@ -1246,6 +1597,7 @@ fn sarif_is_valid_2_1_0() {
     let base = r.path().display().to_string();
     let out = r.run(&["v.service"], &["--format", "sarif", "--base", &base]);
     assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("sarif_document", String::from_utf8_lossy(&out.stdout));
     let doc: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
     let findings = r.lint(&["v.service"]).findings;
     assert_eq!(findings.len(), 3);
@@ -1430,6 +1782,7 @@ fn sarif_is_valid_2_1_0() {
 #[test]
 fn sarif_uri_is_percent_encoded() {
     let r = Root::with_prefix("unitguard lint %");
+    let _s = r.snapshots().bind_to_scope();
     r.dir("usr/bin");
     r.unit(
         "a.service",

@@ -68,6 +68,7 @@ fn harden_write(r: &Root, unit: &str) -> Output {
 #[test]
 fn a_symlinked_etc_never_leads_the_write_out_of_the_root() {
     let r = Root::new();
+    let _s = r.snapshots().bind_to_scope();
     let outside = Outside::new();
     let before = snapshot(outside.path());
     // root/etc -> the outside directory (absolute): resolved inside the root, as systemd
@@ -83,6 +84,10 @@ fn a_symlinked_etc_never_leads_the_write_out_of_the_root() {
         "{}",
         stderr(&out)
     );
+    insta::assert_snapshot!(stderr(&out), @"
+    web.service: 9.6 UNSAFE -> 3.2 OK (predicted)
+    unitguard: [ROOT]/etc: No such file or directory
+    ");
     // Made inside the root, the same link leads the write there.
     let inside = r.join(outside.path().strip_prefix("/").unwrap().to_str().unwrap());
     std::fs::create_dir_all(&inside).unwrap();
@@ -99,6 +104,7 @@ fn a_symlinked_etc_never_leads_the_write_out_of_the_root() {
 #[test]
 fn symlinked_dropin_directories_stay_in_the_root() {
     let r = Root::new();
+    let _s = r.snapshots().bind_to_scope();
     let outside = Outside::new();
     r.unit("a.service", SERVICE).unit("b.service", SERVICE);
     let up = "../".repeat(12) + outside.path().strip_prefix("/").unwrap().to_str().unwrap();
@@ -116,6 +122,7 @@ fn symlinked_dropin_directories_stay_in_the_root() {
             "{unit}: the message names the directory: {}",
             stderr(&out)
         );
+        insta::assert_snapshot!(format!("dropin_dir_link_{unit}"), stderr(&out));
     }
     assert_eq!(snapshot(outside.path()), before, "written outside the root");
 }
@@ -123,6 +130,7 @@ fn symlinked_dropin_directories_stay_in_the_root() {
 #[test]
 fn planted_links_and_fifos_where_unitguard_writes_are_refused() {
     let r = Root::new();
+    let _s = r.snapshots().bind_to_scope();
     let outside = Outside::new();
     r.unit("web.service", SERVICE);
     let d = format!("{UNIT_DIR}/web.service.d");
@@ -164,6 +172,10 @@ fn planted_links_and_fifos_where_unitguard_writes_are_refused() {
         "{}",
         stderr(&out)
     );
+    insta::assert_snapshot!(stderr(&out), @"
+    web.service: 9.6 UNSAFE -> 3.2 OK (predicted)
+    unitguard: [ROOT]/etc/systemd/system/web.service.d/hardening.conf.unitguard-backup: is a symlink; unitguard only replaces regular files
+    ");
     assert_eq!(
         std::fs::read_to_string(outside.victim()).unwrap(),
         "do not touch\n"
@@ -187,6 +199,10 @@ fn planted_links_and_fifos_where_unitguard_writes_are_refused() {
         "{}",
         stderr(&out)
     );
+    insta::assert_snapshot!(stderr(&out), @"
+    web.service: 9.6 UNSAFE -> 3.2 OK (predicted)
+    unitguard: [ROOT]/etc/systemd/system/web.service.d/hardening.conf: is a symlink; unitguard does not follow it
+    ");
     assert_eq!(
         std::fs::read_to_string(outside.victim()).unwrap(),
         "do not touch\n"
@@ -211,11 +227,16 @@ fn planted_links_and_fifos_where_unitguard_writes_are_refused() {
         "{}",
         stderr(&out)
     );
+    insta::assert_snapshot!(stderr(&out), @"
+    web.service: 9.6 UNSAFE -> 3.2 OK (predicted)
+    unitguard: [ROOT]/etc/systemd/system/web.service.d/hardening.conf: is a FIFO, not a regular file
+    ");
 }
 
 #[test]
 fn a_replaced_dropin_keeps_its_mode_and_owner_in_the_backup() {
     let r = Root::new();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("web.service", SERVICE);
     let d = format!("{UNIT_DIR}/web.service.d");
     let old = r.join(&format!("{d}/hardening.conf"));
@@ -226,6 +247,7 @@ fn a_replaced_dropin_keeps_its_mode_and_owner_in_the_backup() {
     }
     let out = harden_write(&r, "web.service");
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+    insta::assert_snapshot!(text(&out));
     let backup = r.join(&format!("{d}/hardening.conf.unitguard-backup"));
     assert_eq!(
         std::fs::read_to_string(&backup).unwrap(),
@@ -255,6 +277,7 @@ fn a_replaced_dropin_keeps_its_mode_and_owner_in_the_backup() {
 #[test]
 fn a_template_gets_the_template_dropin_and_an_instance_its_own() {
     let r = Root::new();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("worker@.service", SERVICE);
     let out = harden_write(&r, "worker@.service");
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -263,6 +286,7 @@ fn a_template_gets_the_template_dropin_and_an_instance_its_own() {
             .is_file()
     );
     assert!(!r.join(&format!("{UNIT_DIR}/worker@i.service.d")).exists());
+    insta::assert_snapshot!("template_dropin", text(&out));
     let text = stdout(&out);
     assert!(
         text.contains("applies to every instance of worker@.service"),
@@ -279,6 +303,7 @@ fn a_template_gets_the_template_dropin_and_an_instance_its_own() {
             .is_file()
     );
     assert!(stdout(&out).contains("systemctl restart worker@blue.service"));
+    insta::assert_snapshot!("instance_dropin", crate::support::text(&out));
     // The template's drop-in reaches every instance: systemd-analyze scores an instance with
     // it (the instance's own drop-in, applied after it, also reaches only that instance).
     let theirs = systemd_analyze(&r, "C.UTF-8", &["worker@green.service"]);
@@ -290,6 +315,7 @@ fn a_template_gets_the_template_dropin_and_an_instance_its_own() {
 #[test]
 fn apply_and_rollback_refuse_a_template_without_an_instance() {
     let r = Root::new();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("worker@.service", SERVICE);
     for cmd in ["apply", "rollback"] {
         // Resolution comes first: with no manager running here, the refusal is still the
@@ -302,12 +328,14 @@ fn apply_and_rollback_refuse_a_template_without_an_instance() {
             "{cmd}: {}",
             stderr(&out)
         );
+        insta::assert_snapshot!(format!("refuse_template_{cmd}"), stderr(&out));
     }
 }
 
 #[test]
 fn unit_files_and_dropins_are_read_with_bounds() {
     let r = Root::new();
+    let _s = r.snapshots().bind_to_scope();
     let outside = Outside::new();
     r.unit("good.service", SERVICE);
     // A sparse 15 TB drop-in and a sparse 15 TB unit file (holes cost nothing on disk).
@@ -368,6 +396,13 @@ fn unit_files_and_dropins_are_read_with_bounds() {
     assert!(t0.elapsed() < Duration::from_secs(30));
     let (out_text, err) = (stdout(&out), stderr(&out));
     assert_eq!(code(&out), 1, "{err}");
+    insta::assert_snapshot!(err, @"
+    unitguard: warning: [ROOT]/etc/systemd/system/sparse-dropin.service.d/big.conf: larger than 4 MiB, far more than any unit file; not read; skipped, as systemd skips a drop-in it cannot read (the score leaves it out)
+    Unit sparse.service failed to load properly, please adjust/correct and reload service manager: File too large ([ROOT]/etc/systemd/system/sparse.service: larger than 4 MiB, far more than any unit file; not read)
+    Unit zero.service is masked. ([ROOT]/etc/systemd/system/zero.service is empty or a link to /dev/null)
+    unitguard: warning: [ROOT]/etc/systemd/system/zero-dropin.service.d/z.conf: a character device, not a regular file; skipped, as systemd skips a drop-in it cannot read (the score leaves it out)
+    unitguard: warning: [ROOT]/etc/systemd/system/escape.service.d/x.conf: a symlink that leads out of the root, to [TMP]/x.conf; not read; skipped, as systemd skips a drop-in it cannot read (the score leaves it out)
+    ");
     assert!(
         !err.contains("panicked") && !err.contains("memory allocation"),
         "{err}"
@@ -429,6 +464,7 @@ fn unit_files_and_dropins_are_read_with_bounds() {
 #[test]
 fn policies_that_systemd_accepts_are_accepted() {
     let r = Root::new();
+    let _s = r.snapshots().bind_to_scope();
     r.unit("good.service", SERVICE);
     let policy = |name: &str, text: String| {
         let p = r.join(name);
@@ -458,6 +494,7 @@ fn policies_that_systemd_accepts_are_accepted() {
         "{}",
         stderr(&ours)
     );
+    insta::assert_snapshot!(stderr(&ours), @"unitguard: [ROOT]/deeper.json: line 1, column 2073: nested deeper than the 2049 levels systemd's JSON parser accepts");
     let theirs = systemd_analyze(&r, "C.UTF-8", &[&p, "good.service"]);
     assert_eq!(code(&theirs), 1);
     assert!(

@@ -52,6 +52,7 @@ fn tree() -> Root {
 #[test]
 fn audit_document_follows_its_schema() {
     let t = tree();
+    let _s = t.snapshots().bind_to_scope();
     let root = t.path().display().to_string();
     let v = schema("audit.schema.json");
     let doc = run(
@@ -69,6 +70,7 @@ fn audit_document_follows_its_schema() {
     );
     assert_valid(&v, &doc, "audit units");
     assert_eq!(doc["units"].as_array().unwrap().len(), 3);
+    insta::assert_json_snapshot!("audit_document", doc);
     let listing = run(
         t.path(),
         &["audit", "--offline", "--root", &root, "--format", "json"],
@@ -86,6 +88,7 @@ fn audit_document_follows_its_schema() {
 #[test]
 fn lint_document_follows_its_schema() {
     let t = tree();
+    let _s = t.snapshots().bind_to_scope();
     let root = t.path().display().to_string();
     let v = schema("lint.schema.json");
     let doc = run(
@@ -101,6 +104,7 @@ fn lint_document_follows_its_schema() {
         ],
     );
     assert_valid(&v, &doc, "lint");
+    insta::assert_json_snapshot!("lint_document", doc);
     let rules: Vec<&str> = doc["findings"]
         .as_array()
         .unwrap()
@@ -115,6 +119,7 @@ fn lint_document_follows_its_schema() {
 #[test]
 fn explain_document_follows_its_schema_and_gain_is_an_exposure() {
     let t = tree();
+    let _s = t.snapshots().bind_to_scope();
     let root = t.path().display().to_string();
     let doc = run(
         t.path(),
@@ -122,6 +127,7 @@ fn explain_document_follows_its_schema_and_gain_is_an_exposure() {
     );
     assert_valid(&schema("explain.schema.json"), &doc, "explain");
     // gain is on the exposure scale: no single directive takes off more than the exposure.
+    insta::assert_json_snapshot!("explain_document", doc);
     let exposure = doc["exposure"].as_f64().unwrap();
     let gains: Vec<f64> = doc["advice"]
         .as_array()
@@ -147,6 +153,7 @@ fn denial_lines_follow_their_schema() {
         "nginx.service: Failed to set up mount namespacing: /run/systemd/unit-root/srv/x: No such file or directory",
         r#"audit: type=1326 audit(1.2:3): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=1 comm="nginx" exe="/usr/sbin/nginx" sig=31 arch=c000003e syscall=50 compat=0 ip=0x0 code=0x0"#,
     ];
+    let mut docs = Vec::new();
     for text in lines {
         let line = unitguard::denials::LogLine {
             timestamp: Some(1_700_000_000_000_000),
@@ -159,5 +166,7 @@ fn denial_lines_follow_their_schema() {
         let doc: Value = serde_json::from_str(&unitguard::report::json::denial_line(&d)).unwrap();
         assert_valid(&v, &doc, text);
         assert_eq!(doc["message"], text);
+        docs.push(doc);
     }
+    insta::assert_json_snapshot!("denial_lines", docs);
 }

@@ -142,8 +142,9 @@ impl Root {
     /// Insta settings for this tree: its path reads `[ROOT]` in snapshots. Bind them for the
     /// test: `let _s = r.snapshots().bind_to_scope();`.
     pub fn snapshots(&self) -> insta::Settings {
-        let mut s = snapshots();
+        let mut s = insta::Settings::clone_current();
         s.add_filter(&regex_escape(&self.arg()), "[ROOT]");
+        add_machine_filters(&mut s);
         s
     }
 }
@@ -151,9 +152,20 @@ impl Root {
 /// Insta settings without a tree: temporary directories read `[TMP]`.
 pub fn snapshots() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
+    add_machine_filters(&mut s);
+    s
+}
+
+/// Facts of this machine and this run: other temporary directories (tempfile's names and
+/// ours) read `[TMP]`, times `[DATE]`, unitguard's own version `[VERSION]`.
+fn add_machine_filters(s: &mut insta::Settings) {
+    s.add_filter(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", "[DATE]");
+    s.add_filter(
+        &format!(r"(unitguard:? ){}", regex_escape(env!("CARGO_PKG_VERSION"))),
+        "${1}[VERSION]",
+    );
     s.add_filter(r"/tmp/\.tmp[A-Za-z0-9]+", "[TMP]");
     s.add_filter(r"/tmp/unitguard-[a-z]+-[A-Za-z0-9]+", "[TMP]");
-    s
 }
 
 /// `s` as a regular expression that matches exactly `s`.
