@@ -7,8 +7,6 @@
 //! snapshot never records behaviour that disagrees with systemd. The overview listing and the
 //! JSON document are unitguard's own formats: their numbers are checked against systemd's.
 
-
-
 use crate::support::*;
 use serde_json::Value;
 

@@ -11,8 +11,6 @@
 //!
 //! What systemd does is asserted here as well, so a change in either tool shows up.
 
-
-
 use std::process::Command;
 
 use crate::support::*;

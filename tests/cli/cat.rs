@@ -8,8 +8,6 @@
 //! not know) are checked against the files systemd-analyze security applies (their effect on
 //! the score) and snapshotted.
 
-
-
 use crate::support::*;
 
 fn cat(r: &Root, unit: &str) -> std::process::Output {

@@ -63,8 +63,10 @@ impl Host {
 
     /// `systemctl enable`: a link in multi-user.target.wants.
     fn enable(&self, unit: &str, target: &str) {
-        self.tree
-            .symlink(&format!("{UNIT_DIR}/multi-user.target.wants/{unit}"), target);
+        self.tree.symlink(
+            &format!("{UNIT_DIR}/multi-user.target.wants/{unit}"),
+            target,
+        );
     }
 
     fn custom(&self, unit: &str, service: &str) {

@@ -87,7 +87,10 @@ impl Root {
 
     /// Snapshots what `harden` printed and wrote, one file per test, unit and arguments.
     fn snapshot(&self, unit: &str, args: &[&str], h: &Harden) {
-        let test = std::thread::current().name().unwrap_or("harden").to_string();
+        let test = std::thread::current()
+            .name()
+            .unwrap_or("harden")
+            .to_string();
         let test = test.rsplit("::").next().unwrap();
         let name: String = std::iter::once(unit)
             .chain(args.iter().copied())
@@ -95,10 +98,19 @@ impl Root {
             .collect::<String>()
             .trim_end_matches('_')
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || "@.-_".contains(c) { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "@.-_".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let shown = if args.contains(&"--write") {
-            format!("--- written\n{}--- stdout\n{}--- stderr\n{}", h.text, h.stdout, h.stderr)
+            format!(
+                "--- written\n{}--- stdout\n{}--- stderr\n{}",
+                h.text, h.stdout, h.stderr
+            )
         } else {
             format!("{}--- stderr\n{}", h.stdout, h.stderr)
         };
@@ -736,7 +748,8 @@ fn lists_replace_with_an_empty_assignment_or_narrow_with_tilde() {
     for profile in ["baseline", "strict"] {
         for unit in ["tilde.service", "families.service", "fresh.service"] {
             let (h, before, after) = root.harden_checked(unit, &["--profile", profile]);
-            let unit_text = std::fs::read_to_string(root.join(&format!("{VENDOR_DIR}/{unit}"))).unwrap();
+            let unit_text =
+                std::fs::read_to_string(root.join(&format!("{VENDOR_DIR}/{unit}"))).unwrap();
             for key in [
                 "CapabilityBoundingSet",
                 "RestrictAddressFamilies",

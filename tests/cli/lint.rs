@@ -45,7 +45,11 @@ impl Root {
         let findings: Vec<Value> = doc["findings"].as_array().cloned().unwrap_or_default();
         // What a user sees: the same run in the default text format.
         let text = self.run(units, extra);
-        assert_eq!(text.status.code(), out.status.code(), "text and JSON exit alike");
+        assert_eq!(
+            text.status.code(),
+            out.status.code(),
+            "text and JSON exit alike"
+        );
         Lint {
             findings,
             code: out.status.code().expect("exit code"),
@@ -406,8 +410,7 @@ fn ug002_strict_with_own_log_directory_and_reset_read_write_paths() {
     1 finding(s), 1 error(s) in 1 unit(s) (systemd 252)
     --- stderr
     ");
-    lint
-        .expect("UG002", &unit, Some(line(&body, "ProtectSystem=")));
+    lint.expect("UG002", &unit, Some(line(&body, "ProtectSystem=")));
 
     // LogsDirectory= (the fix) covers it whatever ReadWritePaths= says.
     r.dropin(
@@ -471,8 +474,7 @@ fn ug003_binary_that_links_a_jit_engine() {
     1 finding(s), 1 error(s) in 1 unit(s) (systemd 252)
     --- stderr
     ");
-    lint
-        .expect("UG003", &unit, Some(line(&body, "MemoryDenyWriteExecute=")));
+    lint.expect("UG003", &unit, Some(line(&body, "MemoryDenyWriteExecute=")));
 
     // Switched off again in a drop-in: nothing to report.
     r.dropin(
@@ -537,8 +539,7 @@ fn ug004_allow_list_rewritten_after_a_reset_in_a_drop_in() {
     1 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
     --- stderr
     ");
-    lint
-        .expect("UG004", &dropin, Some(3));
+    lint.expect("UG004", &dropin, Some(3));
 
     r.dropin(
         "worker.service",
@@ -600,11 +601,7 @@ fn ug005_port_from_a_config_file_and_bounding_set_without_the_capability() {
     1 finding(s), 1 error(s) in 1 unit(s) (systemd 252)
     --- stderr
     ");
-    let f = lint.expect(
-        "UG005",
-        &unit,
-        Some(line(&body, "CapabilityBoundingSet=")),
-    );
+    let f = lint.expect("UG005", &unit, Some(line(&body, "CapabilityBoundingSet=")));
     assert!(f["message"].as_str().unwrap().contains("port 53"), "{f}");
 
     r.unit(
@@ -638,8 +635,7 @@ fn ug005_not_for_root_socket_activation_or_full_privilege_commands() {
     0 finding(s), 0 error(s) in 3 unit(s) (systemd 252)
     --- stderr
     ");
-    lint
-        .expect_clean();
+    lint.expect_clean();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -703,8 +699,7 @@ fn ug006_follows_resolv_conf() {
     1 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
     --- stderr
     ");
-    let f = lint
-        .expect("UG006", &unit, Some(line(&body, "IPAddressDeny=")));
+    let f = lint.expect("UG006", &unit, Some(line(&body, "IPAddressDeny=")));
     // The message says where the resolver comes from, never the address of the machine
     // that ran lint (a report is read elsewhere).
     let message = f["message"].as_str().unwrap();
@@ -903,8 +898,7 @@ fn ug007_not_for_narrowing_replacing_or_after_a_reset() {
     0 finding(s), 0 error(s) in 4 unit(s) (systemd 252)
     --- stderr
     ");
-    lint
-        .expect_clean();
+    lint.expect_clean();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1263,8 +1257,7 @@ fn ug012_dynamic_user_with_user_root() {
     1 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
     --- stderr
     ");
-    let f = lint
-        .expect("UG012", &unit, Some(line(&body, "User=")));
+    let f = lint.expect("UG012", &unit, Some(line(&body, "User=")));
     assert!(
         f["message"]
             .as_str()
@@ -1293,8 +1286,7 @@ fn ug012_protect_home_hides_the_program() {
     1 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
     --- stderr
     ");
-    lint
-        .expect("UG012", &unit, Some(line(&body, "ExecStart=")));
+    lint.expect("UG012", &unit, Some(line(&body, "ExecStart=")));
 
     // The fix: ProtectHome=read-only.
     r.unit(
@@ -1337,8 +1329,7 @@ fn ug012_no_new_privileges_on_a_setuid_runner() {
     1 finding(s), 0 error(s) in 1 unit(s) (systemd 252)
     --- stderr
     ");
-    let f = lint
-        .expect("UG012", &unit, Some(line(&body, "NoNewPrivileges=")));
+    let f = lint.expect("UG012", &unit, Some(line(&body, "NoNewPrivileges=")));
     assert_eq!(f["fix"], "Remove NoNewPrivileges= for this service.");
 
     r.unit("cron.service", &body.replace("NoNewPrivileges=yes\n", ""));

@@ -4,8 +4,6 @@
 //! no memory blow-up, and a message naming the file and the reason. The cases that need a
 //! running systemd (apply, rollback, denials) are in `testbed_safety.rs`.
 
-
-
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

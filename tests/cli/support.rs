@@ -164,6 +164,13 @@ fn add_machine_filters(s: &mut insta::Settings) {
         &format!(r"(unitguard:? ){}", regex_escape(env!("CARGO_PKG_VERSION"))),
         "${1}[VERSION]",
     );
+    s.add_filter(
+        &format!(
+            r#"("(?:semanticVersion|version)": "){}""#,
+            regex_escape(env!("CARGO_PKG_VERSION"))
+        ),
+        "${1}[VERSION]\"",
+    );
     s.add_filter(r"/tmp/\.tmp[A-Za-z0-9]+", "[TMP]");
     s.add_filter(r"/tmp/unitguard-[a-z]+-[A-Za-z0-9]+", "[TMP]");
 }
@@ -263,7 +270,10 @@ pub fn corpus() -> PathBuf {
 
 /// Microsoft's SARIF Multitool (scripts/install-sarif-multitool; UNITGUARD_SARIF_MULTITOOL).
 pub fn multitool() -> PathBuf {
-    cached("UNITGUARD_SARIF_MULTITOOL", "scripts/install-sarif-multitool")
+    cached(
+        "UNITGUARD_SARIF_MULTITOOL",
+        "scripts/install-sarif-multitool",
+    )
 }
 
 /// `$var`, or else the last line that `script` prints (it installs or fetches the thing).
