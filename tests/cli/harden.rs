@@ -553,7 +553,7 @@ fn allow_ip_leaves_an_existing_ip_policy_alone() {
     let root = Root::new();
     root.vendor(
         "exampled.service",
-        &format!("{PLAIN}IPAddressDeny=any\nIPAddressAllow=localhost\n"),
+        format!("{PLAIN}IPAddressDeny=any\nIPAddressAllow=localhost\n"),
     );
     let (h, before, after) = root.harden_checked("exampled.service", &["--allow-ip", "10.0.0.0/8"]);
     assert!(values(&h.text, "IPAddressAllow").is_empty(), "{}", h.text);
@@ -634,7 +634,7 @@ fn settings_the_unit_has_are_kept() {
     let root = Root::new();
     root.vendor(
         "keep.service",
-        &format!(
+        format!(
             "{PLAIN}ProtectSystem=strict\nCapabilityBoundingSet=CAP_NET_ADMIN\nSystemCallFilter=~@mount\n"
         ),
     );

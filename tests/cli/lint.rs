@@ -208,7 +208,7 @@ fn ug001_vendor_unit_copied_to_etc() {
     let r = Root::os();
     let _s = r.snapshots().bind_to_scope();
     r.file(&format!("{VENDOR}/vendord.service"), &vendor);
-    r.unit("vendord.service", &format!("{vendor}PrivateTmp=yes\n"));
+    r.unit("vendord.service", format!("{vendor}PrivateTmp=yes\n"));
     let copy = r.unit_path("vendord.service");
     let l = r.lint(&["vendord.service"]);
     insta::assert_snapshot!(l.text, @"
@@ -245,7 +245,7 @@ fn ug001_vendor_unit_copied_to_etc() {
 fn ug001_unit_without_vendor_file_in_etc_is_not_a_copy() {
     let r = Root::os();
     let _s = r.snapshots().bind_to_scope();
-    r.unit("local.service", &svc("ExecStart=/usr/local/bin/local"));
+    r.unit("local.service", svc("ExecStart=/usr/local/bin/local"));
     let lint = r.lint(&["local.service"]);
     insta::assert_snapshot!(lint.text, @"
     status Some(0)
@@ -365,12 +365,12 @@ fn ug002_strict_without_logs_directory_for_a_known_daemon() {
     // it to exist (else UG008: systemd fails with 226/NAMESPACE).
     let r = Root::os();
     let _s = r.snapshots().bind_to_scope();
-    r.unit("nginx.service", &format!("{body}LogsDirectory=nginx\n"));
+    r.unit("nginx.service", format!("{body}LogsDirectory=nginx\n"));
     r.lint(&["nginx.service"]).expect_clean();
     for extra in ["ReadWritePaths=/var/log/nginx", "ReadWritePaths=-/var/log"] {
         let r = Root::os();
         let _s = r.snapshots().bind_to_scope();
-        r.unit("nginx.service", &format!("{body}{extra}\n"));
+        r.unit("nginx.service", format!("{body}{extra}\n"));
         let l = r.lint(&["nginx.service"]);
         l.expect_none("UG002");
         if !extra.contains('-') {
@@ -450,7 +450,7 @@ fn ug003_mdwe_on_a_jit_runtime() {
     let _s = r.snapshots().bind_to_scope();
     r.unit(
         "app.service",
-        &body.replace("MemoryDenyWriteExecute=yes\n", ""),
+        body.replace("MemoryDenyWriteExecute=yes\n", ""),
     );
     r.lint(&["app.service"]).expect_clean();
 }
@@ -513,7 +513,7 @@ fn ug004_hand_written_syscall_allow_list() {
     let _s = r.snapshots().bind_to_scope();
     r.unit(
         "worker.service",
-        &svc("ExecStart=/usr/bin/worker\nSystemCallFilter=@system-service\nSystemCallFilter=~@privileged @resources"),
+        svc("ExecStart=/usr/bin/worker\nSystemCallFilter=@system-service\nSystemCallFilter=~@privileged @resources"),
     );
     r.lint(&["worker.service"]).expect_clean();
 }
@@ -524,7 +524,7 @@ fn ug004_allow_list_rewritten_after_a_reset_in_a_drop_in() {
     let _s = r.snapshots().bind_to_scope();
     r.unit(
         "worker.service",
-        &svc("ExecStart=/usr/bin/worker\nSystemCallFilter=@system-service"),
+        svc("ExecStart=/usr/bin/worker\nSystemCallFilter=@system-service"),
     );
     let conf = "[Service]\nSystemCallFilter=\nSystemCallFilter=read write\n";
     r.dropin("worker.service", "narrow.conf", conf);
@@ -577,7 +577,7 @@ fn ug005_non_root_service_on_a_low_port() {
     let _s = r.snapshots().bind_to_scope();
     r.unit(
         "httpd-lite.service",
-        &format!("{body}AmbientCapabilities=CAP_NET_BIND_SERVICE\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE\n"),
+        format!("{body}AmbientCapabilities=CAP_NET_BIND_SERVICE\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE\n"),
     );
     r.lint(&["httpd-lite.service"]).expect_clean();
 }
@@ -606,7 +606,7 @@ fn ug005_port_from_a_config_file_and_bounding_set_without_the_capability() {
 
     r.unit(
         "mydns.service",
-        &body.replace("=CAP_NET_RAW", "=CAP_NET_RAW CAP_NET_BIND_SERVICE"),
+        body.replace("=CAP_NET_RAW", "=CAP_NET_RAW CAP_NET_BIND_SERVICE"),
     );
     r.lint(&["mydns.service"]).expect_clean();
 }
@@ -616,17 +616,17 @@ fn ug005_not_for_root_socket_activation_or_full_privilege_commands() {
     let r = Root::os();
     let _s = r.snapshots().bind_to_scope();
     // Root binds what it likes.
-    r.unit("a.service", &svc("ExecStart=/usr/bin/httpd-lite --port 80"));
+    r.unit("a.service", svc("ExecStart=/usr/bin/httpd-lite --port 80"));
     // systemd binds the port for a socket-activated service.
     r.unit(
         "b.service",
-        &svc("ExecStart=/usr/bin/httpd-lite --port 80\nUser=www-data"),
+        svc("ExecStart=/usr/bin/httpd-lite --port 80\nUser=www-data"),
     );
     r.unit("b.socket", "[Socket]\nListenStream=80\n");
     // '+': User= does not apply to this command.
     r.unit(
         "c.service",
-        &svc("ExecStart=+/usr/bin/httpd-lite --port 80\nUser=www-data"),
+        svc("ExecStart=+/usr/bin/httpd-lite --port 80\nUser=www-data"),
     );
     let lint = r.lint(&["a.service", "b.service", "c.service"]);
     insta::assert_snapshot!(lint.text, @"
@@ -672,7 +672,7 @@ fn ug006_deny_any_without_localhost() {
     let _s = r.snapshots().bind_to_scope();
     r.unit(
         "client.service",
-        &body.replace("=10.1.2.0/24", "=localhost 10.1.2.0/24"),
+        body.replace("=10.1.2.0/24", "=localhost 10.1.2.0/24"),
     );
     r.lint(&["client.service"]).expect_clean();
 }
@@ -709,10 +709,7 @@ fn ug006_follows_resolv_conf() {
         f["fix"].as_str().unwrap().starts_with("Add localhost"),
         "{f}"
     );
-    r.unit(
-        "client.service",
-        &body.replace("=127.0.0.1 ", "=localhost "),
-    );
+    r.unit("client.service", body.replace("=127.0.0.1 ", "=localhost "));
     r.lint(&["client.service"]).expect_clean();
 
     // A resolver on an allowed network: nothing is missing.
@@ -721,7 +718,7 @@ fn ug006_follows_resolv_conf() {
     r.file("etc/resolv.conf", "nameserver 10.1.2.53\n");
     r.unit(
         "client.service",
-        &svc("ExecStart=/usr/bin/client\nIPAddressDeny=any\nIPAddressAllow=10.1.2.0/24"),
+        svc("ExecStart=/usr/bin/client\nIPAddressDeny=any\nIPAddressAllow=10.1.2.0/24"),
     );
     r.lint(&["client.service"]).expect_clean();
 }
@@ -813,7 +810,7 @@ fn ug007_restrict_namespaces_no_then_a_list_and_systemd_agrees() {
     let _s = r.snapshots().bind_to_scope();
     r.unit(
         "ns.service",
-        &svc("ExecStart=/usr/bin/nsd\nRestrictNamespaces=no"),
+        svc("ExecStart=/usr/bin/nsd\nRestrictNamespaces=no"),
     );
     r.dropin(
         "ns.service",
@@ -839,7 +836,7 @@ fn ug007_restrict_namespaces_no_then_a_list_and_systemd_agrees() {
     // After RestrictNamespaces=yes (nothing allowed), adding "net" is the same as replacing.
     r.unit(
         "ns.service",
-        &svc("ExecStart=/usr/bin/nsd\nRestrictNamespaces=yes"),
+        svc("ExecStart=/usr/bin/nsd\nRestrictNamespaces=yes"),
     );
     r.lint(&["ns.service"]).expect_clean();
     let (rows, _) = systemd_security(&r, "ns.service");
@@ -853,7 +850,7 @@ fn ug007_not_for_narrowing_replacing_or_after_a_reset() {
     let _s = r.snapshots().bind_to_scope();
     r.unit(
         "a.service",
-        &svc("ExecStart=/usr/bin/a\nRestrictAddressFamilies=AF_UNIX AF_INET"),
+        svc("ExecStart=/usr/bin/a\nRestrictAddressFamilies=AF_UNIX AF_INET"),
     );
     // '~' narrows the allow list.
     r.dropin(
@@ -863,7 +860,7 @@ fn ug007_not_for_narrowing_replacing_or_after_a_reset() {
     );
     r.unit(
         "b.service",
-        &svc("ExecStart=/usr/bin/b\nRestrictAddressFamilies=AF_UNIX"),
+        svc("ExecStart=/usr/bin/b\nRestrictAddressFamilies=AF_UNIX"),
     );
     // "none" replaces the list outright.
     r.dropin(
@@ -873,7 +870,7 @@ fn ug007_not_for_narrowing_replacing_or_after_a_reset() {
     );
     r.unit(
         "c.service",
-        &svc("ExecStart=/usr/bin/c\nCapabilityBoundingSet=CAP_NET_ADMIN"),
+        svc("ExecStart=/usr/bin/c\nCapabilityBoundingSet=CAP_NET_ADMIN"),
     );
     // A drop-in that ends with a reset leaves nothing for the next one to add to.
     r.dropin(
@@ -889,7 +886,7 @@ fn ug007_not_for_narrowing_replacing_or_after_a_reset() {
     // Two lines in the fragment itself: meant to add.
     r.unit(
         "d.service",
-        &svc("ExecStart=/usr/bin/d\nSystemCallArchitectures=native\nSystemCallArchitectures=x86"),
+        svc("ExecStart=/usr/bin/d\nSystemCallArchitectures=native\nSystemCallArchitectures=x86"),
     );
     let lint = r.lint(&["a.service", "b.service", "c.service", "d.service"]);
     insta::assert_snapshot!(lint.text, @"
@@ -937,7 +934,7 @@ fn ug008_missing_path() {
     let _s = r.snapshots().bind_to_scope();
     r.unit(
         "store.service",
-        &svc("ExecStart=/usr/bin/store\nReadWritePaths=-/srv/store/data\nBindReadOnlyPaths=-/srv/store/conf:/etc/store"),
+        svc("ExecStart=/usr/bin/store\nReadWritePaths=-/srv/store/data\nBindReadOnlyPaths=-/srv/store/conf:/etc/store"),
     );
     r.lint(&["store.service"]).expect_clean();
     let r = Root::os();
@@ -970,7 +967,7 @@ fn ug008_not_on_a_directory_of_unit_files_nor_for_paths_systemd_creates() {
     // and /run are filled at boot, not in an image.
     r.unit(
         "store.service",
-        &svc("ExecStart=/usr/bin/store\nStateDirectory=store\nRuntimeDirectory=store\nReadWritePaths=/var/lib/store /run/store\nInaccessiblePaths=/proc/sysrq-trigger"),
+        svc("ExecStart=/usr/bin/store\nStateDirectory=store\nRuntimeDirectory=store\nReadWritePaths=/var/lib/store /run/store\nInaccessiblePaths=/proc/sysrq-trigger"),
     );
     r.lint(&["store.service"]).expect_clean();
 }
@@ -1013,7 +1010,7 @@ fn ug009_unknown_directive_and_systemd_agrees() {
     let _s = r.snapshots().bind_to_scope();
     r.unit(
         "typo.service",
-        &body.replace("ProtectSytem", "ProtectSystem"),
+        body.replace("ProtectSytem", "ProtectSystem"),
     );
     r.lint(&["typo.service"]).expect_clean();
     let sd = systemd_verify(&r, "typo.service");
@@ -1049,7 +1046,7 @@ fn ug009_install_section_and_x_keys() {
     );
     assert!(!sd.contains("X-Custom"), "{sd}");
 
-    r.unit("x.service", &body.replace("WantedBy2", "WantedBy"));
+    r.unit("x.service", body.replace("WantedBy2", "WantedBy"));
     r.lint(&["x.service"]).expect_clean();
 }
 
@@ -1163,7 +1160,7 @@ fn ug010_directive_too_new_for_the_target() {
     // The fix: target a systemd that has it (or remove the line).
     r.lint_with(&["pids.service"], &["--systemd-version", "257"])
         .expect_clean();
-    r.unit("pids.service", &body.replace("PrivatePIDs=yes\n", ""));
+    r.unit("pids.service", body.replace("PrivatePIDs=yes\n", ""));
     r.lint_with(&["pids.service"], &["--systemd-version", "252"])
         .expect_clean();
 }
@@ -1199,7 +1196,7 @@ fn ug011_deprecated_directive() {
     // The fix: the replacements.
     r.unit(
         "big.service",
-        &svc("ExecStart=/usr/bin/big\nMemoryMax=512M\nReadWritePaths=/var/lib/big"),
+        svc("ExecStart=/usr/bin/big\nMemoryMax=512M\nReadWritePaths=/var/lib/big"),
     );
     r.lint(&["big.service"]).expect_clean();
 }
@@ -1236,7 +1233,7 @@ fn ug012_private_network_with_an_allow_list_of_peers() {
     // IPAddressDeny=any is defence in depth, as in systemd's own systemd-hostnamed.service.
     r.unit(
         "batch.service",
-        &body.replace("IPAddressAllow=localhost 10.1.2.0/24\n", ""),
+        body.replace("IPAddressAllow=localhost 10.1.2.0/24\n", ""),
     );
     r.lint(&["batch.service"]).expect_clean();
 }
@@ -1266,7 +1263,7 @@ fn ug012_dynamic_user_with_user_root() {
         "{f}"
     );
 
-    r.unit("dyn.service", &body.replace("User=root\n", ""));
+    r.unit("dyn.service", body.replace("User=root\n", ""));
     r.lint(&["dyn.service"]).expect_clean();
 }
 
@@ -1291,7 +1288,7 @@ fn ug012_protect_home_hides_the_program() {
     // The fix: ProtectHome=read-only.
     r.unit(
         "homeapp.service",
-        &body.replace("ProtectHome=yes", "ProtectHome=read-only"),
+        body.replace("ProtectHome=yes", "ProtectHome=read-only"),
     );
     r.lint(&["homeapp.service"]).expect_clean();
 
@@ -1299,11 +1296,11 @@ fn ug012_protect_home_hides_the_program() {
     // ignored).
     r.unit(
         "plus.service",
-        &svc("ExecStart=+/home/app/bin/server\nProtectHome=yes"),
+        svc("ExecStart=+/home/app/bin/server\nProtectHome=yes"),
     );
     r.unit(
         "wd.service",
-        &svc("ExecStart=/usr/bin/server\nWorkingDirectory=-/home/app\nProtectHome=yes"),
+        svc("ExecStart=/usr/bin/server\nWorkingDirectory=-/home/app\nProtectHome=yes"),
     );
     r.lint(&["plus.service", "wd.service"]).expect_clean();
     let body = svc("ExecStart=/usr/bin/server\nWorkingDirectory=/home/app\nProtectHome=tmpfs");
@@ -1332,7 +1329,7 @@ fn ug012_no_new_privileges_on_a_setuid_runner() {
     let f = lint.expect("UG012", &unit, Some(line(&body, "NoNewPrivileges=")));
     assert_eq!(f["fix"], "Remove NoNewPrivileges= for this service.");
 
-    r.unit("cron.service", &body.replace("NoNewPrivileges=yes\n", ""));
+    r.unit("cron.service", body.replace("NoNewPrivileges=yes\n", ""));
     r.lint(&["cron.service"]).expect_clean();
 
     // PAMName= opens sessions for other users: the same conflict.
@@ -1346,7 +1343,7 @@ fn ug012_no_new_privileges_on_a_setuid_runner() {
     r.file("usr/sbin/scrub", "#!/bin/bash\nexec fsck -n \"$1\"\n");
     r.unit(
         "scrub.service",
-        &svc("ExecStart=/usr/sbin/scrub /dev/sda1\nNoNewPrivileges=yes"),
+        svc("ExecStart=/usr/sbin/scrub /dev/sda1\nNoNewPrivileges=yes"),
     );
     r.lint(&["scrub.service"]).expect_clean();
 }
@@ -1429,7 +1426,7 @@ fn ug013_invalid_value_and_systemd_warns_on_the_same_line() {
     // The fix: values systemd accepts.
     r.unit(
         "bad.service",
-        &svc("ExecStart=/usr/bin/bad\nProtectSystem=strict\nProtectHome=read-only"),
+        svc("ExecStart=/usr/bin/bad\nProtectSystem=strict\nProtectHome=read-only"),
     );
     r.dropin(
         "bad.service",
@@ -1496,7 +1493,7 @@ fn text_format_has_path_line_severity_id_message() {
     let r = Root::os();
     let _s = r.snapshots().bind_to_scope();
     r.file(&format!("{VENDOR}/v.service"), svc("ExecStart=/usr/bin/v"));
-    r.unit("v.service", &svc("ExecStart=/usr/bin/v"));
+    r.unit("v.service", svc("ExecStart=/usr/bin/v"));
     let copy = r.unit_path("v.service");
     let out = r.run(&["v.service"], &[]);
     assert_eq!(out.status.code(), Some(0));
@@ -1516,14 +1513,14 @@ fn text_format_has_path_line_severity_id_message() {
 fn exit_code_is_one_only_for_errors() {
     let r = Root::os();
     let _s = r.snapshots().bind_to_scope();
-    r.unit("warn.service", &svc("ExecStart=/usr/bin/w\nMemoryLimit=1G"));
+    r.unit("warn.service", svc("ExecStart=/usr/bin/w\nMemoryLimit=1G"));
     r.unit(
         "err.service",
-        &svc("ExecStart=/usr/bin/e\nProtectSytem=strict"),
+        svc("ExecStart=/usr/bin/e\nProtectSytem=strict"),
     );
     r.unit(
         "ok.service",
-        &svc("ExecStart=/usr/bin/o\nProtectSystem=strict"),
+        svc("ExecStart=/usr/bin/o\nProtectSystem=strict"),
     );
     r.lint(&["warn.service"]).expect_code(0);
     r.lint(&["err.service"]).expect_code(1);
@@ -1551,10 +1548,10 @@ fn lint_without_arguments_covers_every_service_of_the_root() {
     let _s = r.snapshots().bind_to_scope();
     r.unit(
         "a.service",
-        &svc("ExecStart=/usr/bin/a\nProtectSytem=strict"),
+        svc("ExecStart=/usr/bin/a\nProtectSytem=strict"),
     );
     let a = r.unit_path("a.service");
-    r.unit("b.service", &svc("ExecStart=/usr/bin/b\nMemoryLimit=1G"));
+    r.unit("b.service", svc("ExecStart=/usr/bin/b\nMemoryLimit=1G"));
     let b = r.unit_path("b.service");
     let l = r.lint(&[]);
     insta::assert_snapshot!(l.text, @"
@@ -1583,7 +1580,7 @@ fn sarif_is_valid_2_1_0() {
     r.file(&format!("{VENDOR}/v.service"), svc("ExecStart=/usr/bin/v"));
     r.unit(
         "v.service",
-        &svc("ExecStart=/usr/bin/v\nProtectSytem=strict\nMemoryLimit=1G"),
+        svc("ExecStart=/usr/bin/v\nProtectSytem=strict\nMemoryLimit=1G"),
     );
     let base = r.path().display().to_string();
     let out = r.run(&["v.service"], &["--format", "sarif", "--base", &base]);
@@ -1777,7 +1774,7 @@ fn sarif_uri_is_percent_encoded() {
     r.dir("usr/bin");
     r.unit(
         "a.service",
-        &svc("ExecStart=/usr/bin/a\nProtectSytem=strict"),
+        svc("ExecStart=/usr/bin/a\nProtectSytem=strict"),
     );
     let out = r.run(&["a.service"], &["--format", "sarif"]);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
