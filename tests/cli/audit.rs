@@ -3,9 +3,10 @@
 //! Every test builds its own root in a temporary directory and passes it with `--root`, so the
 //! host's units never leak in. Wherever systemd-analyze prints the same thing, the test asserts
 //! byte equality with `systemd-analyze security --offline=true --root=...` run on the same tree
-//! (with the same pinned locale), and only then snapshots our output (tests/cli/snapshots/ and inline), so a
-//! snapshot never records behaviour that disagrees with systemd. The overview listing and the
-//! JSON document are unitguard's own formats: their numbers are checked against systemd's.
+//! (with the same pinned locale), and only then snapshots our output (inline, or in
+//! tests/cli/snapshots/), so a snapshot never records behaviour that disagrees with systemd.
+//! The overview listing and the JSON document are unitguard's own formats: their numbers are
+//! checked against systemd's.
 
 use crate::support::*;
 use serde_json::Value;
