@@ -167,12 +167,11 @@ fn table_columns_are_padded_like_systemd() {
         }
     }
     // Wide characters in a policy text take two columns, as in systemd's table.
-    let policy = r.join("wide.policy");
-    std::fs::write(
-        &policy,
+    r.file(
+        "wide.policy",
         r#"{"UserOrDynamicUser": {"description_bad": "ルートで動く 漢字 😨 x́"}}"#,
-    )
-    .unwrap();
+    );
+    let policy = r.join("wide.policy");
     let p = format!("--security-policy={}", policy.display());
     let out = assert_same_as_systemd(&r, "C.UTF-8", &[&p, "plain.service"]);
     insta::assert_snapshot!("table_wide_policy_text", stdout(&out));
@@ -463,17 +462,16 @@ fn without_offline_a_line_on_stderr_says_units_are_read_offline() {
 #[test]
 fn security_policy_changes_numbers_like_systemd() {
     let r = mixed_root();
-    let policy = r.join("my.policy");
-    std::fs::write(
-        &policy,
+    r.file(
+        "my.policy",
         r#"{
   "UserOrDynamicUser": {"weight": 0},
   "UMask": {"weight": 5000.0, "range": 10, "description_bad": "umask is loose"},
   "PrivateNetwork": {"weight": -3, "range": "x"},
   "NotAField": {"weight": 1}
 }"#,
-    )
-    .unwrap();
+    );
+    let policy = r.join("my.policy");
     let p = format!("--security-policy={}", policy.display());
     for unit in MIXED_UNITS {
         assert_same_as_systemd(&r, "C.UTF-8", &[&p, unit]);

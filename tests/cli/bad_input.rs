@@ -596,9 +596,8 @@ fn root_that_does_not_exist() {
 // Security policies
 
 fn policy(r: &Root, text: &str) -> String {
-    let p = r.join("bad.policy");
-    std::fs::write(&p, text).unwrap();
-    format!("--security-policy={}", p.display())
+    r.file("bad.policy", text);
+    format!("--security-policy={}", r.join("bad.policy").display())
 }
 
 #[test]
@@ -628,8 +627,11 @@ fn policy_with_a_json_syntax_error() {
         assert_clean_failure(&out, 1);
         assert!(stderr(&out).contains("bad.policy: "));
     }
+    r.file(
+        "bad.policy",
+        b"{\"UMask\": {\"description_bad\": \"\xff\"}}",
+    );
     let p = r.join("bad.policy");
-    std::fs::write(&p, b"{\"UMask\": {\"description_bad\": \"\xff\"}}").unwrap();
     let out = audit(
         &r,
         "C.UTF-8",
@@ -637,8 +639,8 @@ fn policy_with_a_json_syntax_error() {
     );
     assert_eq!(code(&out), 2);
     assert_clean_failure(&out, 1);
+    r.dir("policy.d");
     let dir = r.join("policy.d");
-    std::fs::create_dir_all(&dir).unwrap();
     let out = audit(
         &r,
         "C.UTF-8",

@@ -90,7 +90,7 @@ fn a_traced_command_leaves_evidence() {
 fn bad_evidence_files_are_refused_by_name() {
     let dir = Root::new();
     let bad = dir.path().join("bad.json");
-    std::fs::write(&bad, "{\"schema\": 99}").unwrap();
+    dir.file("bad.json", "{\"schema\": 99}");
     let o = ug(["learn", "--evidence"])
         .arg(dir.path().join("m.json"))
         .arg("--merge")
@@ -101,7 +101,7 @@ fn bad_evidence_files_are_refused_by_name() {
     assert!(err.contains("bad.json: evidence schema 99"), "{err}");
     let _s = dir.snapshots().bind_to_scope();
     insta::assert_snapshot!(err, @"unitguard: [ROOT]/bad.json: evidence schema 99; this unitguard reads schema 1");
-    std::fs::write(&bad, "not json").unwrap();
+    dir.file("bad.json", "not json");
     let o = ug(["learn", "--evidence"])
         .arg(dir.path().join("m.json"))
         .arg("--merge")

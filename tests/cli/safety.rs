@@ -30,24 +30,20 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, u64, u32)> {
     out
 }
 
-/// A directory outside the root, holding one file a hostile link points at.
+/// A tree outside the root, holding one file a hostile link points at.
 struct Outside {
-    dir: tempfile::TempDir,
+    tree: Root,
 }
 
 impl Outside {
     fn new() -> Outside {
-        let dir = tempfile::Builder::new()
-            .prefix("unitguard-victim-")
-            .tempdir()
-            .unwrap();
-        std::fs::create_dir_all(dir.path().join("systemd/system")).unwrap();
-        std::fs::write(dir.path().join("victim"), "do not touch\n").unwrap();
-        Outside { dir }
+        let tree = Root::with_prefix("unitguard-victim-");
+        tree.dir("systemd/system").file("victim", "do not touch\n");
+        Outside { tree }
     }
 
     fn path(&self) -> &Path {
-        self.dir.path()
+        self.tree.path()
     }
 
     fn victim(&self) -> PathBuf {
@@ -465,9 +461,8 @@ fn policies_that_systemd_accepts_are_accepted() {
     let _s = r.snapshots().bind_to_scope();
     r.unit("good.service", SERVICE);
     let policy = |name: &str, text: String| {
-        let p = r.join(name);
-        std::fs::write(&p, text).unwrap();
-        format!("--security-policy={}", p.display())
+        r.file(name, text);
+        format!("--security-policy={}", r.join(name).display())
     };
     let nest = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
     let accepted = [
