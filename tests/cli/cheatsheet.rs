@@ -161,6 +161,7 @@ fn html_is_self_contained_and_well_formed() {
         assert!(!html.contains(needle), "{needle}");
     }
     assert!(html.contains("@media print"));
+    snapshots().bind(|| insta::assert_snapshot!("html", html));
 }
 
 #[test]

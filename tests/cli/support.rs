@@ -161,7 +161,10 @@ pub fn snapshots() -> insta::Settings {
 fn add_machine_filters(s: &mut insta::Settings) {
     s.add_filter(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", "[DATE]");
     s.add_filter(
-        &format!(r"(unitguard:? ){}", regex_escape(env!("CARGO_PKG_VERSION"))),
+        &format!(
+            r"(unitguard[^\n]*?)\b{}\b",
+            regex_escape(env!("CARGO_PKG_VERSION"))
+        ),
         "${1}[VERSION]",
     );
     s.add_filter(
