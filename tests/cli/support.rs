@@ -174,8 +174,10 @@ fn add_machine_filters(s: &mut insta::Settings) {
         ),
         "${1}[VERSION]\"",
     );
-    s.add_filter(r"/tmp/\.tmp[A-Za-z0-9]+", "[TMP]");
-    s.add_filter(r"/tmp/unitguard-[a-z]+-[A-Za-z0-9]+", "[TMP]");
+    let tmp = regex_escape(&std::env::temp_dir().display().to_string());
+    let tmp = tmp.trim_end_matches('/');
+    s.add_filter(&format!(r"{tmp}/\.tmp[A-Za-z0-9]+"), "[TMP]");
+    s.add_filter(&format!(r"{tmp}/unitguard-[a-z]+-[A-Za-z0-9]+"), "[TMP]");
 }
 
 /// `s` as a regular expression that matches exactly `s`.
