@@ -3,6 +3,7 @@
 //! and the looser one. This module builds a format-neutral [`Sheet`]; [`markdown`], [`html`]
 //! and [`pdf`] only lay it out.
 
+mod font;
 pub mod html;
 pub mod markdown;
 pub mod pdf;
