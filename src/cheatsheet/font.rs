@@ -120,13 +120,16 @@ impl Face {
     }
 }
 
-/// `s` with only characters every one of the fonts has: white space becomes a space, other
+/// `s` with only characters every one of the fonts has: white space becomes a space (a no-break
+/// space stays), other
 /// control characters go, arrows, dashes and relations the fonts lack are spelled in ASCII,
 /// anything else they lack becomes '?'.
 pub(super) fn clean(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
+            // A no-break space keeps a label with its value when lines are wrapped.
+            '\u{a0}' => out.push(c),
             c if c.is_whitespace() => out.push(' '),
             c if c.is_control() => {}
             c if Font::ALL.iter().all(|f| f.face().has(c)) => out.push(c),
@@ -161,6 +164,8 @@ impl Used {
             let old = face.chars.get(&c).map_or(0, |&(g, _)| g);
             let new = self.glyphs.remap(old);
             if old != 0 {
+                // Copied or extracted, a no-break space is a space.
+                let c = if c == '\u{a0}' { ' ' } else { c };
                 self.text.entry(new).or_insert(c);
             }
             codes.extend_from_slice(&new.to_be_bytes());

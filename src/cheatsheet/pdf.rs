@@ -441,11 +441,11 @@ fn directive_block(e: &Entry) -> Block {
     let mut trio = val_spans(&e.default, BODY);
     trio.push(span(BODY, "     "));
     trio.push(span(LABEL, "STRICT"));
-    trio.push(span(BODY, "  "));
+    trio.push(span(BODY, "\u{a0}\u{a0}"));
     trio.extend(val_spans(&e.strict, BODY));
     trio.push(span(BODY, "     "));
     trio.push(span(LABEL, "LOOSER"));
-    trio.push(span(BODY, "  "));
+    trio.push(span(BODY, "\u{a0}\u{a0}"));
     trio.extend(val_spans(&e.looser, BODY));
     units.extend(row("DEFAULT", &trio));
     units.extend(row("STOPS", &[span(BODY, &d.stops)]));
@@ -740,115 +740,162 @@ struct Placed {
     directives: Vec<Vec<Dest>>,
 }
 
-/// The opening page: the directives that weigh most, a starter drop-in, the verify loop and
-/// the rollback; the reference starts on the next page.
-fn summary_page(layout: &mut Layout, s: &crate::cheatsheet::summary::Summary) {
-    use crate::cheatsheet::summary::score;
-    let full = RIGHT - LEFT;
-    let h2 = |text: &str| Unit {
-        height: 22.0,
+/// Spans of `text` in `plain`, with its `code spans` in `code`.
+fn marked(text: &str, plain: Style, code: Style) -> Vec<Span> {
+    text.split('`')
+        .enumerate()
+        .filter(|(_, part)| !part.is_empty())
+        .map(|(i, part)| span(if i % 2 == 1 { code } else { plain }, part))
+        .collect()
+}
+
+/// A summary section's heading, ruled below.
+fn summary_heading(text: &str) -> Unit {
+    Unit {
+        height: 26.0,
         ops: vec![
             Op::Text {
                 x: LEFT,
-                y: 15.0,
-                style: style(Font::Bold, 11.5, ACCENT),
+                y: 17.0,
+                style: style(Font::Bold, 12.5, ACCENT),
                 text: clean(text),
             },
             Op::Rule {
                 x1: LEFT,
                 x2: RIGHT,
-                y: 19.0,
+                y: 22.0,
                 width: 0.75,
                 color: ACCENT,
             },
         ],
-    };
+    }
+}
+
+/// The summary, two pages to pin up. Page 1: the directives that weigh most, the verify loop
+/// and the rollback, in type that reads from a step away. Page 2: the starter drop-in, whole.
+/// The reference starts on the next page.
+fn summary_pages(layout: &mut Layout, s: &crate::cheatsheet::summary::Summary) {
+    use crate::cheatsheet::summary::score;
+    let full = RIGHT - LEFT;
+    let code = style(Font::MonoBold, 10.5, INK);
+    let body = style(Font::Regular, 10.5, INK);
+    let note = style(Font::Oblique, 10.5, MUTED);
+    let number = style(Font::Bold, 10.5, ACCENT);
+    let leading = 16.0;
     let mut units = vec![
         Unit {
-            height: 30.0,
+            height: 34.0,
             ops: vec![Op::Text {
                 x: LEFT,
-                y: 22.0,
-                style: style(Font::Bold, 20.0, INK),
+                y: 24.0,
+                style: style(Font::Bold, 21.0, INK),
                 text: clean("Sandboxing a service: the short version"),
             }],
         },
-        h2("The directives that weigh most in systemd-analyze security"),
+        summary_heading("The directives that weigh most in systemd-analyze security"),
     ];
+    let indent = width(number, "100%") + 8.0;
     for w in &s.weighty {
+        let mut spans = vec![span(code, &w.setting), span(body, "  ")];
+        spans.extend(marked(&w.summary, body, code));
         units.extend(paragraph(
-            &[
-                span(CODE, &w.setting),
-                span(BODY, &format!("  {}", w.summary)),
-            ],
-            LEFT + 34.0,
-            full - 34.0,
-            11.0,
-            Some((LEFT, span(SINCE, &format!("{}%", w.share)))),
+            &spans,
+            LEFT + indent,
+            full - indent,
+            leading,
+            Some((LEFT, span(number, &format!("{}%", w.share)))),
         ));
     }
     units.extend(paragraph(
         &[span(
-            NOTE,
-            "Share: how much of the score's total weight the directive can close.",
+            style(Font::Oblique, 9.0, MUTED),
+            "Share: how much of the score's total weight the directive can close. \
+             The values are the strictest commonly workable; the reference pages say what each \
+             one breaks and what to loosen it to.",
         )],
         LEFT,
         full,
         12.0,
         None,
     ));
-    units.push(h2(&format!(
-        "Starter drop-in: /etc/systemd/system/{}.d/hardening.conf",
-        s.example_unit
-    )));
-    units.extend(paragraph(
-        &[span(
-            BODY,
-            &format!(
-                "What unitguard harden --profile baseline writes for a plain daemon ({} -> {}); \
-                 run it on your unit for one fitted to it.",
-                score(s.before),
-                score(s.after)
-            ),
-        )],
-        LEFT,
-        full,
-        11.0,
-        None,
-    ));
-    for line in s.starter.lines() {
-        let st = if line.starts_with('#') {
-            style(Font::Mono, 7.5, MUTED)
-        } else {
-            style(Font::MonoBold, 7.5, INK)
-        };
-        units.push(Unit {
-            height: 9.0,
-            ops: vec![Op::Text {
-                x: LEFT + 8.0,
-                y: 7.0,
-                style: st,
-                text: clean(line),
-            }],
-        });
-    }
     for (title, steps) in [
         ("The verify loop", s.verify),
         ("Rollback in three commands", s.rollback),
     ] {
-        units.push(h2(title));
+        units.push(Unit {
+            height: 16.0,
+            ops: vec![],
+        });
+        units.push(summary_heading(title));
+        let indent = width(number, "9.") + 8.0;
         for (i, step) in steps.iter().enumerate() {
+            let mut spans = vec![span(code, step.command), span(note, "   ")];
+            spans.extend(marked(step.what, note, style(Font::Mono, 10.5, MUTED)));
             units.extend(paragraph(
-                &[
-                    span(CODE, step.command),
-                    span(NOTE, &format!("   {}", step.what)),
-                ],
-                LEFT + 14.0,
-                full - 14.0,
-                11.5,
-                Some((LEFT, span(SINCE, &format!("{}.", i + 1)))),
+                &spans,
+                LEFT + indent,
+                full - indent,
+                leading + 1.0,
+                Some((LEFT, span(number, &format!("{}.", i + 1)))),
             ));
         }
+    }
+    for u in &units {
+        if u.height > layout.room() {
+            layout.new_page();
+        }
+        layout.place_unit(u);
+    }
+
+    // Page 2: the drop-in, in the largest type that fits it on the page.
+    layout.new_page();
+    let mut units = vec![summary_heading("A starter drop-in")];
+    units.extend(paragraph(
+        &marked(
+            &format!(
+                "`/etc/systemd/system/{}.d/hardening.conf`: what \
+                 `unitguard harden --profile baseline` writes for a plain network daemon \
+                 (exposure {} → {}). Run it on your own unit for a drop-in fitted to it: it \
+                 reads the unit and what the daemon needs.",
+                s.example_unit,
+                score(s.before),
+                score(s.after)
+            ),
+            body,
+            code,
+        ),
+        LEFT,
+        full,
+        leading,
+        None,
+    ));
+    units.push(Unit {
+        height: 6.0,
+        ops: vec![],
+    });
+    let room = layout.room() - units.iter().map(|u| u.height).sum::<f32>();
+    let lines = s.starter.lines().count() as f32;
+    let widest = s.starter.lines().map(|l| width(style(Font::MonoBold, 1.0, INK), l));
+    let widest = widest.fold(0.0, f32::max);
+    let size = [9.0, 8.5, 8.0, 7.5, 7.0, 6.5]
+        .into_iter()
+        .find(|size| lines * size * 1.2 <= room && widest * size <= full - 8.0)
+        .unwrap_or(6.5);
+    for line in s.starter.lines() {
+        let st = if line.starts_with('#') {
+            style(Font::Mono, size, MUTED)
+        } else {
+            style(Font::MonoBold, size, INK)
+        };
+        units.push(Unit {
+            height: size * 1.2,
+            ops: vec![Op::Text {
+                x: LEFT + 8.0,
+                y: size * 0.95,
+                style: st,
+                text: clean(line),
+            }],
+        });
     }
     for u in &units {
         if u.height > layout.room() {
@@ -861,7 +908,7 @@ fn summary_page(layout: &mut Layout, s: &crate::cheatsheet::summary::Summary) {
 
 fn lay_out(sheet: &Sheet) -> (Vec<Page>, Placed) {
     let mut layout = Layout::new();
-    summary_page(&mut layout, &sheet.summary);
+    summary_pages(&mut layout, &sheet.summary);
     let slot = title_block(&mut layout, sheet);
     let mut placed = Placed {
         groups: Vec::new(),
@@ -1122,13 +1169,14 @@ mod tests {
 
     #[test]
     fn metrics() {
-        // "Helvetica" at 1000 pt: H 722 e 556 l 222 v 500 e 556 t 278 i 222 c 500 a 556.
-        assert_eq!(
-            width(style(Font::Regular, 1000.0, INK), b"Helvetica"),
-            4112.0
-        );
-        assert_eq!(width(style(Font::Mono, 10.0, INK), b"abc"), 18.0);
-        assert_eq!(clean("a—b “c” é →"), b"a\x97b \x93c\x94 \xe9 ->".to_vec());
+        // DejaVu Sans advances in 1/2048 em, as fontTools reads the hmtx table:
+        // H 1540, e 1260, l 569, v 1212, t 803, i 569, c 1126, a 1255.
+        let w = width(style(Font::Regular, 2048.0, INK), "Helvetica");
+        assert!((w - 9594.0).abs() < 0.01, "{w}");
+        // DejaVu Sans Mono: 1233/2048 em for every glyph.
+        let w = width(style(Font::Mono, 2048.0, INK), "a→c");
+        assert!((w - 3.0 * 1233.0).abs() < 0.01, "{w}");
+        assert_eq!(clean("a\tb “c” é → \u{4e2d}"), "a b “c” é → ?");
     }
 
     #[test]
@@ -1142,12 +1190,12 @@ mod tests {
                 let (x, last) = line.last().unwrap();
                 assert!(x + width(last.style, &last.text) <= max + 0.01, "{max}");
             }
-            let joined: Vec<u8> = lines
+            let joined: String = lines
                 .iter()
-                .flat_map(|l| l.iter().flat_map(|(_, s)| s.text.clone()))
-                .filter(|b| *b != b' ')
+                .flat_map(|l| l.iter().flat_map(|(_, s)| s.text.chars()))
+                .filter(|c| *c != ' ')
                 .collect();
-            let expected: Vec<u8> = text.bytes().filter(|b| *b != b' ').collect();
+            let expected: String = text.chars().filter(|c| *c != ' ').collect();
             assert_eq!(joined, expected, "no text lost at {max}");
         }
     }
@@ -1169,13 +1217,13 @@ mod tests {
                         *x >= LEFT - 0.01 && x + w <= RIGHT + 0.01,
                         "page {}: {:?} at x {x} w {w}",
                         i + 1,
-                        String::from_utf8_lossy(text)
+                        text
                     );
                     assert!(
                         *y >= FOOTER_BASELINE - 0.01 && *y <= TOP,
                         "page {}: {:?} at y {y}",
                         i + 1,
-                        String::from_utf8_lossy(text)
+                        text
                     );
                     if *y > FOOTER_BASELINE + 1.0 {
                         assert!(*y >= BOTTOM, "page {}: body text below {BOTTOM}", i + 1);
