@@ -192,7 +192,10 @@ pub(super) fn embed(
     let face = font.face();
     let (cid_id, descriptor_id, cmap_id, file_id) = (alloc(), alloc(), alloc(), alloc());
     let subset = subsetter::subset(face.data, 0, &used.glyphs).map_err(|e| {
-        crate::Error::Other(format!("embedding {} in the PDF: {e}", face.postscript_name()))
+        crate::Error::Other(format!(
+            "embedding {} in the PDF: {e}",
+            face.postscript_name()
+        ))
     })?;
     let old_ids: Vec<u16> = used.glyphs.remapped_gids().collect();
     // PDF's mark of a subset: six capital letters and '+', the same for the same glyphs.
@@ -217,7 +220,9 @@ pub(super) fn embed(
         old_ids.iter().map(|&g| {
             face.ttf
                 .glyph_hor_advance(ttf_parser::GlyphId(g))
-                .map_or(0.0, |w| f32::from(w) * 1000.0 / f32::from(face.ttf.units_per_em()))
+                .map_or(0.0, |w| {
+                    f32::from(w) * 1000.0 / f32::from(face.ttf.units_per_em())
+                })
         }),
     );
     cid.finish();

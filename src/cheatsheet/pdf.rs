@@ -875,7 +875,10 @@ fn summary_pages(layout: &mut Layout, s: &crate::cheatsheet::summary::Summary) {
     });
     let room = layout.room() - units.iter().map(|u| u.height).sum::<f32>();
     let lines = s.starter.lines().count() as f32;
-    let widest = s.starter.lines().map(|l| width(style(Font::MonoBold, 1.0, INK), l));
+    let widest = s
+        .starter
+        .lines()
+        .map(|l| width(style(Font::MonoBold, 1.0, INK), l));
     let widest = widest.fold(0.0, f32::max);
     let size = [9.0, 8.5, 8.0, 7.5, 7.0, 6.5]
         .into_iter()
