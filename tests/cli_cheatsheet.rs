@@ -479,3 +479,10 @@ fn pdf_is_well_formed_and_every_page_renders() {
         );
     }
 }
+
+#[test]
+fn pdf_is_the_same_bytes_every_time() {
+    // Fonts, subset tags and Unicode maps included: a checked-in PDF does not churn.
+    let first = ok(&["cheatsheet", "--format", "pdf"]);
+    assert!(first == ok(&["cheatsheet", "--format", "pdf"]));
+}

@@ -8,7 +8,7 @@
 //! widths of those glyphs; a ToUnicode CMap so that copying, searching and `pdftotext` give
 //! back the characters.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
@@ -152,8 +152,9 @@ pub(super) fn clean(s: &str) -> String {
 #[derive(Default)]
 pub(super) struct Used {
     glyphs: GlyphRemapper,
-    /// The character each subset glyph stands for, for the ToUnicode CMap.
-    text: HashMap<u16, char>,
+    /// The character each subset glyph stands for, for the ToUnicode CMap (in glyph order,
+    /// so that the same sheet gives the same bytes).
+    text: BTreeMap<u16, char>,
 }
 
 impl Used {
