@@ -82,7 +82,7 @@ complete -c unitguard -n "__fish_unitguard_using_subcommand cat" -s q -l quiet -
 complete -c unitguard -n "__fish_unitguard_using_subcommand cat" -s h -l help -d 'Print help'
 complete -c unitguard -n "__fish_unitguard_using_subcommand cheatsheet" -l format -d 'Output format [default: the --output extension (.md, .html, .pdf), else md]' -r -f -a "md\t'GitHub markdown'
 html\t'One self-contained HTML file (inline CSS, print-friendly)'
-pdf\t'An A4 PDF document (base-14 fonts, nothing embedded)'"
+pdf\t'An A4 PDF document: a two-page summary to pin up, then the reference (fonts embedded)'"
 complete -c unitguard -n "__fish_unitguard_using_subcommand cheatsheet" -s o -l output -d 'Write to FILE instead of standard output (a PDF is not written to a terminal)' -r -F
 complete -c unitguard -n "__fish_unitguard_using_subcommand cheatsheet" -l color -d 'Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never' -r -f -a "auto\t''
 always\t''

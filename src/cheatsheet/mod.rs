@@ -3,6 +3,7 @@
 //! and the looser one. This module builds a format-neutral [`Sheet`]; [`markdown`], [`html`]
 //! and [`pdf`] only lay it out.
 
+mod font;
 pub mod html;
 pub mod markdown;
 pub mod pdf;
@@ -17,7 +18,7 @@ pub enum Format {
     Md,
     /// One self-contained HTML file (inline CSS, print-friendly)
     Html,
-    /// An A4 PDF document (base-14 fonts, nothing embedded)
+    /// An A4 PDF document: a two-page summary to pin up, then the reference (fonts embedded)
     Pdf,
 }
 
@@ -90,7 +91,7 @@ pub struct Group<'a> {
     pub entries: Vec<Entry<'a>>,
 }
 
-/// The whole sheet: the one-page summary, then every directive by group.
+/// The whole sheet: the summary (two pages in the PDF), then every directive by group.
 #[derive(Debug)]
 pub struct Sheet<'a> {
     pub summary: summary::Summary,

@@ -1,20 +1,19 @@
 //! The cheat sheet as an A4 PDF, written with `pdf-writer`.
 //!
 //! pdf-writer writes PDF objects and content streams, nothing more, so the layout is done
-//! here: the text uses the PDF base-14 fonts Helvetica, Helvetica-Bold, Helvetica-Oblique
-//! and Courier(-Bold) (nothing is embedded; every PDF viewer has them), measured with their Adobe
-//! font metrics (`HELVETICA`, `HELVETICA_BOLD` below; Courier is 600/1000 em for every
-//! glyph), in WinAnsiEncoding. Paragraphs are word-wrapped to the column with those metrics
-//! (a word longer than the column is broken after `/`, `=`, `,`, `|`, `:` or `-`, else
-//! anywhere), directive blocks are kept on one page, a group heading is never left alone at
-//! the bottom of a page, and every page has a footer "Page N of M".
+//! here, measured with the advance widths of the fonts it embeds (DejaVu Sans and Sans Mono,
+//! see `font`). Paragraphs are word-wrapped to the column (a word longer than the column is
+//! broken after `/`, `=`, `,`, `|`, `:` or `-`, else anywhere), directive blocks are kept on
+//! one page, a group heading is never left alone at the bottom of a page, and every page has
+//! a footer "Page N of M".
 //!
-//! Page 1 has a title block and a table of contents with page numbers and links; the
-//! document outline (bookmarks) lists groups and directives.
+//! The summary (`summary`) comes first; then a title block and a table of contents with page
+//! numbers and links; the document outline (bookmarks) lists groups and directives.
 
 use pdf_writer::types::{ActionType, AnnotationType, PageMode};
-use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::{Content, Filter, Finish, Pdf, Rect, Ref, Str, TextStr};
 
+use super::font::{self, Font, Used};
 use super::{Entry, Group, LEGEND, Sheet, TITLE, Val};
 
 const PAGE_W: f32 = 595.276;
@@ -28,54 +27,6 @@ const FOOTER_BASELINE: f32 = 34.0;
 /// Label column of a directive block, and where its text column starts.
 const LABEL_X: f32 = LEFT + 2.0;
 const TEXT_X: f32 = LEFT + 50.0;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Font {
-    Regular,
-    Bold,
-    Oblique,
-    Mono,
-    MonoBold,
-}
-
-impl Font {
-    const ALL: [Font; 5] = [
-        Font::Regular,
-        Font::Bold,
-        Font::Oblique,
-        Font::Mono,
-        Font::MonoBold,
-    ];
-
-    fn resource(self) -> Name<'static> {
-        match self {
-            Font::Regular => Name(b"F1"),
-            Font::Bold => Name(b"F2"),
-            Font::Oblique => Name(b"F3"),
-            Font::Mono => Name(b"F4"),
-            Font::MonoBold => Name(b"F5"),
-        }
-    }
-
-    fn base_font(self) -> Name<'static> {
-        match self {
-            Font::Regular => Name(b"Helvetica"),
-            Font::Bold => Name(b"Helvetica-Bold"),
-            Font::Oblique => Name(b"Helvetica-Oblique"),
-            Font::Mono => Name(b"Courier"),
-            Font::MonoBold => Name(b"Courier-Bold"),
-        }
-    }
-
-    /// Advance width of a WinAnsi code in 1/1000 em.
-    fn advance(self, code: u8) -> u16 {
-        match self {
-            Font::Regular | Font::Oblique => HELVETICA[code as usize],
-            Font::Bold => HELVETICA_BOLD[code as usize],
-            Font::Mono | Font::MonoBold => 600,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Color(f32, f32, f32);
@@ -110,26 +61,28 @@ const SUMMARY: Style = style(Font::Oblique, 8.5, MUTED);
 const META: Style = style(Font::Regular, 7.5, MUTED);
 const FOOTER: Style = style(Font::Regular, 7.5, MUTED);
 
-/// Width of WinAnsi-encoded text in points.
-fn width(st: Style, text: &[u8]) -> f32 {
-    text.iter()
-        .map(|&b| f32::from(st.font.advance(b)))
-        .sum::<f32>()
-        * st.size
-        / 1000.0
+/// Width of text in points.
+fn width(st: Style, text: &str) -> f32 {
+    let face = st.font.face();
+    text.chars().map(|c| face.advance(c)).sum::<f32>() * st.size / 1000.0
 }
 
-/// A run of text in one style, WinAnsi-encoded.
+/// Text as the fonts can draw it.
+fn clean(s: &str) -> String {
+    font::clean(s)
+}
+
+/// A run of text in one style.
 #[derive(Debug, Clone)]
 struct Span {
     style: Style,
-    text: Vec<u8>,
+    text: String,
 }
 
 fn span(style: Style, text: &str) -> Span {
     Span {
         style,
-        text: winansi(text),
+        text: clean(text),
     }
 }
 
@@ -141,7 +94,7 @@ enum Op {
         x: f32,
         y: f32,
         style: Style,
-        text: Vec<u8>,
+        text: String,
     },
     Fill {
         x: f32,
@@ -221,8 +174,8 @@ fn items(spans: &[Span]) -> Vec<Item> {
     let mut out = Vec::new();
     let mut word: Vec<Span> = Vec::new();
     for sp in spans {
-        for &b in &sp.text {
-            if b == b' ' {
+        for b in sp.text.chars() {
+            if b == ' ' {
                 if !word.is_empty() {
                     out.push(Item::Word(std::mem::take(&mut word)));
                 }
@@ -232,7 +185,7 @@ fn items(spans: &[Span]) -> Vec<Item> {
                     Some(last) if last.style == sp.style => last.text.push(b),
                     _ => word.push(Span {
                         style: sp.style,
-                        text: vec![b],
+                        text: b.to_string(),
                     }),
                 }
             }
@@ -259,10 +212,10 @@ fn wrap(spans: &[Span], max: f32) -> Vec<Line> {
             }
             Item::Word(word) => {
                 let ww: f32 = word.iter().map(|s| width(s.style, &s.text)).sum();
-                let sw: f32 = spaces.iter().map(|&st| width(st, b" ")).sum();
+                let sw: f32 = spaces.iter().map(|&st| width(st, " ")).sum();
                 if !line.is_empty() && x + sw + ww <= max {
                     for st in spaces.drain(..) {
-                        push_piece(&mut line, &mut x, st, b" ");
+                        push_piece(&mut line, &mut x, st, " ");
                     }
                     for s in &word {
                         push_piece(&mut line, &mut x, s.style, &s.text);
@@ -303,14 +256,14 @@ fn wrap(spans: &[Span], max: f32) -> Vec<Line> {
     lines
 }
 
-fn push_piece(line: &mut Line, x: &mut f32, st: Style, text: &[u8]) {
+fn push_piece(line: &mut Line, x: &mut f32, st: Style, text: &str) {
     match line.last_mut() {
-        Some((_, last)) if last.style == st => last.text.extend_from_slice(text),
+        Some((_, last)) if last.style == st => last.text.push_str(text),
         _ => line.push((
             *x,
             Span {
                 style: st,
-                text: text.to_vec(),
+                text: text.to_string(),
             },
         )),
     }
@@ -319,9 +272,9 @@ fn push_piece(line: &mut Line, x: &mut f32, st: Style, text: &[u8]) {
 
 /// Breaks a word wider than `max` into chunks that fit, preferably after a separator.
 fn split_word(word: &[Span], max: f32) -> Vec<Vec<Span>> {
-    let chars: Vec<(Style, u8)> = word
+    let chars: Vec<(Style, char)> = word
         .iter()
-        .flat_map(|s| s.text.iter().map(move |&b| (s.style, b)))
+        .flat_map(|s| s.text.chars().map(move |c| (s.style, c)))
         .collect();
     let mut chunks = Vec::new();
     let mut start = 0;
@@ -331,13 +284,13 @@ fn split_word(word: &[Span], max: f32) -> Vec<Vec<Span>> {
         let mut soft = None;
         while end < chars.len() {
             let (st, b) = chars[end];
-            let cw = f32::from(st.font.advance(b)) * st.size / 1000.0;
+            let cw = st.font.face().advance(b) * st.size / 1000.0;
             if w + cw > max && end > start {
                 break;
             }
             w += cw;
             end += 1;
-            if b"/=,|:-".contains(&b) && end < chars.len() {
+            if "/=,|:-".contains(b) && end < chars.len() {
                 soft = Some(end);
             }
         }
@@ -352,7 +305,7 @@ fn split_word(word: &[Span], max: f32) -> Vec<Vec<Span>> {
                 Some(last) if last.style == st => last.text.push(b),
                 _ => chunk.push(Span {
                     style: st,
-                    text: vec![b],
+                    text: b.to_string(),
                 }),
             }
         }
@@ -419,9 +372,9 @@ fn directive_block(e: &Entry) -> Block {
     let full = RIGHT - LEFT;
 
     // Name line: name, deprecation tag, "since N" on the right.
-    let name = winansi(e.name());
+    let name = clean(e.name());
     let name_w = width(NAME, &name);
-    let since = winansi(&format!("since {}", d.since));
+    let since = clean(&format!("since {}", d.since));
     let since_w = width(SINCE, &since);
     let mut ops = vec![Op::Text {
         x: LEFT,
@@ -432,7 +385,7 @@ fn directive_block(e: &Entry) -> Block {
     let mut used = name_w;
     if let Some(rep) = e.deprecated_by() {
         let tag_style = style(Font::Bold, 7.5, DEPRECATED);
-        let tag = winansi(&format!("DEPRECATED: use {rep}="));
+        let tag = clean(&format!("DEPRECATED: use {rep}="));
         let tag_x = LEFT + name_w + 8.0;
         used += 8.0 + width(tag_style, &tag);
         ops.push(Op::Text {
@@ -488,11 +441,11 @@ fn directive_block(e: &Entry) -> Block {
     let mut trio = val_spans(&e.default, BODY);
     trio.push(span(BODY, "     "));
     trio.push(span(LABEL, "STRICT"));
-    trio.push(span(BODY, "  "));
+    trio.push(span(BODY, "\u{a0}\u{a0}"));
     trio.extend(val_spans(&e.strict, BODY));
     trio.push(span(BODY, "     "));
     trio.push(span(LABEL, "LOOSER"));
-    trio.push(span(BODY, "  "));
+    trio.push(span(BODY, "\u{a0}\u{a0}"));
     trio.extend(val_spans(&e.looser, BODY));
     units.extend(row("DEFAULT", &trio));
     units.extend(row("STOPS", &[span(BODY, &d.stops)]));
@@ -505,8 +458,8 @@ fn directive_block(e: &Entry) -> Block {
 }
 
 fn group_heading(g: &Group) -> Unit {
-    let title = winansi(g.title);
-    let count = winansi(&format!(
+    let title = clean(g.title);
+    let count = clean(&format!(
         "{} directive{}",
         g.entries.len(),
         if g.entries.len() == 1 { "" } else { "s" }
@@ -546,7 +499,7 @@ fn continued_heading(g: &Group) -> Unit {
                 x: LEFT,
                 y: 11.0,
                 style: style(Font::Bold, 9.0, ACCENT),
-                text: winansi(&format!("{} (continued)", g.title)),
+                text: clean(&format!("{} (continued)", g.title)),
             },
             Op::Rule {
                 x1: LEFT,
@@ -659,7 +612,7 @@ fn title_block(layout: &mut Layout, sheet: &Sheet) -> TocSlot {
                 x: LEFT,
                 y: 10.0,
                 style: style(Font::Bold, 9.0, ACCENT),
-                text: winansi("UNITGUARD"),
+                text: clean("UNITGUARD"),
             }],
         },
         Unit {
@@ -668,7 +621,7 @@ fn title_block(layout: &mut Layout, sheet: &Sheet) -> TocSlot {
                 x: LEFT,
                 y: 24.0,
                 style: style(Font::Bold, 24.0, INK),
-                text: winansi(TITLE),
+                text: clean(TITLE),
             }],
         },
     ];
@@ -702,7 +655,7 @@ fn title_block(layout: &mut Layout, sheet: &Sheet) -> TocSlot {
             x: LEFT,
             y: 24.0,
             style: style(Font::Bold, 11.0, INK),
-            text: winansi("Contents"),
+            text: clean("Contents"),
         }],
     });
     for u in &units {
@@ -722,13 +675,13 @@ fn table_of_contents(layout: &mut Layout, slot: &TocSlot, sheet: &Sheet, dests: 
     let num = style(Font::Bold, 10.0, INK);
     let small = style(Font::Regular, 8.0, MUTED);
     let leader_style = style(Font::Regular, 8.0, RULE_DARK);
-    let dot_w = width(leader_style, b".  ");
+    let dot_w = width(leader_style, ".  ");
     let mut y = slot.top;
     for (g, dest) in sheet.groups.iter().zip(dests) {
         let baseline = y - 11.0;
-        let title = winansi(g.title);
-        let count = winansi(&format!("   {} directives", g.entries.len()));
-        let page = winansi(&(dest.page + 1).to_string());
+        let title = clean(g.title);
+        let count = clean(&format!("   {} directives", g.entries.len()));
+        let page = clean(&(dest.page + 1).to_string());
         let page_x = RIGHT - width(num, &page);
         let title_w = width(st, &title);
         let count_w = width(small, &count);
@@ -749,10 +702,10 @@ fn table_of_contents(layout: &mut Layout, slot: &TocSlot, sheet: &Sheet, dests: 
         let from = LEFT + title_w + count_w + 8.0;
         let to = page_x - 8.0;
         let mut x = (from / dot_w).ceil() * dot_w;
-        let mut leader = Vec::new();
+        let mut leader = String::new();
         let start = x;
         while x + dot_w <= to {
-            leader.extend_from_slice(b".  ");
+            leader.push_str(".  ");
             x += dot_w;
         }
         if !leader.is_empty() {
@@ -787,115 +740,165 @@ struct Placed {
     directives: Vec<Vec<Dest>>,
 }
 
-/// The opening page: the directives that weigh most, a starter drop-in, the verify loop and
-/// the rollback; the reference starts on the next page.
-fn summary_page(layout: &mut Layout, s: &crate::cheatsheet::summary::Summary) {
-    use crate::cheatsheet::summary::score;
-    let full = RIGHT - LEFT;
-    let h2 = |text: &str| Unit {
-        height: 22.0,
+/// Spans of `text` in `plain`, with its `code spans` in `code`.
+fn marked(text: &str, plain: Style, code: Style) -> Vec<Span> {
+    text.split('`')
+        .enumerate()
+        .filter(|(_, part)| !part.is_empty())
+        .map(|(i, part)| span(if i % 2 == 1 { code } else { plain }, part))
+        .collect()
+}
+
+/// A summary section's heading, ruled below.
+fn summary_heading(text: &str) -> Unit {
+    Unit {
+        height: 26.0,
         ops: vec![
             Op::Text {
                 x: LEFT,
-                y: 15.0,
-                style: style(Font::Bold, 11.5, ACCENT),
-                text: winansi(text),
+                y: 17.0,
+                style: style(Font::Bold, 12.5, ACCENT),
+                text: clean(text),
             },
             Op::Rule {
                 x1: LEFT,
                 x2: RIGHT,
-                y: 19.0,
+                y: 22.0,
                 width: 0.75,
                 color: ACCENT,
             },
         ],
-    };
+    }
+}
+
+/// The summary, two pages to pin up. Page 1: the directives that weigh most, the verify loop
+/// and the rollback, in type that reads from a step away. Page 2: the starter drop-in, whole.
+/// The reference starts on the next page.
+fn summary_pages(layout: &mut Layout, s: &crate::cheatsheet::summary::Summary) {
+    use crate::cheatsheet::summary::score;
+    let full = RIGHT - LEFT;
+    let code = style(Font::MonoBold, 10.5, INK);
+    let body = style(Font::Regular, 10.5, INK);
+    let note = style(Font::Oblique, 10.5, MUTED);
+    let number = style(Font::Bold, 10.5, ACCENT);
+    let leading = 16.0;
     let mut units = vec![
         Unit {
-            height: 30.0,
+            height: 34.0,
             ops: vec![Op::Text {
                 x: LEFT,
-                y: 22.0,
-                style: style(Font::Bold, 20.0, INK),
-                text: winansi("Sandboxing a service: the short version"),
+                y: 24.0,
+                style: style(Font::Bold, 21.0, INK),
+                text: clean("Sandboxing a service: the short version"),
             }],
         },
-        h2("The directives that weigh most in systemd-analyze security"),
+        summary_heading("The directives that weigh most in systemd-analyze security"),
     ];
+    let indent = width(number, "100%") + 8.0;
     for w in &s.weighty {
+        let mut spans = vec![span(code, &w.setting), span(body, "  ")];
+        spans.extend(marked(&w.summary, body, code));
         units.extend(paragraph(
-            &[
-                span(CODE, &w.setting),
-                span(BODY, &format!("  {}", w.summary)),
-            ],
-            LEFT + 34.0,
-            full - 34.0,
-            11.0,
-            Some((LEFT, span(SINCE, &format!("{}%", w.share)))),
+            &spans,
+            LEFT + indent,
+            full - indent,
+            leading,
+            Some((LEFT, span(number, &format!("{}%", w.share)))),
         ));
     }
     units.extend(paragraph(
         &[span(
-            NOTE,
-            "Share: how much of the score's total weight the directive can close.",
+            style(Font::Oblique, 9.0, MUTED),
+            "Share: how much of the score's total weight the directive can close. \
+             The values are the strictest commonly workable; the reference pages say what each \
+             one breaks and what to loosen it to.",
         )],
         LEFT,
         full,
         12.0,
         None,
     ));
-    units.push(h2(&format!(
-        "Starter drop-in: /etc/systemd/system/{}.d/hardening.conf",
-        s.example_unit
-    )));
-    units.extend(paragraph(
-        &[span(
-            BODY,
-            &format!(
-                "What unitguard harden --profile baseline writes for a plain daemon ({} -> {}); \
-                 run it on your unit for one fitted to it.",
-                score(s.before),
-                score(s.after)
-            ),
-        )],
-        LEFT,
-        full,
-        11.0,
-        None,
-    ));
-    for line in s.starter.lines() {
-        let st = if line.starts_with('#') {
-            style(Font::Mono, 7.5, MUTED)
-        } else {
-            style(Font::MonoBold, 7.5, INK)
-        };
-        units.push(Unit {
-            height: 9.0,
-            ops: vec![Op::Text {
-                x: LEFT + 8.0,
-                y: 7.0,
-                style: st,
-                text: winansi(line),
-            }],
-        });
-    }
     for (title, steps) in [
         ("The verify loop", s.verify),
         ("Rollback in three commands", s.rollback),
     ] {
-        units.push(h2(title));
+        units.push(Unit {
+            height: 16.0,
+            ops: vec![],
+        });
+        units.push(summary_heading(title));
+        let indent = width(number, "9.") + 8.0;
         for (i, step) in steps.iter().enumerate() {
+            let mut spans = vec![span(code, step.command), span(note, "   ")];
+            spans.extend(marked(step.what, note, style(Font::Mono, 10.5, MUTED)));
             units.extend(paragraph(
-                &[
-                    span(CODE, step.command),
-                    span(NOTE, &format!("   {}", step.what)),
-                ],
-                LEFT + 14.0,
-                full - 14.0,
-                11.5,
-                Some((LEFT, span(SINCE, &format!("{}.", i + 1)))),
+                &spans,
+                LEFT + indent,
+                full - indent,
+                leading + 1.0,
+                Some((LEFT, span(number, &format!("{}.", i + 1)))),
             ));
         }
+    }
+    for u in &units {
+        if u.height > layout.room() {
+            layout.new_page();
+        }
+        layout.place_unit(u);
+    }
+
+    // Page 2: the drop-in, in the largest type that fits it on the page.
+    layout.new_page();
+    let mut units = vec![summary_heading("A starter drop-in")];
+    units.extend(paragraph(
+        &marked(
+            &format!(
+                "`/etc/systemd/system/{}.d/hardening.conf`: what \
+                 `unitguard harden --profile baseline` writes for a plain network daemon \
+                 (exposure {} → {}). Run it on your own unit for a drop-in fitted to it: it \
+                 reads the unit and what the daemon needs.",
+                s.example_unit,
+                score(s.before),
+                score(s.after)
+            ),
+            body,
+            code,
+        ),
+        LEFT,
+        full,
+        leading,
+        None,
+    ));
+    units.push(Unit {
+        height: 6.0,
+        ops: vec![],
+    });
+    let room = layout.room() - units.iter().map(|u| u.height).sum::<f32>();
+    let lines = s.starter.lines().count() as f32;
+    let widest = s
+        .starter
+        .lines()
+        .map(|l| width(style(Font::MonoBold, 1.0, INK), l));
+    let widest = widest.fold(0.0, f32::max);
+    let size = [9.0, 8.5, 8.0, 7.5, 7.0, 6.5]
+        .into_iter()
+        .find(|size| lines * size * 1.2 <= room && widest * size <= full - 8.0)
+        .unwrap_or(6.5);
+    for line in s.starter.lines() {
+        let st = if line.starts_with('#') {
+            style(Font::Mono, size, MUTED)
+        } else {
+            style(Font::MonoBold, size, INK)
+        };
+        units.push(Unit {
+            height: size * 1.2,
+            ops: vec![Op::Text {
+                x: LEFT + 8.0,
+                y: size * 0.95,
+                style: st,
+                text: clean(line),
+            }],
+        });
     }
     for u in &units {
         if u.height > layout.room() {
@@ -908,7 +911,7 @@ fn summary_page(layout: &mut Layout, s: &crate::cheatsheet::summary::Summary) {
 
 fn lay_out(sheet: &Sheet) -> (Vec<Page>, Placed) {
     let mut layout = Layout::new();
-    summary_page(&mut layout, &sheet.summary);
+    summary_pages(&mut layout, &sheet.summary);
     let slot = title_block(&mut layout, sheet);
     let mut placed = Placed {
         groups: Vec::new(),
@@ -958,11 +961,11 @@ fn lay_out(sheet: &Sheet) -> (Vec<Page>, Placed) {
 }
 
 fn footer(page: &mut Page, n: usize, total: usize) {
-    let left = winansi(&format!(
+    let left = clean(&format!(
         "unitguard {}  ·  {TITLE}",
         env!("CARGO_PKG_VERSION")
     ));
-    let right = winansi(&format!("Page {n} of {total}"));
+    let right = clean(&format!("Page {n} of {total}"));
     page.ops.push(Op::Rule {
         x1: LEFT,
         x2: RIGHT,
@@ -990,7 +993,7 @@ pub fn page_count(sheet: &Sheet) -> usize {
 }
 
 /// The PDF document.
-pub fn render(sheet: &Sheet) -> Vec<u8> {
+pub fn render(sheet: &Sheet) -> crate::Result<Vec<u8>> {
     let (pages, placed) = lay_out(sheet);
     let mut next = 0;
     let mut alloc = || {
@@ -1031,17 +1034,8 @@ pub fn render(sheet: &Sheet) -> Vec<u8> {
     pdf.pages(tree_id)
         .kids(page_ids.iter().copied())
         .count(page_ids.len() as i32);
-    for (font, id) in Font::ALL.iter().zip(&font_ids) {
-        // The widths make viewers that substitute another font for a base-14 font place
-        // the glyphs exactly where the layout measured them.
-        pdf.type1_font(*id)
-            .base_font(font.base_font())
-            .encoding_predefined(Name(b"WinAnsiEncoding"))
-            .first_char(32)
-            .last_char(255)
-            .widths((32..=255).map(|code| f32::from(font.advance(code))));
-    }
 
+    let mut used: Vec<Used> = Font::ALL.iter().map(|_| Used::default()).collect();
     for (i, page) in pages.iter().enumerate() {
         let mut p = pdf.page(page_ids[i]);
         p.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H));
@@ -1058,7 +1052,8 @@ pub fn render(sheet: &Sheet) -> Vec<u8> {
         fonts.finish();
         res.finish();
         p.finish();
-        pdf.stream(content_ids[i], &content(page));
+        pdf.stream(content_ids[i], &font::deflate(&content(page, &mut used)))
+            .filter(Filter::FlateDecode);
         for (link, id) in page.links.iter().zip(&link_ids[i]) {
             let [x1, y1, x2, y2] = link.rect;
             let mut a = pdf.annotation(*id);
@@ -1115,11 +1110,15 @@ pub fn render(sheet: &Sheet) -> Vec<u8> {
             item.finish();
         }
     }
-    pdf.finish()
+    for ((font, id), used) in Font::ALL.iter().zip(&font_ids).zip(&used) {
+        font::embed(&mut pdf, &mut alloc, *id, *font, used)?;
+    }
+    Ok(pdf.finish())
 }
 
 /// The content stream of a page: shapes first, then all text in one text object.
-fn content(page: &Page) -> Vec<u8> {
+/// `used` notes the glyphs drawn, by font (in `Font::ALL` order).
+fn content(page: &Page, used: &mut [Used]) -> Vec<u8> {
     let mut c = Content::new();
     for op in &page.ops {
         match *op {
@@ -1159,84 +1158,13 @@ fn content(page: &Page) -> Vec<u8> {
                 color = Some(style.color);
             }
             c.set_text_matrix([1.0, 0.0, 0.0, 1.0, *x, *y]);
-            c.show(Str(text));
+            let codes = used[style.font as usize].encode(style.font.face(), text);
+            c.show(Str(&codes));
         }
     }
     c.end_text();
     c.finish().to_vec()
 }
-
-/// Text to WinAnsiEncoding (Windows-1252): Latin-1 and the usual typographic characters map
-/// to their codes; a few others are spelled in ASCII; anything else becomes '?'.
-fn winansi(s: &str) -> Vec<u8> {
-    const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
-        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
-        'ž', 'Ÿ',
-    ];
-    let mut out = Vec::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            ' '..='~' => out.push(c as u8),
-            '\t' | '\n' | '\r' | '\u{a0}' => out.push(b' '),
-            '\u{a1}'..='\u{ff}' => out.push(c as u32 as u8),
-            '→' => out.extend_from_slice(b"->"),
-            '←' => out.extend_from_slice(b"<-"),
-            '≤' => out.extend_from_slice(b"<="),
-            '≥' => out.extend_from_slice(b">="),
-            '≠' => out.extend_from_slice(b"!="),
-            '−' | '‐' | '‑' => out.push(b'-'),
-            c if c.is_control() => {}
-            c => match HIGH.iter().position(|&h| h == c) {
-                Some(i) => out.push(0x80 + i as u8),
-                None => out.push(b'?'),
-            },
-        }
-    }
-    out
-}
-
-/// Helvetica advance widths (1/1000 em) by WinAnsi code, from Adobe's core-14 AFM metrics
-/// (Helvetica-Oblique has the same widths).
-const HELVETICA: [u16; 256] = [
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, //
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, //
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, //
-    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, //
-    1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, //
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, //
-    333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, //
-    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584, 0, //
-    556, 0, 222, 556, 333, 1000, 556, 556, 333, 1000, 667, 333, 1000, 0, 611, 0, //
-    0, 222, 222, 333, 333, 350, 556, 1000, 333, 1000, 500, 333, 944, 0, 500, 667, //
-    278, 333, 556, 556, 556, 556, 260, 556, 333, 737, 370, 556, 584, 333, 737, 333, //
-    400, 584, 333, 333, 333, 578, 537, 278, 333, 333, 365, 556, 834, 834, 834, 611, //
-    667, 667, 667, 667, 667, 667, 1000, 722, 667, 667, 667, 667, 278, 278, 278, 278, //
-    722, 722, 778, 778, 778, 778, 778, 584, 778, 722, 722, 722, 722, 667, 667, 611, //
-    556, 556, 556, 556, 556, 556, 889, 500, 556, 556, 556, 556, 278, 278, 278, 278, //
-    556, 556, 556, 556, 556, 556, 556, 584, 611, 556, 556, 556, 556, 500, 556, 500, //
-];
-
-/// Helvetica-Bold advance widths (1/1000 em) by WinAnsi code, from Adobe's core-14 AFM
-/// metrics.
-const HELVETICA_BOLD: [u16; 256] = [
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, //
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, //
-    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278, //
-    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584, 611, //
-    975, 722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722, 611, 833, 722, 778, //
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333, 278, 333, 584, 556, //
-    333, 556, 611, 556, 611, 556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611, //
-    611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584, 0, //
-    556, 0, 278, 556, 500, 1000, 556, 556, 333, 1000, 667, 333, 1000, 0, 611, 0, //
-    0, 278, 278, 500, 500, 350, 556, 1000, 333, 1000, 556, 333, 944, 0, 500, 667, //
-    278, 333, 556, 556, 556, 556, 280, 556, 333, 737, 370, 556, 584, 333, 737, 333, //
-    400, 584, 333, 333, 333, 611, 556, 278, 333, 333, 365, 556, 834, 834, 834, 611, //
-    722, 722, 722, 722, 722, 722, 1000, 722, 667, 667, 667, 667, 278, 278, 278, 278, //
-    722, 722, 778, 778, 778, 778, 778, 584, 778, 722, 722, 722, 722, 667, 667, 611, //
-    556, 556, 556, 556, 556, 556, 889, 556, 556, 556, 556, 556, 278, 278, 278, 278, //
-    611, 611, 611, 611, 611, 611, 611, 584, 611, 611, 611, 611, 611, 556, 611, 556, //
-];
 
 #[cfg(test)]
 mod tests {
@@ -1244,13 +1172,14 @@ mod tests {
 
     #[test]
     fn metrics() {
-        // "Helvetica" at 1000 pt: H 722 e 556 l 222 v 500 e 556 t 278 i 222 c 500 a 556.
-        assert_eq!(
-            width(style(Font::Regular, 1000.0, INK), b"Helvetica"),
-            4112.0
-        );
-        assert_eq!(width(style(Font::Mono, 10.0, INK), b"abc"), 18.0);
-        assert_eq!(winansi("a—b “c” é →"), b"a\x97b \x93c\x94 \xe9 ->".to_vec());
+        // DejaVu Sans advances in 1/2048 em, as fontTools reads the hmtx table:
+        // H 1540, e 1260, l 569, v 1212, t 803, i 569, c 1126, a 1255.
+        let w = width(style(Font::Regular, 2048.0, INK), "Helvetica");
+        assert!((w - 9594.0).abs() < 0.01, "{w}");
+        // DejaVu Sans Mono: 1233/2048 em for every glyph.
+        let w = width(style(Font::Mono, 2048.0, INK), "a→c");
+        assert!((w - 3.0 * 1233.0).abs() < 0.01, "{w}");
+        assert_eq!(clean("a\tb “c” é → \u{4e2d}"), "a b “c” é → ?");
     }
 
     #[test]
@@ -1264,12 +1193,12 @@ mod tests {
                 let (x, last) = line.last().unwrap();
                 assert!(x + width(last.style, &last.text) <= max + 0.01, "{max}");
             }
-            let joined: Vec<u8> = lines
+            let joined: String = lines
                 .iter()
-                .flat_map(|l| l.iter().flat_map(|(_, s)| s.text.clone()))
-                .filter(|b| *b != b' ')
+                .flat_map(|l| l.iter().flat_map(|(_, s)| s.text.chars()))
+                .filter(|c| *c != ' ')
                 .collect();
-            let expected: Vec<u8> = text.bytes().filter(|b| *b != b' ').collect();
+            let expected: String = text.chars().filter(|c| *c != ' ').collect();
             assert_eq!(joined, expected, "no text lost at {max}");
         }
     }
@@ -1291,13 +1220,13 @@ mod tests {
                         *x >= LEFT - 0.01 && x + w <= RIGHT + 0.01,
                         "page {}: {:?} at x {x} w {w}",
                         i + 1,
-                        String::from_utf8_lossy(text)
+                        text
                     );
                     assert!(
                         *y >= FOOTER_BASELINE - 0.01 && *y <= TOP,
                         "page {}: {:?} at y {y}",
                         i + 1,
-                        String::from_utf8_lossy(text)
+                        text
                     );
                     if *y > FOOTER_BASELINE + 1.0 {
                         assert!(*y >= BOTTOM, "page {}: body text below {BOTTOM}", i + 1);

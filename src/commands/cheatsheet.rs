@@ -28,7 +28,7 @@ pub fn run(args: &CheatsheetArgs) -> Result<i32> {
     let bytes = match format {
         Format::Md => markdown::render(&sheet).into_bytes(),
         Format::Html => html::render(&sheet).into_bytes(),
-        Format::Pdf => pdf::render(&sheet),
+        Format::Pdf => pdf::render(&sheet)?,
     };
     match output {
         Some(path) => std::fs::write(path, &bytes).map_err(|e| Error::io(path, e))?,

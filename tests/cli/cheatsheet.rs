@@ -291,3 +291,200 @@ fn pdf_text_stays_within_the_margins() {
     assert!(pages > 1);
     assert!(words > 3000, "{words} words");
 }
+
+/// `pdftotext` of one page, layout kept (so a drop-in line stays one line).
+fn page_text(path: &str, page: usize) -> String {
+    let n = page.to_string();
+    poppler(
+        "pdftotext",
+        &["-layout", "-enc", "UTF-8", "-f", &n, "-l", &n, path, "-"],
+    )
+}
+
+#[test]
+fn pdf_fonts_are_embedded_subsets_with_unicode_maps() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = pdf_file(dir.path());
+    let fonts = poppler("pdffonts", &[file.to_str().unwrap()]);
+    // name type... encoding emb sub uni object ID; the header and a dashed rule first.
+    let rows: Vec<Vec<&str>> = fonts
+        .lines()
+        .skip(2)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert!(rows.len() >= 4, "{fonts}");
+    for row in &rows {
+        let n = row.len();
+        let (emb, sub, uni) = (row[n - 5], row[n - 4], row[n - 3]);
+        assert_eq!(
+            (emb, sub, uni),
+            ("yes", "yes", "yes"),
+            "embedded, subset, Unicode map:\n{fonts}"
+        );
+        let name = row[0];
+        let (tag, base) = name.split_once('+').expect("subset tag");
+        assert!(
+            tag.len() == 6 && tag.bytes().all(|b| b.is_ascii_uppercase()),
+            "{name}"
+        );
+        assert!(base.starts_with("DejaVuSans"), "{name}");
+        assert!(
+            row[1..n - 5].join(" ").starts_with("CID TrueType"),
+            "{fonts}"
+        );
+    }
+    // Sans and Sans Mono, regular and bold at least.
+    for base in [
+        "DejaVuSans",
+        "DejaVuSans-Bold",
+        "DejaVuSansMono",
+        "DejaVuSansMono-Bold",
+    ] {
+        assert!(
+            rows.iter().any(|r| r[0].ends_with(&format!("+{base}"))),
+            "{base} missing:\n{fonts}"
+        );
+    }
+}
+
+#[test]
+fn pdf_opens_with_the_summary_and_its_text_extracts_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = pdf_file(dir.path());
+    let path = file.to_str().unwrap();
+    let summary = unitguard::cheatsheet::summary::build();
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+
+    // Page 1: the weightiest directives with their values (`~`, `@`, `=`, `<...>` as they
+    // are), the verify loop and the three-command rollback.
+    let one = squash(&page_text(path, 1));
+    for heading in [
+        "The directives that weigh most",
+        "The verify loop",
+        "Rollback in three commands",
+    ] {
+        assert!(one.contains(heading), "page 1 lacks {heading:?}:\n{one}");
+    }
+    assert!(summary.weighty.len() >= 10);
+    for w in &summary.weighty {
+        assert!(
+            one.contains(&format!("{}% {}", w.share, w.setting)),
+            "page 1 lacks {}% {}:\n{one}",
+            w.share,
+            w.setting
+        );
+    }
+    assert!(one.contains("SystemCallFilter=~@"), "{one}");
+    assert_eq!(summary.rollback.len(), 3);
+    for step in summary.verify.iter().chain(summary.rollback) {
+        assert!(
+            one.contains(step.command),
+            "page 1 lacks {:?}",
+            step.command
+        );
+    }
+
+    // Page 2: the whole starter drop-in, line by line, and the exposure before → after.
+    let two = page_text(path, 2);
+    let lines: Vec<&str> = two.lines().map(str::trim).collect();
+    let starter: Vec<&str> = summary
+        .starter
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(starter.len() > 20, "{}", summary.starter);
+    for line in &starter {
+        assert!(
+            lines.contains(line),
+            "page 2 lacks drop-in line {line:?}:\n{two}"
+        );
+    }
+    let score = unitguard::cheatsheet::summary::score;
+    assert!(
+        squash(&two).contains(&format!(
+            "{} → {}",
+            score(summary.before),
+            score(summary.after)
+        )),
+        "{two}"
+    );
+
+    // The reference (title block, contents) starts on page 3, after the summary.
+    let three = page_text(path, 3);
+    assert!(three.contains(unitguard::cheatsheet::TITLE), "{three}");
+    assert!(three.contains("Contents"), "{three}");
+    for page in [&one, &two] {
+        assert!(!page.contains("Contents"), "contents in the summary");
+    }
+    // The reference's meta lines keep their middle dot: "[Service] · systemd.exec(5)".
+    let text = poppler("pdftotext", &["-enc", "UTF-8", path, "-"]);
+    assert!(
+        text.contains("[Service] · systemd.exec(5)"),
+        "middle dot lost"
+    );
+}
+
+#[test]
+fn pdf_is_well_formed_and_every_page_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = pdf_file(dir.path());
+    let path = file.to_str().unwrap();
+
+    // qpdf parses every object and decodes every stream (scripts/test installs it).
+    let out = Command::new("qpdf")
+        .args(["--check", path])
+        .output()
+        .unwrap_or_else(|e| panic!("qpdf: {e}; install qpdf (scripts/test does)"));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && report.contains("No syntax or stream encoding errors"),
+        "qpdf --check: {}\n{report}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // poppler draws every page, and says nothing (it reports bad fonts and streams on stderr).
+    let pages = pdf::page_count(&Sheet::build());
+    let prefix = dir.path().join("page");
+    let out = Command::new("pdftoppm")
+        .args(["-r", "20", "-gray", path, prefix.to_str().unwrap()])
+        .output()
+        .expect("pdftoppm (poppler-utils)");
+    assert!(out.status.success(), "pdftoppm: {}", out.status);
+    assert!(
+        out.stderr.is_empty(),
+        "pdftoppm: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let images: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".pgm"))
+        .collect();
+    assert_eq!(images.len(), pages, "one image per page");
+    for image in images {
+        // Binary PGM: header "P5\nW H\n255\n", then one byte a pixel. A drawn page has ink.
+        let bytes = std::fs::read(image.path()).unwrap();
+        let header = String::from_utf8_lossy(&bytes[..20]).into_owned();
+        let size: Vec<usize> = header
+            .split_whitespace()
+            .skip(1)
+            .take(2)
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let pixels = &bytes[bytes.len() - size[0] * size[1]..];
+        assert!(
+            pixels.iter().any(|&p| p < 128),
+            "{:?} is blank",
+            image.file_name()
+        );
+    }
+}
+
+#[test]
+fn pdf_is_the_same_bytes_every_time() {
+    // Fonts, subset tags and Unicode maps included: a checked-in PDF does not churn.
+    let first = ok(&["cheatsheet", "--format", "pdf"]);
+    assert!(first == ok(&["cheatsheet", "--format", "pdf"]));
+}
