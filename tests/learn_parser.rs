@@ -69,6 +69,30 @@ fn real_lines_become_evidence() {
 }
 
 #[test]
+fn a_shell_redirect_into_proc_creates_nothing() {
+    // `echo -1000 > /proc/self/oom_score_adj` as root (an init script): O_CREAT on a file of
+    // /proc, which no one can create, is no entry made in /proc/PID (mode 0555) and so no
+    // reason for CAP_DAC_OVERRIDE.
+    let mut obs = Observer::offline(Cred::ROOT);
+    let mut reader = Reader::default();
+    reader.feed(
+        "4242 openat(AT_FDCWD, \"/proc/self/oom_score_adj\", O_WRONLY|O_CREAT|O_TRUNC, 0666) = 3</proc/4242/oom_score_adj>",
+        &mut |s| obs.seen(s),
+    );
+    let ev = obs.finish();
+    assert!(
+        !ev.capabilities.contains_key("CAP_DAC_OVERRIDE"),
+        "{:?}",
+        ev.capabilities
+    );
+    assert!(
+        ev.files.values().all(|u| u.write && !u.create),
+        "{:?}",
+        ev.files
+    );
+}
+
+#[test]
 fn split_calls_are_joined() {
     let mut obs = Observer::offline(Cred::ROOT);
     let mut reader = Reader::default();

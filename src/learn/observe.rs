@@ -590,7 +590,12 @@ impl Observer {
             .map(|d| self.normalise(d))
             .unwrap_or(asked.clone());
         let write = args::has_flag(flags, "O_WRONLY") || args::has_flag(flags, "O_RDWR");
-        let create = args::has_flag(flags, "O_CREAT");
+        // Nothing is ever created in /proc or /sys: O_CREAT there is a shell's `>` on a file
+        // that exists (`echo -1000 > /proc/self/oom_score_adj`), not an entry made in a
+        // directory root may not write.
+        let create = args::has_flag(flags, "O_CREAT")
+            && !crate::learn::knowledge::under(&path, "/proc")
+            && !crate::learn::knowledge::under(&path, "/sys");
         let dir = args::has_flag(flags, "O_DIRECTORY");
         let only_path = args::has_flag(flags, "O_PATH");
         if !call.ok() {
