@@ -78,6 +78,11 @@ pub fn glyph(exposure: u64, ascii: bool) -> &'static str {
     if ascii { asc } else { utf8 }
 }
 
+/// `96` → `"9.6 UNSAFE"`: the exposure and its label, as systemd-analyze prints them.
+pub fn format_exposure(x: u64) -> String {
+    format!("{} {}", format_tenths(x), label(x))
+}
+
 /// `96` → `"9.6"`.
 pub fn format_tenths(x: u64) -> String {
     format!("{}.{}", x / 10, x % 10)

@@ -45,7 +45,7 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
     // With a trace and a daemon profile: first the drop-in that also denies what the trace
     // saw but the profile's daemon runs without, kept only if it passes the checks.
     let tighter = match &evidence {
-        Some(_) if args.dropin.is_none() => {
+        Some(_) if args.dropin.is_none() && h.facts.profile.is_some() => {
             let t = harden::harden(
                 &scored,
                 &Options {
@@ -73,13 +73,7 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
         h.text = text;
         h.lines.clear();
     }
-    let score = |a: &assess::Assessment| {
-        format!(
-            "{} {}",
-            assess::format_tenths(a.exposure),
-            assess::label(a.exposure)
-        )
-    };
+    let score = |a: &assess::Assessment| assess::format_exposure(a.exposure);
     let Some(session) = session else {
         print!("{}", h.text);
         return Ok(EXIT_OK);
@@ -152,13 +146,7 @@ fn report(
     session: &Session,
     ctx: &crate::context::Context,
 ) -> Result<i32> {
-    let score = |a: &assess::Assessment| {
-        format!(
-            "{} {}",
-            assess::format_tenths(a.exposure),
-            assess::label(a.exposure)
-        )
-    };
+    let score = |a: &assess::Assessment| assess::format_exposure(a.exposure);
     match outcome {
         Outcome::Installed { state } => {
             println!(

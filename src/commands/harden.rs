@@ -31,13 +31,7 @@ pub fn run(args: &HardenArgs) -> Result<i32> {
         within_profile: false,
     };
     let h = harden::harden(&scored, &opts, &ctx)?;
-    let score = |a: &assess::Assessment| {
-        format!(
-            "{} {}",
-            assess::format_tenths(a.exposure),
-            assess::label(a.exposure)
-        )
-    };
+    let score = |a: &assess::Assessment| assess::format_exposure(a.exposure);
     eprintln!(
         "{}: {} -> {} (predicted)",
         h.unit,

@@ -66,13 +66,7 @@ pub fn document(
             ev.runs.len()
         ),
     };
-    let score = |a: &Assessment| {
-        format!(
-            "{} {}",
-            assess::format_tenths(a.exposure),
-            assess::label(a.exposure)
-        )
-    };
+    let score = |a: &assess::Assessment| assess::format_exposure(a.exposure);
     format!(
         "# {path}\n# Hardening for {unit}, written by unitguard {ver} (profile {level}, systemd {sd}).\n# Predicted exposure (systemd-analyze security): {b} -> {a}\n# Remove this file and run `systemctl daemon-reload` to undo.\n{body}",
         path = super::dropin_path(unit).display(),

@@ -183,11 +183,7 @@ pub fn detailed_with(a: &Assessment, glyphs: Glyphs, legend: bool, color: bool) 
         row(&m, name, desc, exp, false);
     }
     let arrow = if utf8 { "→" } else { "->" };
-    let score = format!(
-        "{} {}",
-        assess::format_tenths(a.exposure),
-        assess::label(a.exposure)
-    );
+    let score = assess::format_exposure(a.exposure);
     let _ = writeln!(
         out,
         "\n{arrow} Overall exposure level for {}: {} {}",

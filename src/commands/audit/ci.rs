@@ -80,11 +80,7 @@ pub fn report(base: &Path) -> Report {
 pub fn verdict(r: &UnitResult, file: Option<PathBuf>, threshold: Option<u64>) -> UnitVerdict {
     match r {
         UnitResult::Scored { assessment: a, .. } => {
-            let score = format!(
-                "exposure {} {}",
-                assess::format_tenths(a.exposure),
-                assess::label(a.exposure)
-            );
+            let score = format!("exposure {}", assess::format_exposure(a.exposure));
             let over = threshold.is_some_and(|t| a.exposure > t);
             let limit = threshold.map_or_else(
                 || "no threshold".to_string(),
