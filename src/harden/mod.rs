@@ -176,14 +176,20 @@ fn fitted(
     within_profile: bool,
 ) -> (Vec<Line>, Vec<String>) {
     let mut needs = needs::from_evidence(ev);
+    let runs_as_root = i.scored.settings.exec.as_ref().is_some_and(|e| {
+        !e.dynamic_user && matches!(e.user.as_deref(), None | Some("root" | "0" | ""))
+    });
+    // Capabilities only helper commands used go to those commands (`+`), not the daemon.
+    let elevation = learned::helpers::plan(i.scored, ev, runs_as_root);
+    needs
+        .items
+        .retain(|s| !matches!(&s.need, needs::Need::Capability(c) if elevation.moved.contains(c)));
     let waived = match i.facts.profile.as_ref().filter(|_| within_profile) {
         Some(p) => needs::waive_by_profile(&mut needs, p, i.tables),
         None => Vec::new(),
     };
     needs::merge(&mut needs, needs::from_facts(i.facts, true));
-    if i.scored.settings.exec.as_ref().is_some_and(|e| {
-        !e.dynamic_user && matches!(e.user.as_deref(), None | Some("root" | "0" | ""))
-    }) {
+    if runs_as_root {
         needs.add(needs::Need::RunsAsRoot, "runs as root");
     }
     let ctx = learned::Ctx {
@@ -195,5 +201,23 @@ fn fitted(
         systemd_version: i.systemd_version,
         tables: i.tables,
     };
-    (learned::plan(&ctx), waived)
+    let mut lines = learned::plan(&ctx);
+    if !elevation.moved.is_empty() {
+        let moved: Vec<&str> = elevation.moved.iter().map(String::as_str).collect();
+        let note = format!(
+            "not kept: {}, used only by command lines that run with full privileges (+)",
+            moved.join(" ")
+        );
+        if let Some(l) = lines
+            .iter_mut()
+            .find(|l| l.directive == "CapabilityBoundingSet")
+        {
+            l.why = Some(match l.why.take() {
+                Some(w) => format!("{w}; {note}"),
+                None => note,
+            });
+        }
+    }
+    lines.extend(elevation.lines);
+    (lines, waived)
 }

@@ -94,6 +94,18 @@ pub struct Run {
     pub unknown_lines: u64,
     #[serde(default)]
     pub unknown_samples: Vec<String>,
+    /// The unit's line as written (prefixes and unexpanded variables kept), for a unit's
+    /// Exec line; None for a plain command and in files written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
+    /// The capabilities this line's processes used (the reasons are in the evidence's
+    /// `capabilities`). None where not recorded: then nothing is known per line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<BTreeSet<String>>,
+    /// Whether this line's processes used /tmp, /var/tmp or /dev/shm, which are private to
+    /// the sandbox (PrivateTmp=) and shared outside it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub uses_tmp: bool,
 }
 
 /// How a path was used.

@@ -203,6 +203,7 @@ pub fn trace_command(command: &[String]) -> Result<(Evidence, std::process::Exit
         lines,
         unknown_lines: unknown,
         unknown_samples: samples,
+        ..Run::default()
     });
     Ok((ev, status))
 }

@@ -142,7 +142,6 @@ fn split_prefix(value: &str) -> (&str, &str) {
 
 /// One command line of the unit, wrapped.
 struct Wrapped {
-    key: &'static str,
     label: String,
     line: String,
     fifo: PathBuf,
@@ -308,7 +307,6 @@ fn dropin(scored: &Scored, strace: &Strace, fifo_dir: &Path) -> (String, Vec<Wra
             let command = crate::settings::values::words(rest, crate::settings::values::UNQUOTE)
                 .unwrap_or_else(|w| w);
             wrapped.push(Wrapped {
-                key,
                 label,
                 line: v.clone(),
                 fifo,
@@ -542,9 +540,15 @@ fn traced_run(
                 lines,
                 unknown_lines: unknown,
                 unknown_samples: samples,
+                line: Some(w.line.clone()),
+                capabilities: Some(ev.capabilities.keys().cloned().collect()),
+                uses_tmp: ev.files.keys().any(|p| {
+                    ["/tmp", "/var/tmp", "/dev/shm"]
+                        .iter()
+                        .any(|t| p == t || p.starts_with(&format!("{t}/")))
+                }),
             });
         }
-        let _ = (w.key, &w.line);
         evidence.merge(&ev);
     }
     Ok(Learned {

@@ -852,3 +852,116 @@ fn write_keeps_a_different_file_and_is_idempotent() {
         after.overall
     );
 }
+
+/// Evidence of a daemon that starts as root and switches to its own user, reloaded with
+/// `kill -HUP $MAINPID`: the kill needed CAP_KILL (the daemon runs as another user by
+/// then); `daemon_kills` says whether the daemon itself also sent such a signal. With
+/// `per_line` false the runs lack their line record, as files from before it.
+fn reload_by_kill_evidence(daemon_kills: bool, per_line: bool) -> Value {
+    reload_evidence("-/bin/kill -HUP $MAINPID", daemon_kills, per_line)
+}
+
+fn reload_evidence(reload: &str, daemon_kills: bool, per_line: bool) -> Value {
+    let mut daemon_caps = vec!["CAP_SETGID", "CAP_SETUID"];
+    if daemon_kills {
+        daemon_caps.push("CAP_KILL");
+    }
+    let run = |what: &str, line: &str, caps: &[&str]| {
+        let mut r = serde_json::json!({
+            "what": what, "command": line.split(' ').collect::<Vec<_>>(), "started": 0,
+            "duration_s": 5.0, "tracer": "strace -- version 6.1", "untraced": [],
+            "lines": 10, "unknown_lines": 0,
+        });
+        if per_line {
+            r["line"] = line.into();
+            r["capabilities"] = caps.into();
+        }
+        r
+    };
+    serde_json::json!({
+        "schema": 1, "unit": "selfdrop.service",
+        "runs": [
+            run("ExecStart", "/usr/sbin/selfdrop -f", &daemon_caps),
+            run("ExecReload", reload, &["CAP_KILL"]),
+        ],
+        "files": {}, "sockets": [], "families": ["AF_UNIX"], "syscalls": {"setuid": 1, "setgid": 1, "setgroups": 1, "kill": 1},
+        "capabilities": {
+            "CAP_KILL": ["kill(1234, SIGHUP) to uid 101"],
+            "CAP_SETUID": ["setuid(101)"], "CAP_SETGID": ["setgid(101)"],
+        },
+        "wx_mappings": [], "execs": [], "setuid_execs": [], "namespaces": [], "realtime": [],
+        "personality": [], "clock": [], "hostname": [], "devices": [], "user_switches": ["uid 0 -> 101"],
+        "keyring": false, "sysv_ipc": false, "kill_other": [], "mounts": [], "denials": [],
+    })
+}
+
+/// A capability only a helper command used (the reload's kill) goes to that command alone
+/// (`+`: CapabilityBoundingSet= does not apply to it) and leaves the daemon's bounding set,
+/// as systemd scores it; not when the daemon used it too, nor when the evidence does not
+/// say which line used what.
+#[test]
+fn a_capability_only_a_helper_used_goes_to_that_helper() {
+    const UNIT: &str =
+        "[Service]\nExecStart=/usr/sbin/selfdrop -f\nExecReload=-/bin/kill -HUP $MAINPID\n";
+    let root = Root::new();
+    root.vendor("selfdrop.service", UNIT);
+    for (daemon_kills, per_line) in [(false, true), (true, true), (false, false)] {
+        // Relative to the tree (harden runs there), so the snapshot's name is stable.
+        let ev = format!("kill-by-daemon-{daemon_kills}-per-line-{per_line}.json");
+        let json = reload_by_kill_evidence(daemon_kills, per_line).to_string();
+        std::fs::write(root.join(&ev), json).unwrap();
+        let (h, _, after) = root.harden_checked("selfdrop.service", &["--from", &ev]);
+        let moved = !daemon_kills && per_line;
+        let kill = after.row("CapabilityBoundingSet_CAP_KILL");
+        let bounding = values(&h.text, "CapabilityBoundingSet").join(" ");
+        assert_eq!(
+            values(&h.text, "ExecReload"),
+            if moved {
+                vec!["".to_string(), "+-/bin/kill -HUP $MAINPID".to_string()]
+            } else {
+                vec![]
+            },
+            "daemon kills: {daemon_kills}, per line: {per_line}\n{}",
+            h.text
+        );
+        assert_eq!(
+            bounding.contains("CAP_KILL"),
+            !moved,
+            "daemon kills: {daemon_kills}, per line: {per_line}: {bounding}"
+        );
+        assert_eq!(
+            kill.badness,
+            Some(if moved { 0 } else { 1 }),
+            "systemd: {}",
+            kill.description
+        );
+    }
+}
+
+/// What the unit's own `+` lines used binds nothing (no bounding set applies to them): it
+/// leaves the daemon's bounding set without any line rewritten, for root and other users.
+#[test]
+fn what_full_privilege_lines_used_is_no_need_of_the_daemon() {
+    let root = Root::new();
+    for (unit, user) in [("rootd.service", ""), ("userd.service", "User=daemon\n")] {
+        root.vendor(
+            unit,
+            format!(
+                "[Service]\nExecStart=/usr/sbin/selfdrop -f\nExecReload=+/bin/kill -HUP $MAINPID\n{user}"
+            ),
+        );
+        let ev = format!("{unit}.json");
+        let json = reload_evidence("+/bin/kill -HUP $MAINPID", false, true).to_string();
+        std::fs::write(root.join(&ev), json).unwrap();
+        let (h, _, after) = root.harden_checked(unit, &["--from", &ev]);
+        assert!(values(&h.text, "ExecReload").is_empty(), "{}", h.text);
+        let kill = after.row("CapabilityBoundingSet_CAP_KILL");
+        assert_eq!(
+            kill.badness,
+            Some(0),
+            "{unit}: {}\n{}",
+            kill.description,
+            h.text
+        );
+    }
+}

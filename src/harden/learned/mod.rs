@@ -8,6 +8,7 @@
 pub mod capabilities;
 pub mod devices;
 pub mod filesystem;
+pub mod helpers;
 pub mod kernel;
 pub mod network;
 pub mod process;
