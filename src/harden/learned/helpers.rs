@@ -150,8 +150,8 @@ pub fn plan(scored: &Scored, ev: &Evidence, runs_as_root: bool) -> Elevation {
             directive: key.to_string(),
             value: String::new(),
             why: Some(format!(
-                "the unit's {key}= lines again, as written, one with full privileges (+); \
-                 run harden again when the package changes them"
+                "the unit's {key}= lines again, as written, those marked + now with full \
+                 privileges; run harden again when the package changes them"
             )),
         });
         for l in of_key {
