@@ -2,7 +2,8 @@
 //! a daemon the project has no profile for (unbound, DNS) and two it has (nginx with
 //! ExecReload and Type=forking; redis with NoExecPaths= and a system call filter) are watched,
 //! fitted and applied, then checked by their real job after start, reload and restart; their
-//! live score is compared with the strict profile's prediction. Learn killed after every step
+//! live score is compared with the strict profile's prediction, and unbound's reload helper's
+//! capability stays out of the daemon's bounding set. Learn killed after every step
 //! leaves the service as it was once the next command repairs it.
 
 mod testbed_support;
@@ -122,6 +123,20 @@ fn learn_fits_daemons_and_survives_being_killed() {
         if !dropin.contains(needle) {
             problems.push(format!("nginx drop-in lacks {needle:?}:\n{dropin}"));
         }
+    }
+    // What only unbound's `ExecReload=+/bin/kill -HUP $MAINPID` used (CAP_KILL: the daemon
+    // runs as user unbound by then) binds nothing: the daemon's bounding set goes without it.
+    let unbound = tb
+        .read_file("/etc/systemd/system/unbound.service.d/hardening.conf")
+        .unwrap_or_default();
+    let bounding: Vec<&str> = unbound
+        .lines()
+        .filter(|l| l.starts_with("CapabilityBoundingSet="))
+        .collect();
+    if bounding.is_empty() || bounding.iter().any(|l| l.contains("CAP_KILL")) {
+        problems.push(format!(
+            "unbound's bounding set should exist without CAP_KILL:\n{unbound}"
+        ));
     }
     // Killed after every step: the next command (learn, or rollback) repairs it.
     for step in [

@@ -181,9 +181,11 @@ fn fitted(
     });
     // Capabilities only helper commands used go to those commands (`+`), not the daemon.
     let elevation = learned::helpers::plan(i.scored, ev, runs_as_root);
-    needs
-        .items
-        .retain(|s| !matches!(&s.need, needs::Need::Capability(c) if elevation.moved.contains(c)));
+    needs.items.retain(|s| match &s.need {
+        needs::Need::Capability(c) => !elevation.moved.contains(c),
+        needs::Need::Syscall(c) => !elevation.moved_syscalls.contains(c),
+        _ => true,
+    });
     let waived = match i.facts.profile.as_ref().filter(|_| within_profile) {
         Some(p) => needs::waive_by_profile(&mut needs, p, i.tables),
         None => Vec::new(),

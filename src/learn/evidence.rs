@@ -102,6 +102,10 @@ pub struct Run {
     /// `capabilities`). None where not recorded: then nothing is known per line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<BTreeSet<String>>,
+    /// The traced system calls this line's processes made (the counts are in the evidence's
+    /// `syscalls`). None where not recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub syscalls: Option<BTreeSet<String>>,
     /// Whether this line's processes used /tmp, /var/tmp or /dev/shm, which are private to
     /// the sandbox (PrivateTmp=) and shared outside it.
     #[serde(default, skip_serializing_if = "is_false")]

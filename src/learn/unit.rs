@@ -542,6 +542,7 @@ fn traced_run(
                 unknown_samples: samples,
                 line: Some(w.line.clone()),
                 capabilities: Some(ev.capabilities.keys().cloned().collect()),
+                syscalls: Some(ev.syscalls.keys().cloned().collect()),
                 uses_tmp: ev.files.keys().any(|p| {
                     ["/tmp", "/var/tmp", "/dev/shm"]
                         .iter()

@@ -965,3 +965,47 @@ fn what_full_privilege_lines_used_is_no_need_of_the_daemon() {
         );
     }
 }
+
+/// The calls only a `+` line made (a `chown` before the daemon starts) are not given back
+/// to the daemon's system call filter, which does not bind that line: systemd then scores
+/// @privileged as denied.
+#[test]
+fn calls_only_a_full_privilege_line_made_stay_denied() {
+    let root = Root::new();
+    root.vendor(
+        "chowned.service",
+        "[Service]\nUser=daemon\nExecStartPre=+/bin/chown daemon /var/lib/chowned\nExecStart=/usr/sbin/chowned\n",
+    );
+    let run = |what: &str, line: &str, calls: &[&str]| {
+        serde_json::json!({
+            "what": what, "command": line.split(' ').collect::<Vec<_>>(), "started": 0,
+            "duration_s": 5.0, "tracer": "strace -- version 6.1", "untraced": [],
+            "lines": 10, "unknown_lines": 0, "line": line,
+            "capabilities": if what == "ExecStart" { vec![] } else { vec!["CAP_CHOWN"] },
+            "syscalls": calls,
+        })
+    };
+    let ev = serde_json::json!({
+        "schema": 1, "unit": "chowned.service",
+        "runs": [
+            run("ExecStartPre", "+/bin/chown daemon /var/lib/chowned", &["execve", "fchownat"]),
+            run("ExecStart", "/usr/sbin/chowned", &["execve", "socket"]),
+        ],
+        "files": {}, "sockets": [], "families": ["AF_UNIX"],
+        "syscalls": {"execve": 2, "fchownat": 1, "socket": 1},
+        "capabilities": {"CAP_CHOWN": ["chown /var/lib/chowned to 1:-1"]},
+        "wx_mappings": [], "execs": [], "setuid_execs": [], "namespaces": [], "realtime": [],
+        "personality": [], "clock": [], "hostname": [], "devices": [], "user_switches": [],
+        "keyring": false, "sysv_ipc": false, "kill_other": [], "mounts": [], "denials": [],
+    });
+    std::fs::write(root.join("chowned.json"), ev.to_string()).unwrap();
+    let (h, _, after) = root.harden_checked("chowned.service", &["--from", "chowned.json"]);
+    let privileged = after.row("SystemCallFilter_privileged");
+    assert_eq!(
+        privileged.badness,
+        Some(0),
+        "systemd: {}\n{}",
+        privileged.description,
+        h.text
+    );
+}

@@ -36,6 +36,9 @@ const HELPER_KEYS: &[&str] = &[
 pub struct Elevation {
     pub lines: Vec<Line>,
     pub moved: BTreeSet<String>,
+    /// System calls only those lines made (SystemCallFilter= binds them no more than
+    /// CapabilityBoundingSet=): the daemon's filter need not allow them.
+    pub moved_syscalls: BTreeSet<String>,
 }
 
 fn key_of(run: &Run) -> &str {
@@ -134,7 +137,28 @@ pub fn plan(scored: &Scored, ev: &Evidence, runs_as_root: bool) -> Elevation {
                 .all(|l| l.qualifies)
         })
         .collect();
-    if moved.is_empty() {
+    // The runs nothing of the sandbox binds once the lines below are rewritten.
+    let free = |r: &Run| {
+        exempt(r)
+            || lines.iter().any(|l| {
+                l.qualifies
+                    && l.caps.iter().any(|c| moved.contains(c))
+                    && key_of(r) == l.key
+                    && r.line.as_deref() == Some(l.value.as_str())
+            })
+    };
+    let syscalls_of = |free_runs: bool| -> Option<BTreeSet<String>> {
+        let mut out = BTreeSet::new();
+        for r in ev.runs.iter().filter(|r| free(r) == free_runs) {
+            out.extend(r.syscalls.as_ref()?.iter().cloned());
+        }
+        Some(out)
+    };
+    let moved_syscalls = match (syscalls_of(true), syscalls_of(false)) {
+        (Some(only), Some(bound)) => only.difference(&bound).cloned().collect(),
+        _ => BTreeSet::new(),
+    };
+    if moved.is_empty() && moved_syscalls.is_empty() {
         return none;
     }
     let mut out = Vec::new();
@@ -181,5 +205,9 @@ pub fn plan(scored: &Scored, ev: &Evidence, runs_as_root: bool) -> Elevation {
             });
         }
     }
-    Elevation { lines: out, moved }
+    Elevation {
+        lines: out,
+        moved,
+        moved_syscalls,
+    }
 }
