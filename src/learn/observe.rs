@@ -927,6 +927,32 @@ impl Observer {
         self.rlimits.insert(key, new_max);
     }
 
+    /// Adds the opens fanotify saw (src/learn/fanotify.rs) by the processes of this trace:
+    /// the same file uses and DAC checks a traced successful open gives.
+    pub fn opened(&mut self, watched: &super::fanotify::Watched) {
+        for ((pid, path), o) in &watched.opens {
+            if !self.traced.contains(pid) {
+                continue;
+            }
+            let cred = self.procs.get(pid).copied().unwrap_or(self.initial);
+            let path = self.normalise(path);
+            let create = o.created
+                && !super::knowledge::under(&path, "/proc")
+                && !super::knowledge::under(&path, "/sys");
+            self.file(&path, |u| {
+                u.read |= o.opened && !o.write;
+                u.write |= o.write;
+                u.create |= create;
+                u.exec |= o.exec;
+                u.dir |= o.dir;
+            });
+            self.dac(cred, &path, if o.write { Want::Write } else { Want::Read });
+            if create {
+                self.dac(cred, &parent(&path), Want::Entry);
+            }
+        }
+    }
+
     /// Ends the run: checks the privileged accesses against the files' modes on this host
     /// (DAC and ownership), says which sandbox settings would get in each file's way, and
     /// returns the evidence.

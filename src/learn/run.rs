@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use rustix::fs::{Mode, OFlags};
 
 use super::evidence::{Evidence, Run};
-use super::knowledge::LearnData;
+use super::fanotify::{OpenWatch, Watched};
 use super::observe::{Cred, Observer};
 use super::strace::Reader;
 use super::strace::command::Strace;
@@ -35,7 +35,7 @@ pub struct Tap {
     /// and closes the FIFO once per traced start).
     keep_open: Option<File>,
     stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<Traced>>,
+    thread: Option<JoinHandle<(Observer, Reader)>>,
 }
 
 impl Tap {
@@ -80,8 +80,9 @@ impl Tap {
     }
 
     /// Stops reading once every writer has closed the FIFO (or `grace` has passed without
-    /// data after that, should a tracer hang around) and returns what was seen.
-    pub fn finish(mut self, grace: Duration) -> Traced {
+    /// data after that, should a tracer hang around) and returns what was seen, with the
+    /// opens `watched` by fanotify while strace left them untraced.
+    pub fn finish(mut self, grace: Duration, watched: Option<&Watched>) -> Traced {
         self.keep_open = None;
         let deadline = Instant::now() + grace;
         let thread = self.thread.take().expect("finished once");
@@ -89,9 +90,19 @@ impl Tap {
             std::thread::sleep(Duration::from_millis(20));
         }
         self.stop.store(true, Ordering::SeqCst);
-        let out = thread.join().unwrap_or_default();
+        let (mut obs, reader) = thread
+            .join()
+            .unwrap_or_else(|_| (Observer::new(Cred::ROOT), Reader::default()));
         let _ = std::fs::remove_file(&self.path);
-        out
+        if let Some(w) = watched {
+            obs.opened(w);
+        }
+        Traced {
+            evidence: obs.finish(),
+            lines: reader.lines,
+            unknown: reader.unknown,
+            samples: reader.samples,
+        }
     }
 }
 
@@ -107,7 +118,7 @@ const NAP: Duration = Duration::from_millis(10);
 
 /// Reads lines until end of file (every writer gone) or `stop`. The FIFO was opened
 /// non-blocking; poll() waits for data so that `stop` is checked now and then.
-fn read_loop(file: File, initial: Cred, stop: &AtomicBool) -> Traced {
+fn read_loop(file: File, initial: Cred, stop: &AtomicBool) -> (Observer, Reader) {
     let mut obs = Observer::new(initial);
     let mut reader = Reader::default();
     let mut buf = BufReader::with_capacity(PIPE_SIZE, file);
@@ -160,17 +171,12 @@ fn read_loop(file: File, initial: Cred, stop: &AtomicBool) -> Traced {
         }
     }
     reader.finish();
-    Traced {
-        evidence: obs.finish(),
-        lines: reader.lines,
-        unknown: reader.unknown,
-        samples: reader.samples,
-    }
+    (obs, reader)
 }
 
 /// Runs `command` under strace (as the caller), and returns its evidence and exit status.
 pub fn trace_command(command: &[String]) -> Result<(Evidence, std::process::ExitStatus)> {
-    let strace = Strace::find()?;
+    let mut strace = Strace::find()?;
     let dir = std::env::temp_dir().join(format!(
         "unitguard-learn-{}-{}",
         std::process::id(),
@@ -187,6 +193,8 @@ pub fn trace_command(command: &[String]) -> Result<(Evidence, std::process::Exit
             return Err(e);
         }
     };
+    let watch = OpenWatch::start();
+    strace.opens = watch.is_none();
     let started = Instant::now();
     let wall = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -201,7 +209,10 @@ pub fn trace_command(command: &[String]) -> Result<(Evidence, std::process::Exit
         lines,
         unknown,
         samples,
-    } = tap.finish(Duration::from_secs(5));
+    } = {
+        let watched = watch.map(OpenWatch::finish);
+        tap.finish(Duration::from_secs(5), watched.as_ref())
+    };
     let _ = std::fs::remove_dir(&dir);
     let status = status?;
     ev.runs.push(Run {
@@ -211,8 +222,8 @@ pub fn trace_command(command: &[String]) -> Result<(Evidence, std::process::Exit
         duration_s: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
         exercise: None,
         reloaded: false,
-        tracer: strace.version.clone(),
-        untraced: LearnData::get().untraced.clone(),
+        tracer: strace.describe(),
+        untraced: strace.untraced(),
         lines,
         unknown_lines: unknown,
         unknown_samples: samples,
