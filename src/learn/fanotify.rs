@@ -5,12 +5,11 @@
 //! event still queued, so a page served 20,000 times costs a few dozen events.
 //!
 //! Every mounted filesystem is marked (`FAN_MARK_FILESYSTEM`: a service's own mount
-//! namespace sees the same filesystems through its bind mounts). Where the filesystem can
-//! name files by handle (`FAN_REPORT_FID`: ext4, xfs, btrfs, tmpfs, devtmpfs) the event
-//! carries a handle that is opened `O_PATH`, so a device node is never opened for real on
-//! the service's behalf (opening /dev/watchdog arms it). Elsewhere (overlayfs, procfs) the
-//! kernel hands over a descriptor of the file, opened read-only and non-blocking; device
-//! filesystems are never watched that way.
+//! namespace sees the same filesystems through its bind mounts), in one group that hands
+//! over a descriptor of each file (opened read-only, non-blocking), so that events come in
+//! the order they happened. Device filesystems are marked in a second group that reports a
+//! handle (`FAN_REPORT_FID`), opened `O_PATH`: a device node is never opened for real on the
+//! service's behalf (opening /dev/watchdog arms it).
 //!
 //! What fanotify cannot tell, and strace did: opens that failed (no event), `O_PATH` opens,
 //! the path asked for when a symlink led elsewhere, reads of a file also written (a file
@@ -18,9 +17,10 @@
 //! mounted (its private /dev, a `TemporaryFileSystem=`). Creation is told by the file's
 //! birth time: born after the watch started.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -69,7 +69,11 @@ impl OpenWatch {
     /// Starts watching, or `None` where fanotify is unavailable (not root, an old kernel, a
     /// seccomp filter) or UNITGUARD_LEARN_TRACE_ALL=1 asks strace to trace every call:
     /// strace then traces the opens itself.
-    pub fn start() -> Option<OpenWatch> {
+    ///
+    /// `tracer` is strace's binary: a unit's process runs it first (the process keeps its
+    /// pid and execs the service's command once traced), and what it opens until then is
+    /// the tracer's (and systemd's, before that), not the service's.
+    pub fn start(tracer: &Path) -> Option<OpenWatch> {
         if std::env::var("UNITGUARD_LEARN_TRACE_ALL").is_ok_and(|v| v == "1") {
             return None;
         }
@@ -89,32 +93,37 @@ impl OpenWatch {
             fd: init(base | libc::FAN_REPORT_FID)?,
             mounts: HashMap::new(),
         };
-        let mut plain = Group {
+        let plain = Group {
             fd: init(base)?,
             mounts: HashMap::new(),
         };
         let started = coarse_now_ns();
         let mut marked = 0;
         for (point, fstype) in mounts() {
-            if mark(&fid, &point) {
-                if let Some((fsid, fd)) = fsid_of(&point) {
-                    fid.mounts.entry(fsid).or_insert(fd);
+            let device =
+                DEVICE_FS.contains(&fstype.as_str()) || crate::learn::knowledge::under(&point, "/dev");
+            if device {
+                // Device nodes only by handle; a device filesystem that cannot name its files
+                // by handle is left unwatched.
+                if mark(&fid, &point) {
+                    if let Some((fsid, fd)) = fsid_of(&point) {
+                        fid.mounts.entry(fsid).or_insert(fd);
+                    }
+                    marked += 1;
                 }
-                marked += 1;
-            } else if !DEVICE_FS.contains(&fstype.as_str())
-                && !crate::learn::knowledge::under(&point, "/dev")
-                && mark(&plain, &point)
-            {
+            } else if mark(&plain, &point) {
                 marked += 1;
             }
         }
         if marked == 0 {
             return None;
         }
-        plain.mounts.clear();
+        let tracer = std::fs::canonicalize(tracer)
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
-        let thread = std::thread::spawn(move || watch(&[fid, plain], started, &stop2));
+        let thread = std::thread::spawn(move || watch(&[plain, fid], started, &tracer, &stop2));
         Some(OpenWatch {
             stop,
             thread: Some(thread),
@@ -240,13 +249,18 @@ fn coarse_now_ns() -> i128 {
     ts.tv_sec as i128 * 1_000_000_000 + ts.tv_nsec as i128
 }
 
-fn watch(groups: &[Group], start_ns: i128, stop: &AtomicBool) -> Watched {
+fn watch(groups: &[Group], start_ns: i128, tracer: &str, stop: &AtomicBool) -> Watched {
     let mut out = Watched::default();
+    let mut s = State {
+        start_ns,
+        tracer,
+        in_tracer: HashSet::new(),
+    };
     let mut buf = vec![0u8; 1 << 16];
     loop {
         let last = stop.load(Ordering::SeqCst);
         for g in groups {
-            drain(g, &mut buf, start_ns, &mut out);
+            drain(g, &mut buf, &mut s, &mut out);
         }
         if last {
             return out;
@@ -255,7 +269,15 @@ fn watch(groups: &[Group], start_ns: i128, stop: &AtomicBool) -> Watched {
     }
 }
 
-fn drain(g: &Group, buf: &mut [u8], start_ns: i128, out: &mut Watched) {
+/// The order events are read in: a process that exec'd the tracer and has not exec'd
+/// anything else since.
+struct State<'a> {
+    start_ns: i128,
+    tracer: &'a str,
+    in_tracer: HashSet<u32>,
+}
+
+fn drain(g: &Group, buf: &mut [u8], s: &mut State, out: &mut Watched) {
     loop {
         // SAFETY: reading into our own buffer.
         let n = unsafe { libc::read(g.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
@@ -284,9 +306,9 @@ fn drain(g: &Group, buf: &mut [u8], start_ns: i128, out: &mut Watched) {
             } else if m.fd >= 0 {
                 // SAFETY: the kernel gave us this descriptor; we own it now.
                 let fd = unsafe { OwnedFd::from_raw_fd(m.fd) };
-                record(out, m.pid, m.mask, fd.as_raw_fd(), start_ns);
+                record(out, s, m.pid, m.mask, fd.as_raw_fd());
             } else if let Some(fd) = by_handle(g, &buf[off + m.metadata_len as usize..off + len]) {
-                record(out, m.pid, m.mask, fd.as_raw_fd(), start_ns);
+                record(out, s, m.pid, m.mask, fd.as_raw_fd());
             }
             off += len;
         }
@@ -336,7 +358,7 @@ fn by_handle(g: &Group, info: &[u8]) -> Option<OwnedFd> {
     None
 }
 
-fn record(out: &mut Watched, pid: i32, mask: u64, fd: RawFd, start_ns: i128) {
+fn record(out: &mut Watched, s: &mut State, pid: i32, mask: u64, fd: RawFd) {
     let Ok(target) = std::fs::read_link(format!("/proc/self/fd/{fd}")) else {
         return;
     };
@@ -348,14 +370,37 @@ fn record(out: &mut Watched, pid: i32, mask: u64, fd: RawFd, start_ns: i128) {
         path = p.to_string();
     }
     let path = private_tmp(&path);
-    let created = born_ns(fd).is_some_and(|b| b >= start_ns);
-    let u = out.opens.entry((pid as u32, path)).or_default();
+    let pid = pid as u32;
+    if mask & libc::FAN_OPEN_EXEC != 0 {
+        if path == s.tracer {
+            // Everything so far was systemd's and strace's set-up of this process.
+            out.opens.retain(|(p, _), _| *p != pid);
+            s.in_tracer.insert(pid);
+            return;
+        }
+        // The tracer's ELF interpreter (ld-linux-x86-64.so.2) comes right after it.
+        if s.in_tracer.contains(&pid) && is_interpreter(&path) {
+            return;
+        }
+        s.in_tracer.remove(&pid);
+    } else if s.in_tracer.contains(&pid) {
+        return;
+    }
+    let created = born_ns(fd).is_some_and(|b| b >= s.start_ns);
+    let u = out.opens.entry((pid, path)).or_default();
     let dir = mask & libc::FAN_ONDIR != 0;
     u.dir |= dir;
     u.exec |= mask & libc::FAN_OPEN_EXEC != 0;
     u.write |= mask & libc::FAN_CLOSE_WRITE != 0;
     u.opened |= mask & (libc::FAN_OPEN | libc::FAN_OPEN_EXEC) != 0;
     u.created |= created && !dir;
+}
+
+/// An ELF program interpreter (`/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2`): the
+/// kernel opens it for exec right after the program that names it.
+fn is_interpreter(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or("");
+    name.starts_with("ld-") && name.contains(".so")
 }
 
 /// The birth time of a file, in nanoseconds since the epoch (where the filesystem keeps it).
@@ -412,6 +457,14 @@ mod tests {
         );
         assert_eq!(private_tmp("/tmp/other/tmp/x"), "/tmp/other/tmp/x");
         assert_eq!(private_tmp("/etc/hosts"), "/etc/hosts");
+    }
+
+    #[test]
+    fn interpreters_are_told_from_programs() {
+        assert!(is_interpreter("/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"));
+        assert!(is_interpreter("/lib/ld-musl-x86_64.so.1"));
+        assert!(!is_interpreter("/usr/sbin/nginx"));
+        assert!(!is_interpreter("/usr/bin/ld"));
     }
 
     #[test]

@@ -193,7 +193,7 @@ pub fn trace_command(command: &[String]) -> Result<(Evidence, std::process::Exit
             return Err(e);
         }
     };
-    let watch = OpenWatch::start();
+    let watch = OpenWatch::start(&strace.path);
     strace.opens = watch.is_none();
     let started = Instant::now();
     let wall = std::time::SystemTime::now()

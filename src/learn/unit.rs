@@ -436,7 +436,7 @@ fn traced_run(
             .map_err(|e| Error::io(d, std::io::Error::from_raw_os_error(e.raw_os_error())))?;
     }
     // Watching the opens with fanotify (where it can) spares strace a stop per open.
-    let watch = OpenWatch::start();
+    let watch = OpenWatch::start(&strace.path);
     let strace = &Strace {
         opens: watch.is_none(),
         ..strace.clone()
