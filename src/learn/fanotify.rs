@@ -386,9 +386,10 @@ fn record(out: &mut Watched, s: &mut State, pid: i32, mask: u64, fd: RawFd) {
     } else if s.in_tracer.contains(&pid) {
         return;
     }
-    let created = born_ns(fd).is_some_and(|b| b >= s.start_ns);
+    let (born, is_dir) = born_ns(fd);
+    let created = born.is_some_and(|b| b >= s.start_ns);
     let u = out.opens.entry((pid, path)).or_default();
-    let dir = mask & libc::FAN_ONDIR != 0;
+    let dir = is_dir || mask & libc::FAN_ONDIR != 0;
     u.dir |= dir;
     u.exec |= mask & libc::FAN_OPEN_EXEC != 0;
     u.write |= mask & libc::FAN_CLOSE_WRITE != 0;
@@ -403,8 +404,9 @@ fn is_interpreter(path: &str) -> bool {
     name.starts_with("ld-") && name.contains(".so")
 }
 
-/// The birth time of a file, in nanoseconds since the epoch (where the filesystem keeps it).
-fn born_ns(fd: RawFd) -> Option<i128> {
+/// The birth time of a file, in nanoseconds since the epoch (where the filesystem keeps
+/// it), and whether it is a directory.
+fn born_ns(fd: RawFd) -> (Option<i128>, bool) {
     // SAFETY: statx is plain data, filled by the kernel.
     let mut st: libc::statx = unsafe { std::mem::zeroed() };
     let empty = c"";
@@ -414,12 +416,17 @@ fn born_ns(fd: RawFd) -> Option<i128> {
             fd,
             empty.as_ptr(),
             libc::AT_EMPTY_PATH,
-            libc::STATX_BTIME,
+            libc::STATX_BTIME | libc::STATX_TYPE,
             &mut st,
         )
     };
-    (r == 0 && st.stx_mask & libc::STATX_BTIME != 0)
-        .then(|| st.stx_btime.tv_sec as i128 * 1_000_000_000 + st.stx_btime.tv_nsec as i128)
+    if r != 0 {
+        return (None, false);
+    }
+    let dir = u32::from(st.stx_mode) & libc::S_IFMT == libc::S_IFDIR;
+    let born = (st.stx_mask & libc::STATX_BTIME != 0)
+        .then(|| st.stx_btime.tv_sec as i128 * 1_000_000_000 + st.stx_btime.tv_nsec as i128);
+    (born, dir)
 }
 
 /// A file in a service's `PrivateTmp=` directory, as the service sees it: the host's
