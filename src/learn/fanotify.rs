@@ -100,8 +100,8 @@ impl OpenWatch {
         let started = coarse_now_ns();
         let mut marked = 0;
         for (point, fstype) in mounts() {
-            let device =
-                DEVICE_FS.contains(&fstype.as_str()) || crate::learn::knowledge::under(&point, "/dev");
+            let device = DEVICE_FS.contains(&fstype.as_str())
+                || crate::learn::knowledge::under(&point, "/dev");
             if device {
                 // Device nodes only by handle; a device filesystem that cannot name its files
                 // by handle is left unwatched.
@@ -468,7 +468,9 @@ mod tests {
 
     #[test]
     fn interpreters_are_told_from_programs() {
-        assert!(is_interpreter("/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"));
+        assert!(is_interpreter(
+            "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+        ));
         assert!(is_interpreter("/lib/ld-musl-x86_64.so.1"));
         assert!(!is_interpreter("/usr/sbin/nginx"));
         assert!(!is_interpreter("/usr/bin/ld"));

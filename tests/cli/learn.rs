@@ -63,7 +63,11 @@ fn a_traced_command_leaves_evidence() {
         .iter()
         .filter_map(|v| v.as_str())
         .collect();
-    if run["tracer"].as_str().unwrap().ends_with("+ fanotify (file opens)") {
+    if run["tracer"]
+        .as_str()
+        .unwrap()
+        .ends_with("+ fanotify (file opens)")
+    {
         assert!(untraced.contains(&"openat"), "{untraced:?}");
         assert!(e["syscalls"].get("openat").is_none());
     } else {
