@@ -24,6 +24,7 @@ pub struct CapabilityRule {
 #[derive(Debug, Deserialize)]
 pub struct LearnData {
     pub untraced: Vec<String>,
+    pub opens: Vec<String>,
     pub deniable: Vec<String>,
     /// Files programs read through the C library but do without (see data/learn.toml).
     pub optional_reads: Vec<String>,

@@ -2,6 +2,7 @@
 //! does as evidence (`evidence`), which `harden --from` turns into the service's needs.
 
 pub mod evidence;
+pub mod fanotify;
 pub mod knowledge;
 pub mod observe;
 pub mod run;

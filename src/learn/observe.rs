@@ -927,6 +927,48 @@ impl Observer {
         self.rlimits.insert(key, new_max);
     }
 
+    /// Adds the opens fanotify saw (src/learn/fanotify.rs) by the processes of this trace:
+    /// the same file uses and DAC checks a traced successful open gives. Per file, not per
+    /// process: a file is written when anyone closed it after writing (often not the
+    /// process that opened it: a daemon's log is closed by the last of its workers), and
+    /// the permission check is the opener's (root's, when root opened it).
+    pub fn opened(&mut self, watched: &super::fanotify::Watched) {
+        let mut files: std::collections::BTreeMap<&str, (super::fanotify::Opened, Cred)> =
+            std::collections::BTreeMap::new();
+        for ((pid, path), o) in &watched.opens {
+            if !self.traced.contains(pid) {
+                continue;
+            }
+            let cred = self.procs.get(pid).copied().unwrap_or(self.initial);
+            let e = files.entry(path.as_str()).or_insert((*o, cred));
+            e.0.opened |= o.opened;
+            e.0.write |= o.write;
+            e.0.exec |= o.exec;
+            e.0.dir |= o.dir;
+            e.0.created |= o.created;
+            if o.opened && cred.euid == Some(0) {
+                e.1 = cred;
+            }
+        }
+        for (path, (o, cred)) in files {
+            let path = self.normalise(path);
+            let create = o.created
+                && !super::knowledge::under(&path, "/proc")
+                && !super::knowledge::under(&path, "/sys");
+            self.file(&path, |u| {
+                u.read |= o.opened && !o.write;
+                u.write |= o.write;
+                u.create |= create;
+                u.exec |= o.exec;
+                u.dir |= o.dir;
+            });
+            self.dac(cred, &path, if o.write { Want::Write } else { Want::Read });
+            if create {
+                self.dac(cred, &parent(&path), Want::Entry);
+            }
+        }
+    }
+
     /// Ends the run: checks the privileged accesses against the files' modes on this host
     /// (DAC and ownership), says which sandbox settings would get in each file's way, and
     /// returns the evidence.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::evidence::{Evidence, Run};
-use super::knowledge::LearnData;
+use super::fanotify::OpenWatch;
 use super::observe::Cred;
 use super::run::{Tap, Traced};
 use super::strace::command::Strace;
@@ -435,6 +435,12 @@ fn traced_run(
         rustix::fs::chmod(d, rustix::fs::Mode::from_raw_mode(0o711))
             .map_err(|e| Error::io(d, std::io::Error::from_raw_os_error(e.raw_os_error())))?;
     }
+    // Watching the opens with fanotify (where it can) spares strace a stop per open.
+    let watch = OpenWatch::start(&strace.path);
+    let strace = &Strace {
+        opens: watch.is_none(),
+        ..strace.clone()
+    };
     let (text, wrapped) = dropin(scored, strace, &s.fifo_dir);
     if wrapped.is_empty() {
         return Err(Error::Usage(format!(
@@ -519,13 +525,14 @@ fn traced_run(
     step(&mut st, "stopped")?;
     let duration = started_at.elapsed().as_secs_f64();
     let mut evidence = Evidence::new(Some(unit.to_string()));
+    let watched = watch.map(OpenWatch::finish);
     for (w, tap) in wrapped.iter().zip(taps) {
         let Traced {
             evidence: ev,
             lines,
             unknown,
             samples,
-        } = tap.finish(Duration::from_secs(10));
+        } = tap.finish(Duration::from_secs(10), watched.as_ref());
         let mut ev = ev;
         if lines > 0 {
             ev.runs.push(Run {
@@ -535,8 +542,8 @@ fn traced_run(
                 duration_s: (duration * 10.0).round() / 10.0,
                 exercise: args.exercise.clone(),
                 reloaded,
-                tracer: strace.version.clone(),
-                untraced: LearnData::get().untraced.clone(),
+                tracer: strace.describe(),
+                untraced: strace.untraced(),
                 lines,
                 unknown_lines: unknown,
                 unknown_samples: samples,

@@ -2,7 +2,9 @@
 //! paths and socket addresses (`-yy`), strings cut to nothing (paths are printed whole
 //! anyway), and the calls a busy service makes per request left untraced
 //! (`data/learn.toml`), which `--seccomp-bpf` turns into no stop at all: the traced program
-//! only pays for the calls that are evidence.
+//! only pays for the calls that are evidence. File opens are evidence, but a web server
+//! makes one or two per request: where fanotify can watch them (root), they are left
+//! untraced too.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,6 +22,9 @@ pub struct Strace {
     /// `strace -V`'s first line, e.g. "strace -- version 6.1".
     pub version: String,
     pub seccomp_bpf: bool,
+    /// Whether strace traces the file opens (false while fanotify watches them, without a
+    /// stop per open: src/learn/fanotify.rs).
+    pub opens: bool,
 }
 
 impl Strace {
@@ -64,6 +69,7 @@ impl Strace {
             path,
             version,
             seccomp_bpf: v >= MIN_VERSION,
+            opens: true,
         })
     }
 
@@ -92,11 +98,31 @@ impl Strace {
         a.extend(["-e".into(), "signal=none".into()]);
         if !all {
             a.push("-e".into());
-            a.push(format!("trace=!{}", LearnData::get().untraced.join(",")));
+            a.push(format!("trace=!{}", self.untraced().join(",")));
         }
         a.push("-o".into());
         a.push(output.display().to_string());
         a.push("--".into());
         a
+    }
+
+    /// The calls strace does not stop on: data/learn.toml's `untraced`, and its `opens`
+    /// when fanotify watches them.
+    pub fn untraced(&self) -> Vec<String> {
+        let data = LearnData::get();
+        let mut list = data.untraced.clone();
+        if !self.opens {
+            list.extend(data.opens.iter().cloned());
+        }
+        list
+    }
+
+    /// The tracer, as a run's evidence records it.
+    pub fn describe(&self) -> String {
+        if !self.opens {
+            format!("{} + fanotify (file opens)", self.version)
+        } else {
+            self.version.clone()
+        }
     }
 }
