@@ -1,6 +1,6 @@
 //! What a service needs, as one typed set, whatever told us: learn's evidence, a daemon
 //! profile of `data/profiles.toml`, or the need rules by binary. The planner
-//! ([`super::learned`]) reads only this set; which need rules out which directive is data
+//! ([`super::learned`], with or without evidence) reads only this set; which need rules out which directive is data
 //! (`blocked_by` in `data/directives.toml`).
 
 use std::collections::BTreeSet;
@@ -201,6 +201,13 @@ impl Needs {
 
     pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Sourced> + 'a {
         self.items.iter().filter(move |s| s.need.kind() == kind)
+    }
+
+    /// Whether it creates sockets of this address family.
+    pub fn family(&self, family: &str) -> bool {
+        self.items
+            .iter()
+            .any(|s| matches!(&s.need, Need::Family(f) if f == family))
     }
 
     pub fn capabilities(&self) -> BTreeSet<String> {

@@ -52,7 +52,7 @@ pub fn writable_dirs(ctx: &Ctx) -> Vec<(String, String)> {
         if under(path, "/tmp") || under(path, "/var/tmp") || under(path, "/dev/shm") {
             continue; // PrivateTmp= gives a writable /tmp; /dev is not read-only
         }
-        let u = ctx.evidence.files.get(path);
+        let u = ctx.evidence.and_then(|ev| ev.files.get(path));
         let is_dir = u.is_some_and(|u| u.dir) && Path::new(path).is_dir();
         let created_dir = u.is_some_and(|u| u.dir && u.create);
         let dir = if is_dir && !created_dir {
@@ -109,8 +109,8 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
     } else {
         let looked = ctx
             .evidence
-            .files
-            .keys()
+            .into_iter()
+            .flat_map(|ev| ev.files.keys())
             .find(|f| ["/home", "/root", "/run/user"].iter().any(|h| under(f, h)));
         let why = match looked {
             Some(f) => format!(

@@ -82,8 +82,8 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
             .collect();
         let bound_zero = ctx
             .evidence
-            .sockets
-            .iter()
+            .into_iter()
+            .flat_map(|ev| &ev.sockets)
             .any(|s| s.op == "bind" && s.port == Some(0));
         let current = crate::harden::inspect::raw_values(ctx.scored, "SocketBindAllow").is_empty()
             && crate::harden::inspect::raw_values(ctx.scored, "SocketBindDeny").is_empty();

@@ -1,0 +1,543 @@
+//! The rules still used when nothing was observed (`harden` from a daemon profile and the
+//! need rules alone): the catalogue's strict values minus what the needs rule out (the
+//! catalogue's `blocked_by`), minus what the unit already sets at least as strictly. Each
+//! group here is merged into its group file as the rules become one.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::{Ctx, Plan};
+use crate::settings::{NAMESPACES, PrivateTmp, ProtectControlGroups};
+use crate::unit::search::under_root;
+
+fn rank(order: &[&str], v: &str) -> usize {
+    order.iter().position(|x| *x == v).unwrap_or(0)
+}
+
+/// `directive=yes` unless the unit has it or a need rules it out (catalogue `blocked_by`).
+fn bool_on(ctx: &Ctx, p: &mut Plan, directive: &str, current: bool) {
+    if current || ctx.blocked(directive).is_some() {
+        return;
+    }
+    p.push(directive, "yes", "");
+}
+
+/// ProtectClock=yes implies DeviceAllow=char-rtc r: on a unit whose device ACL is already
+/// minimal (DevicePolicy=closed/strict or PrivateDevices=yes, no DeviceAllow=) that widens
+/// the ACL, which systemd-analyze scores as worse. Such units keep the clock out of reach
+/// through the capability bounding set instead.
+fn clock_widens_devices(ctx: &Ctx) -> bool {
+    !ctx.exec().protect_clock
+        && ctx.scored.settings.cgroup.as_ref().is_some_and(|c| {
+            matches!(c.device_policy.as_str(), "closed" | "strict") && c.device_allow.is_empty()
+        })
+}
+
+/// The capabilities a service keeps.
+fn kept_capabilities(ctx: &Ctx) -> Option<BTreeSet<String>> {
+    let n = ctx.needs;
+    // A bounding set the unit lists itself (CapabilityBoundingSet=CAP_NET_ADMIN ...) is what
+    // its author knows the service needs: keep it as it is. Only `~` removals are narrowed.
+    let listed = crate::harden::inspect::raw_values(ctx.scored, "CapabilityBoundingSet");
+    if listed.iter().any(|v| !v.starts_with('~')) {
+        return None;
+    }
+    let mut keep: BTreeSet<String> = BTreeSet::new();
+    match &ctx.facts.profile {
+        Some(pr) => {
+            if pr.capabilities.iter().any(|c| c == "ALL") {
+                return None;
+            }
+            keep.extend(pr.capabilities.iter().map(|c| c.to_ascii_uppercase()));
+            // CAP_CHOWN only for the directories it creates on its first start (they exist
+            // afterwards): strict drops it; `apply` catches a host where they are missing.
+            if ctx.strict() && pr.tags.iter().any(|t| t == "chown-first-start") {
+                keep.remove("CAP_CHOWN");
+            }
+        }
+        None if ctx.is_root() => {
+            if !ctx.strict() {
+                return Some(baseline_dropped_caps(ctx));
+            }
+            // Strict, unknown root daemon: what root daemons commonly need.
+            for c in [
+                "CAP_CHOWN",
+                "CAP_DAC_OVERRIDE",
+                "CAP_DAC_READ_SEARCH",
+                "CAP_FOWNER",
+                "CAP_SETUID",
+                "CAP_SETGID",
+                "CAP_KILL",
+                "CAP_NET_BIND_SERVICE",
+            ] {
+                keep.insert(c.into());
+            }
+        }
+        None => {}
+    }
+    if !ctx.facts.low_ports.is_empty() {
+        keep.insert("CAP_NET_BIND_SERVICE".into());
+    }
+    if n.has("clock") {
+        keep.insert("CAP_SYS_TIME".into());
+    }
+    if n.family("AF_NETLINK") {
+        keep.insert("CAP_NET_ADMIN".into());
+    }
+    if n.family("AF_PACKET") {
+        keep.insert("CAP_NET_RAW".into());
+    }
+    if n.has("setuid-programs") && ctx.is_root() {
+        for c in [
+            "CAP_SETUID",
+            "CAP_SETGID",
+            "CAP_SETPCAP",
+            "CAP_AUDIT_WRITE",
+            "CAP_DAC_OVERRIDE",
+            "CAP_CHOWN",
+            "CAP_FOWNER",
+            "CAP_KILL",
+        ] {
+            keep.insert(c.into());
+        }
+    }
+    if n.has("containers") || n.has("devices") || n.has("early-boot") {
+        return if ctx.strict() {
+            None
+        } else {
+            Some(baseline_dropped_caps(ctx))
+        };
+    }
+    // Ambient capabilities the unit grants must stay in the bounding set.
+    for (name, bit) in ctx.tables.capability_names() {
+        if ctx.exec().ambient_capabilities & (1u64 << bit) != 0 {
+            keep.insert(name.to_ascii_uppercase());
+        }
+    }
+    Some(keep)
+}
+
+/// For baseline: keep everything except capabilities almost no daemon uses. Returned as
+/// the set to KEEP relative to all capabilities.
+fn baseline_dropped_caps(ctx: &Ctx) -> BTreeSet<String> {
+    const DROP: &[&str] = &[
+        "CAP_SYS_MODULE",
+        "CAP_SYS_RAWIO",
+        "CAP_SYS_BOOT",
+        "CAP_SYS_PTRACE",
+        "CAP_SYS_PACCT",
+        "CAP_MAC_ADMIN",
+        "CAP_MAC_OVERRIDE",
+        "CAP_LINUX_IMMUTABLE",
+        "CAP_AUDIT_CONTROL",
+        "CAP_AUDIT_READ",
+        "CAP_WAKE_ALARM",
+        "CAP_BLOCK_SUSPEND",
+        "CAP_SYS_TTY_CONFIG",
+        "CAP_LEASE",
+        "CAP_MKNOD",
+        "CAP_SYSLOG",
+        "CAP_BPF",
+        "CAP_PERFMON",
+        "CAP_CHECKPOINT_RESTORE",
+    ];
+    let n = ctx.needs;
+    let clock = n.has("clock");
+    let devices = n.has("devices") || n.has("early-boot");
+    let logs = n.has("kernel-logs");
+    let containers = n.has("containers");
+    ctx.tables
+        .capability_names()
+        .map(|(c, _)| c.to_ascii_uppercase())
+        .filter(|c| !DROP.contains(&c.as_str()))
+        // Without ProtectClock= (see clock_widens_devices), the clock capability goes here.
+        .filter(|c| clock || !clock_widens_devices(ctx) || c != "CAP_SYS_TIME")
+        .chain(clock.then(|| "CAP_WAKE_ALARM".to_string()))
+        .chain(devices.then(|| "CAP_MKNOD".to_string()))
+        .chain(devices.then(|| "CAP_SYS_RAWIO".to_string()))
+        .chain(logs.then(|| "CAP_SYSLOG".to_string()))
+        .chain(n.has("kernel-modules").then(|| "CAP_SYS_MODULE".to_string()))
+        .chain((n.has("other-processes") || containers).then(|| "CAP_SYS_PTRACE".to_string()))
+        .chain((logs || n.has("setuid-programs")).then(|| "CAP_AUDIT_CONTROL".to_string()))
+        .chain(logs.then(|| "CAP_AUDIT_READ".to_string()))
+        .chain(containers.then(|| "CAP_MAC_ADMIN".to_string()))
+        .chain(containers.then(|| "CAP_BPF".to_string()))
+        .collect()
+}
+
+/// Paths the service writes, from its profile, its PID file and the usual per-service
+/// directories that exist on the host.
+fn writable_paths(ctx: &Ctx) -> Vec<String> {
+    let f = ctx.facts;
+    let mut paths: Vec<String> = Vec::new();
+    let add = |paths: &mut Vec<String>, s: String| {
+        if !paths.contains(&s) {
+            paths.push(s);
+        }
+    };
+    if let Some(pr) = &f.profile {
+        for w in &pr.writable {
+            add(&mut paths, w.clone());
+        }
+    }
+    let unit = &ctx.scored.unit.id;
+    let mut names: Vec<String> = vec![crate::unit::name::prefix(unit).to_string()];
+    if let Some(b) = &f.binary_name {
+        names.push(b.clone());
+    }
+    if let Some(u) = ctx.exec().user.clone() {
+        names.push(u);
+    }
+    for n in names
+        .iter()
+        .filter(|n| !n.is_empty() && !n.contains('/') && *n != "root")
+    {
+        for base in ["/var/lib", "/var/log", "/var/cache", "/run"] {
+            let path = format!("{base}/{n}");
+            if under_root(ctx.root, Path::new(&path)).is_dir() {
+                add(&mut paths, path);
+            }
+        }
+    }
+    if let Some(pid) = &f.pid_file {
+        if let Some(dir) = Path::new(pid).parent() {
+            let dir = dir.display().to_string();
+            let dir = if dir == "/var/run" {
+                "/run".to_string()
+            } else {
+                dir.replace("/var/run/", "/run/")
+            };
+            if dir != "/" {
+                add(&mut paths, dir);
+            }
+        }
+    }
+    paths
+}
+
+pub fn plan(ctx: &Ctx, p: &mut Plan) {
+    let f = ctx.facts;
+    let n = ctx.needs;
+    let e = ctx.exec().clone();
+    let early = n.has("early-boot");
+    let setuid_exec = n.has("setuid-programs");
+
+    // Filesystem.
+    if ctx.blocked("ProtectSystem").is_none() {
+        let strict_fs = ctx.strict() && !setuid_exec;
+        let target = if strict_fs { "strict" } else { "full" };
+        let order = ["no", "yes", "full", "strict"];
+        if rank(&order, target) > rank(&order, e.protect_system.as_str()) {
+            p.push("ProtectSystem", target, "");
+            if target == "strict" {
+                for path in writable_paths(ctx) {
+                    let host = under_root(ctx.root, Path::new(&path));
+                    if !host.exists() {
+                        continue; // a missing ReadWritePaths= entry fails with 226/NAMESPACE
+                    }
+                    p.push(
+                        "ReadWritePaths",
+                        path.clone(),
+                        format!("{path} is written by the service"),
+                    );
+                }
+            }
+        }
+    }
+    if !early {
+        let home = if ctx.strict() && !n.has("home-read") {
+            "yes"
+        } else {
+            "read-only"
+        };
+        let order = ["no", "read-only", "tmpfs", "yes"];
+        if rank(&order, home) > rank(&order, e.protect_home.as_str()) {
+            p.push("ProtectHome", home, "");
+        }
+        // 257: a /tmp of its own not even joinable (strict only: it lives in memory).
+        if ctx.strict()
+            && ctx.offers("PrivateTmp", "disconnected")
+            && !ctx.shares_namespaces()
+            && e.private_tmp != PrivateTmp::Disconnected
+        {
+            p.push(
+                "PrivateTmp",
+                "disconnected",
+                "no other unit shares its /tmp (no JoinsNamespaceOf=)",
+            );
+        } else {
+            bool_on(ctx, p, "PrivateTmp", e.private_tmp.is_set());
+        }
+        bool_on(ctx, p, "PrivateMounts", e.private_mounts.is_yes());
+        if ctx.strict() && (e.umask | 0o027) != e.umask && !setuid_exec {
+            p.push("UMask", format!("{:04o}", e.umask | 0o027), "");
+        }
+    }
+
+    // Kernel.
+    bool_on(ctx, p, "ProtectKernelTunables", e.protect_kernel_tunables);
+    bool_on(ctx, p, "ProtectKernelModules", e.protect_kernel_modules);
+    bool_on(ctx, p, "ProtectKernelLogs", e.protect_kernel_logs);
+    // 257: a cgroup namespace of its own, read-only, for a service that delegates nothing.
+    let delegates = ctx
+        .scored
+        .settings
+        .cgroup
+        .as_ref()
+        .is_some_and(|c| c.delegate);
+    if ctx.offers("ProtectControlGroups", "strict")
+        && ctx.blocked("ProtectControlGroups").is_none()
+        && !delegates
+        && e.protect_control_groups != ProtectControlGroups::Strict
+    {
+        p.push("ProtectControlGroups", "strict", "");
+    } else {
+        bool_on(
+            ctx,
+            p,
+            "ProtectControlGroups",
+            e.protect_control_groups.is_set(),
+        );
+    }
+    if !clock_widens_devices(ctx) {
+        bool_on(ctx, p, "ProtectClock", e.protect_clock);
+    }
+    bool_on(ctx, p, "ProtectHostname", e.protect_hostname.is_set());
+    if e.protect_proc == "default" && ctx.blocked("ProtectProc").is_none() {
+        p.push("ProtectProc", "invisible", "");
+    }
+    if ctx.strict()
+        && e.proc_subset == "all"
+        && ctx.blocked("ProcSubset").is_none()
+        && f.profile.as_ref().is_some_and(|pr| !pr.keep_resources)
+    {
+        p.push(
+            "ProcSubset",
+            "pid",
+            "the service reads no system-wide /proc files",
+        );
+    }
+
+    // Process.
+    bool_on(ctx, p, "NoNewPrivileges", e.no_new_privileges);
+    bool_on(ctx, p, "RestrictSUIDSGID", e.restrict_suid_sgid);
+    bool_on(ctx, p, "RestrictRealtime", e.restrict_realtime);
+    bool_on(ctx, p, "LockPersonality", e.lock_personality);
+    bool_on(ctx, p, "MemoryDenyWriteExecute", e.memory_deny_write_execute);
+    bool_on(ctx, p, "RemoveIPC", e.remove_ipc);
+    if e.keyring_mode != "private"
+        && ctx.scored.unit.unit_type() == "service"
+        && ctx.blocked("KeyringMode").is_none()
+    {
+        p.push("KeyringMode", "private", "");
+    }
+    if ctx.blocked("RestrictNamespaces").is_none() {
+        let initial = e.restrict_namespaces == crate::settings::NAMESPACE_FLAGS_INITIAL;
+        if initial {
+            p.push("RestrictNamespaces", "yes", "");
+        } else {
+            let allowed: Vec<&str> = NAMESPACES
+                .iter()
+                .filter(|(n, fl)| *n != "time" && e.restrict_namespaces & fl != 0)
+                .map(|(n, _)| *n)
+                .collect();
+            if !allowed.is_empty() && ctx.strict() {
+                p.push("RestrictNamespaces", format!("~{}", allowed.join(" ")), "");
+            }
+        }
+    }
+    if ctx.strict()
+        && !ctx.is_root()
+        && !e.private_users.is_set()
+        && f.profile.is_some()
+        && e.ambient_capabilities == 0
+        && f.low_ports.is_empty()
+        && !setuid_exec
+    {
+        // 257 spells `yes` as `self`: only its own user and group are mapped.
+        let value = if ctx.offers("PrivateUsers", "self") {
+            "self"
+        } else {
+            "yes"
+        };
+        p.push(
+            "PrivateUsers",
+            value,
+            "runs as its own user and needs no capabilities",
+        );
+    }
+
+    // Capabilities.
+    let kept = kept_capabilities(ctx);
+    // Whether the service can still chown() files it does not own after this drop-in.
+    let chown_bit = ctx.tables.capability("CAP_CHOWN").unwrap_or(0);
+    let chown_kept = e.capability_bounding_set & (1u64 << chown_bit) != 0
+        && kept.as_ref().is_none_or(|k| k.contains("CAP_CHOWN"));
+    if let Some(keep) = kept {
+        let current = e.capability_bounding_set;
+        let mut drop: Vec<(u32, String)> = ctx
+            .tables
+            .capability_names()
+            .filter(|(c, bit)| {
+                current & (1u64 << bit) != 0 && !keep.contains(&c.to_ascii_uppercase())
+            })
+            .map(|(c, bit)| (bit, c.to_ascii_uppercase()))
+            .collect();
+        drop.sort();
+        if !drop.is_empty() {
+            let why = f
+                .profile
+                .as_ref()
+                .filter(|pr| pr.drops_privileges)
+                .map(|pr| {
+                    format!(
+                        "keeps {}: {} switches user itself",
+                        keep.iter().cloned().collect::<Vec<_>>().join(" "),
+                        pr.name
+                    )
+                })
+                .unwrap_or_default();
+            if keep.is_empty() && current == crate::settings::CAP_ALL {
+                p.push("CapabilityBoundingSet", "", "needs no capabilities");
+            } else if current == crate::settings::CAP_ALL {
+                let k: Vec<&str> = keep.iter().map(String::as_str).collect();
+                p.push("CapabilityBoundingSet", k.join(" "), why);
+            } else {
+                let names: Vec<String> = drop.into_iter().map(|(_, c)| c).collect();
+                p.push(
+                    "CapabilityBoundingSet",
+                    format!("~{}", names.join(" ")),
+                    why,
+                );
+            }
+        }
+    }
+
+    // System calls.
+    if e.syscall_architectures.is_empty() {
+        p.push("SystemCallArchitectures", "native", "");
+    }
+    if ctx.blocked("SystemCallFilter").is_none() {
+        let filter = &e.syscall_filter;
+        let none = filter.map.is_none()
+            || (!filter.allow_list && filter.map.as_ref().is_some_and(|m| m.is_empty()));
+        let allow_mode = none || filter.allow_list;
+        let drops = f.profile.as_ref().is_some_and(|pr| pr.drops_privileges);
+        let keep_resources = f.profile.as_ref().is_some_and(|pr| pr.keep_resources) || setuid_exec;
+        if none {
+            p.push("SystemCallFilter", "@system-service", "");
+        }
+        let mut deny = vec!["@cpu-emulation", "@debug", "@mount", "@obsolete"];
+        // @privileged holds setuid() and chown(): deny it only where those can be given
+        // back with a plain line (allow lists), or where the service needs none of them.
+        let privileged_ok = !setuid_exec
+            && !n.has("clock")
+            && !n.has("kernel-modules")
+            && !n.has("devices")
+            && (allow_mode || !drops);
+        if privileged_ok {
+            deny.push("@privileged");
+        }
+        if !keep_resources {
+            deny.push("@resources");
+        }
+        if allow_mode || ctx.strict() {
+            p.push("SystemCallFilter", format!("~{}", deny.join(" ")), "");
+            if allow_mode {
+                let mut back: Vec<(String, String)> = Vec::new();
+                if drops && privileged_ok {
+                    let who = f
+                        .profile
+                        .as_ref()
+                        .map_or("the service", |pr| pr.name.as_str())
+                        .to_string();
+                    // @chown only where CAP_CHOWN stays: without it the calls are useless.
+                    back.push(if chown_kept {
+                        (
+                            "@setuid @chown".into(),
+                            format!("{who} switches user and owns its files itself"),
+                        )
+                    } else {
+                        ("@setuid".into(), format!("{who} switches user itself"))
+                    });
+                }
+                if let Some(pr) = &f.profile {
+                    for sc in &pr.syscalls {
+                        let covered = back.iter().any(|(v, _)| v.split(' ').any(|x| x == sc));
+                        let needed = sc != "@setuid" || privileged_ok;
+                        if !covered && needed {
+                            back.push((sc.clone(), format!("{} needs it", pr.name)));
+                        }
+                    }
+                }
+                // An allow list the unit already has is only narrowed: what goes back
+                // after the deny line is limited to the calls that list allowed.
+                for (v, why) in back {
+                    if let Some(v) = filter.narrow_give_back(&v, none, ctx.tables) {
+                        p.push("SystemCallFilter", v, why);
+                    }
+                }
+            }
+        }
+        if crate::harden::inspect::raw_values(ctx.scored, "SystemCallErrorNumber").is_empty() {
+            p.push(
+                "SystemCallErrorNumber",
+                "EPERM",
+                "denied calls fail with EPERM instead of killing the process",
+            );
+        }
+    }
+
+    // Network.
+    let netlink = n.family("AF_NETLINK");
+    let no_sockets = f.uses_sockets == Some(false)
+        && !f.socket_activated
+        && f.profile.is_none()
+        && f.low_ports.is_empty();
+    if no_sockets && !e.private_network && !netlink && ctx.blocked("PrivateNetwork").is_none() {
+        p.push("PrivateNetwork", "yes", "the binary opens no sockets");
+    }
+    if e.address_families.is_none()
+        && !e.address_families_allow_list
+        && !n.has("containers")
+        && !n.family("AF_PACKET")
+    {
+        let mut fams: Vec<String> = match &f.profile {
+            Some(pr) => pr.families.clone(),
+            None if ctx.strict() && !netlink => {
+                vec!["AF_UNIX".into(), "AF_INET".into(), "AF_INET6".into()]
+            }
+            None => vec![
+                "AF_UNIX".into(),
+                "AF_INET".into(),
+                "AF_INET6".into(),
+                "AF_NETLINK".into(),
+            ],
+        };
+        if netlink && !fams.iter().any(|x| x == "AF_NETLINK") {
+            fams.push("AF_NETLINK".into());
+        }
+        p.push("RestrictAddressFamilies", fams.join(" "), "");
+    }
+    if !ctx.allow_ip.is_empty() {
+        let c = ctx.scored.settings.cgroup.as_ref();
+        let untouched =
+            c.is_some_and(|c| c.ip_address_allow.is_empty() && c.ip_address_deny.is_empty());
+        if untouched {
+            p.push("IPAddressDeny", "any", "");
+            let mut allow: Vec<String> = vec!["localhost".into()];
+            allow.extend(ctx.allow_ip.iter().cloned());
+            allow.dedup();
+            p.push(
+                "IPAddressAllow",
+                allow.join(" "),
+                "localhost keeps the local resolver reachable",
+            );
+        }
+    }
+
+    // Devices.
+    if !early {
+        bool_on(ctx, p, "PrivateDevices", e.private_devices);
+    }
+}
