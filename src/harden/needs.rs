@@ -505,6 +505,11 @@ pub fn from_facts(f: &Facts, tags_only: bool) -> Needs {
                 Need::Syscall("@resources".into()),
                 format!("profile {}", p.name),
             );
+            // Tuning its resources, it reads the system-wide /proc files that describe them.
+            n.add(
+                Need::SystemProc("(profile)".into()),
+                format!("profile {}: tunes its resources from /proc", p.name),
+            );
         }
     }
     n

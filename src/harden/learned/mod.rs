@@ -161,16 +161,20 @@ pub fn plan(ctx: &Ctx) -> Vec<Line> {
         );
         return p.lines;
     }
-    if !ctx.needs.observed {
-        unobserved::plan(ctx, &mut p);
-        return p.lines;
+    if ctx.needs.observed {
+        filesystem::plan(ctx, &mut p);
+    } else {
+        unobserved::filesystem(ctx, &mut p);
     }
-    filesystem::plan(ctx, &mut p);
     kernel::plan(ctx, &mut p);
     process::plan(ctx, &mut p);
-    capabilities::plan(ctx, &mut p);
-    syscalls::plan(ctx, &mut p);
-    network::plan(ctx, &mut p);
+    if ctx.needs.observed {
+        capabilities::plan(ctx, &mut p);
+        syscalls::plan(ctx, &mut p);
+        network::plan(ctx, &mut p);
+    } else {
+        unobserved::capabilities_syscalls_network(ctx, &mut p);
+    }
     devices::plan(ctx, &mut p);
     p.lines
 }

@@ -1,13 +1,14 @@
-//! The rules still used when nothing was observed (`harden` from a daemon profile and the
-//! need rules alone): the catalogue's strict values minus what the needs rule out (the
-//! catalogue's `blocked_by`), minus what the unit already sets at least as strictly. Each
-//! group here is merged into its group file as the rules become one.
+//! The filesystem, capability, system call and network rules still used when nothing was
+//! observed (`harden` from a daemon profile and the need rules alone): the catalogue's strict
+//! values minus what the needs rule out (the catalogue's `blocked_by`), minus what the unit
+//! already sets at least as strictly. The kernel, process and device rules are already one
+//! for both cases (their group files); these groups are to follow.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::{Ctx, Plan};
-use crate::settings::{NAMESPACES, PrivateTmp, ProtectControlGroups};
+use crate::settings::PrivateTmp;
 use crate::unit::search::under_root;
 
 fn rank(order: &[&str], v: &str) -> usize {
@@ -215,14 +216,14 @@ fn writable_paths(ctx: &Ctx) -> Vec<String> {
     paths
 }
 
-pub fn plan(ctx: &Ctx, p: &mut Plan) {
-    let f = ctx.facts;
+/// ProtectSystem (full, or strict with the paths the service is known to write),
+/// ProtectHome, PrivateTmp, PrivateMounts and UMask.
+pub fn filesystem(ctx: &Ctx, p: &mut Plan) {
     let n = ctx.needs;
     let e = ctx.exec().clone();
     let early = n.has("early-boot");
     let setuid_exec = n.has("setuid-programs");
 
-    // Filesystem.
     if ctx.blocked("ProtectSystem").is_none() {
         let strict_fs = ctx.strict() && !setuid_exec;
         let target = if strict_fs { "strict" } else { "full" };
@@ -274,98 +275,14 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
         }
     }
 
-    // Kernel.
-    bool_on(ctx, p, "ProtectKernelTunables", e.protect_kernel_tunables);
-    bool_on(ctx, p, "ProtectKernelModules", e.protect_kernel_modules);
-    bool_on(ctx, p, "ProtectKernelLogs", e.protect_kernel_logs);
-    // 257: a cgroup namespace of its own, read-only, for a service that delegates nothing.
-    let delegates = ctx
-        .scored
-        .settings
-        .cgroup
-        .as_ref()
-        .is_some_and(|c| c.delegate);
-    if ctx.offers("ProtectControlGroups", "strict")
-        && ctx.blocked("ProtectControlGroups").is_none()
-        && !delegates
-        && e.protect_control_groups != ProtectControlGroups::Strict
-    {
-        p.push("ProtectControlGroups", "strict", "");
-    } else {
-        bool_on(
-            ctx,
-            p,
-            "ProtectControlGroups",
-            e.protect_control_groups.is_set(),
-        );
-    }
-    if !clock_widens_devices(ctx) {
-        bool_on(ctx, p, "ProtectClock", e.protect_clock);
-    }
-    bool_on(ctx, p, "ProtectHostname", e.protect_hostname.is_set());
-    if e.protect_proc == "default" && ctx.blocked("ProtectProc").is_none() {
-        p.push("ProtectProc", "invisible", "");
-    }
-    if ctx.strict()
-        && e.proc_subset == "all"
-        && ctx.blocked("ProcSubset").is_none()
-        && f.profile.as_ref().is_some_and(|pr| !pr.keep_resources)
-    {
-        p.push(
-            "ProcSubset",
-            "pid",
-            "the service reads no system-wide /proc files",
-        );
-    }
+}
 
-    // Process.
-    bool_on(ctx, p, "NoNewPrivileges", e.no_new_privileges);
-    bool_on(ctx, p, "RestrictSUIDSGID", e.restrict_suid_sgid);
-    bool_on(ctx, p, "RestrictRealtime", e.restrict_realtime);
-    bool_on(ctx, p, "LockPersonality", e.lock_personality);
-    bool_on(ctx, p, "MemoryDenyWriteExecute", e.memory_deny_write_execute);
-    bool_on(ctx, p, "RemoveIPC", e.remove_ipc);
-    if e.keyring_mode != "private"
-        && ctx.scored.unit.unit_type() == "service"
-        && ctx.blocked("KeyringMode").is_none()
-    {
-        p.push("KeyringMode", "private", "");
-    }
-    if ctx.blocked("RestrictNamespaces").is_none() {
-        let initial = e.restrict_namespaces == crate::settings::NAMESPACE_FLAGS_INITIAL;
-        if initial {
-            p.push("RestrictNamespaces", "yes", "");
-        } else {
-            let allowed: Vec<&str> = NAMESPACES
-                .iter()
-                .filter(|(n, fl)| *n != "time" && e.restrict_namespaces & fl != 0)
-                .map(|(n, _)| *n)
-                .collect();
-            if !allowed.is_empty() && ctx.strict() {
-                p.push("RestrictNamespaces", format!("~{}", allowed.join(" ")), "");
-            }
-        }
-    }
-    if ctx.strict()
-        && !ctx.is_root()
-        && !e.private_users.is_set()
-        && f.profile.is_some()
-        && e.ambient_capabilities == 0
-        && f.low_ports.is_empty()
-        && !setuid_exec
-    {
-        // 257 spells `yes` as `self`: only its own user and group are mapped.
-        let value = if ctx.offers("PrivateUsers", "self") {
-            "self"
-        } else {
-            "yes"
-        };
-        p.push(
-            "PrivateUsers",
-            value,
-            "runs as its own user and needs no capabilities",
-        );
-    }
+/// The bounding set kept, the system call filter and the address families.
+pub fn capabilities_syscalls_network(ctx: &Ctx, p: &mut Plan) {
+    let f = ctx.facts;
+    let n = ctx.needs;
+    let e = ctx.exec().clone();
+    let setuid_exec = n.has("setuid-programs");
 
     // Capabilities.
     let kept = kept_capabilities(ctx);
@@ -534,10 +451,5 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
                 "localhost keeps the local resolver reachable",
             );
         }
-    }
-
-    // Devices.
-    if !early {
-        bool_on(ctx, p, "PrivateDevices", e.private_devices);
     }
 }
