@@ -487,6 +487,9 @@ pub fn from_facts(f: &Facts, tags_only: bool) -> Needs {
         };
         n.add(need, why);
     }
+    if !tags_only {
+        from_binary(f, &mut n);
+    }
     if let Some(p) = f.profile.as_ref().filter(|_| !tags_only) {
         for c in &p.capabilities {
             n.add(
@@ -513,6 +516,34 @@ pub fn from_facts(f: &Facts, tags_only: bool) -> Needs {
         }
     }
     n
+}
+
+/// What the unit and its binary show without a trace: whether it can reach the network.
+fn from_binary(f: &Facts, n: &mut Needs) {
+    let network = if let Some(p) = &f.profile {
+        Some(format!("profile {} serves over the network", p.name))
+    } else if f.socket_activated {
+        Some("socket-activated".to_string())
+    } else if let Some(port) = f.low_ports.iter().next() {
+        Some(format!(
+            "listens on port {port} (its command line or configuration)"
+        ))
+    } else {
+        match f.uses_sockets {
+            Some(false) => None,
+            Some(true) => Some("its binary calls socket functions".to_string()),
+            None => Some("its binary could not be read".to_string()),
+        }
+    };
+    if let Some(why) = network {
+        n.add(Need::Network("(sockets)".into()), why);
+    }
+    if f.has("netlink") {
+        n.add(
+            Need::Network("(netlink)".into()),
+            "need rule: netlink (configures the host's network)",
+        );
+    }
 }
 
 /// Removes the needs the trace showed but the daemon profile's daemon is known to run

@@ -171,10 +171,10 @@ pub fn plan(ctx: &Ctx) -> Vec<Line> {
     if ctx.needs.observed {
         capabilities::plan(ctx, &mut p);
         syscalls::plan(ctx, &mut p);
-        network::plan(ctx, &mut p);
     } else {
-        unobserved::capabilities_syscalls_network(ctx, &mut p);
+        unobserved::capabilities_syscalls(ctx, &mut p);
     }
+    network::plan(ctx, &mut p);
     devices::plan(ctx, &mut p);
     p.lines
 }

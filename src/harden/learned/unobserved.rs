@@ -1,7 +1,7 @@
-//! The filesystem, capability, system call and network rules still used when nothing was
+//! The filesystem, capability and system call rules still used when nothing was
 //! observed (`harden` from a daemon profile and the need rules alone): the catalogue's strict
 //! values minus what the needs rule out (the catalogue's `blocked_by`), minus what the unit
-//! already sets at least as strictly. The kernel, process and device rules are already one
+//! already sets at least as strictly. The kernel, process, network and device rules are already one
 //! for both cases (their group files); these groups are to follow.
 
 use std::collections::BTreeSet;
@@ -277,8 +277,8 @@ pub fn filesystem(ctx: &Ctx, p: &mut Plan) {
 
 }
 
-/// The bounding set kept, the system call filter and the address families.
-pub fn capabilities_syscalls_network(ctx: &Ctx, p: &mut Plan) {
+/// The bounding set kept and the system call filter.
+pub fn capabilities_syscalls(ctx: &Ctx, p: &mut Plan) {
     let f = ctx.facts;
     let n = ctx.needs;
     let e = ctx.exec().clone();
@@ -401,54 +401,6 @@ pub fn capabilities_syscalls_network(ctx: &Ctx, p: &mut Plan) {
                 "SystemCallErrorNumber",
                 "EPERM",
                 "denied calls fail with EPERM instead of killing the process",
-            );
-        }
-    }
-
-    // Network.
-    let netlink = n.family("AF_NETLINK");
-    let no_sockets = f.uses_sockets == Some(false)
-        && !f.socket_activated
-        && f.profile.is_none()
-        && f.low_ports.is_empty();
-    if no_sockets && !e.private_network && !netlink && ctx.blocked("PrivateNetwork").is_none() {
-        p.push("PrivateNetwork", "yes", "the binary opens no sockets");
-    }
-    if e.address_families.is_none()
-        && !e.address_families_allow_list
-        && !n.has("containers")
-        && !n.family("AF_PACKET")
-    {
-        let mut fams: Vec<String> = match &f.profile {
-            Some(pr) => pr.families.clone(),
-            None if ctx.strict() && !netlink => {
-                vec!["AF_UNIX".into(), "AF_INET".into(), "AF_INET6".into()]
-            }
-            None => vec![
-                "AF_UNIX".into(),
-                "AF_INET".into(),
-                "AF_INET6".into(),
-                "AF_NETLINK".into(),
-            ],
-        };
-        if netlink && !fams.iter().any(|x| x == "AF_NETLINK") {
-            fams.push("AF_NETLINK".into());
-        }
-        p.push("RestrictAddressFamilies", fams.join(" "), "");
-    }
-    if !ctx.allow_ip.is_empty() {
-        let c = ctx.scored.settings.cgroup.as_ref();
-        let untouched =
-            c.is_some_and(|c| c.ip_address_allow.is_empty() && c.ip_address_deny.is_empty());
-        if untouched {
-            p.push("IPAddressDeny", "any", "");
-            let mut allow: Vec<String> = vec!["localhost".into()];
-            allow.extend(ctx.allow_ip.iter().cloned());
-            allow.dedup();
-            p.push(
-                "IPAddressAllow",
-                allow.join(" "),
-                "localhost keeps the local resolver reachable",
             );
         }
     }
