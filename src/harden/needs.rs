@@ -503,6 +503,9 @@ pub fn from_facts(f: &Facts, tags_only: bool) -> Needs {
         for sc in &p.syscalls {
             n.add(Need::Syscall(sc.clone()), format!("profile {}", p.name));
         }
+        for w in &p.writable {
+            n.add(Need::Writes(w.clone()), format!("profile {} writes it", p.name));
+        }
         if p.keep_resources {
             n.add(
                 Need::Syscall("@resources".into()),

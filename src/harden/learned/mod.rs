@@ -161,11 +161,7 @@ pub fn plan(ctx: &Ctx) -> Vec<Line> {
         );
         return p.lines;
     }
-    if ctx.needs.observed {
-        filesystem::plan(ctx, &mut p);
-    } else {
-        unobserved::filesystem(ctx, &mut p);
-    }
+    filesystem::plan(ctx, &mut p);
     kernel::plan(ctx, &mut p);
     process::plan(ctx, &mut p);
     if ctx.needs.observed {

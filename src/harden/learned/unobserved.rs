@@ -1,27 +1,12 @@
-//! The filesystem, capability and system call rules still used when nothing was
+//! The capability and system call rules still used when nothing was
 //! observed (`harden` from a daemon profile and the need rules alone): the catalogue's strict
 //! values minus what the needs rule out (the catalogue's `blocked_by`), minus what the unit
-//! already sets at least as strictly. The kernel, process, network and device rules are already one
+//! already sets at least as strictly. The filesystem, kernel, process, network and device rules are already one
 //! for both cases (their group files); these groups are to follow.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use super::{Ctx, Plan};
-use crate::settings::PrivateTmp;
-use crate::unit::search::under_root;
-
-fn rank(order: &[&str], v: &str) -> usize {
-    order.iter().position(|x| *x == v).unwrap_or(0)
-}
-
-/// `directive=yes` unless the unit has it or a need rules it out (catalogue `blocked_by`).
-fn bool_on(ctx: &Ctx, p: &mut Plan, directive: &str, current: bool) {
-    if current || ctx.blocked(directive).is_some() {
-        return;
-    }
-    p.push(directive, "yes", "");
-}
 
 /// ProtectClock=yes implies DeviceAllow=char-rtc r: on a unit whose device ACL is already
 /// minimal (DevicePolicy=closed/strict or PrivateDevices=yes, no DeviceAllow=) that widens
@@ -164,117 +149,6 @@ fn baseline_dropped_caps(ctx: &Ctx) -> BTreeSet<String> {
         .chain(containers.then(|| "CAP_MAC_ADMIN".to_string()))
         .chain(containers.then(|| "CAP_BPF".to_string()))
         .collect()
-}
-
-/// Paths the service writes, from its profile, its PID file and the usual per-service
-/// directories that exist on the host.
-fn writable_paths(ctx: &Ctx) -> Vec<String> {
-    let f = ctx.facts;
-    let mut paths: Vec<String> = Vec::new();
-    let add = |paths: &mut Vec<String>, s: String| {
-        if !paths.contains(&s) {
-            paths.push(s);
-        }
-    };
-    if let Some(pr) = &f.profile {
-        for w in &pr.writable {
-            add(&mut paths, w.clone());
-        }
-    }
-    let unit = &ctx.scored.unit.id;
-    let mut names: Vec<String> = vec![crate::unit::name::prefix(unit).to_string()];
-    if let Some(b) = &f.binary_name {
-        names.push(b.clone());
-    }
-    if let Some(u) = ctx.exec().user.clone() {
-        names.push(u);
-    }
-    for n in names
-        .iter()
-        .filter(|n| !n.is_empty() && !n.contains('/') && *n != "root")
-    {
-        for base in ["/var/lib", "/var/log", "/var/cache", "/run"] {
-            let path = format!("{base}/{n}");
-            if under_root(ctx.root, Path::new(&path)).is_dir() {
-                add(&mut paths, path);
-            }
-        }
-    }
-    if let Some(pid) = &f.pid_file {
-        if let Some(dir) = Path::new(pid).parent() {
-            let dir = dir.display().to_string();
-            let dir = if dir == "/var/run" {
-                "/run".to_string()
-            } else {
-                dir.replace("/var/run/", "/run/")
-            };
-            if dir != "/" {
-                add(&mut paths, dir);
-            }
-        }
-    }
-    paths
-}
-
-/// ProtectSystem (full, or strict with the paths the service is known to write),
-/// ProtectHome, PrivateTmp, PrivateMounts and UMask.
-pub fn filesystem(ctx: &Ctx, p: &mut Plan) {
-    let n = ctx.needs;
-    let e = ctx.exec().clone();
-    let early = n.has("early-boot");
-    let setuid_exec = n.has("setuid-programs");
-
-    if ctx.blocked("ProtectSystem").is_none() {
-        let strict_fs = ctx.strict() && !setuid_exec;
-        let target = if strict_fs { "strict" } else { "full" };
-        let order = ["no", "yes", "full", "strict"];
-        if rank(&order, target) > rank(&order, e.protect_system.as_str()) {
-            p.push("ProtectSystem", target, "");
-            if target == "strict" {
-                for path in writable_paths(ctx) {
-                    let host = under_root(ctx.root, Path::new(&path));
-                    if !host.exists() {
-                        continue; // a missing ReadWritePaths= entry fails with 226/NAMESPACE
-                    }
-                    p.push(
-                        "ReadWritePaths",
-                        path.clone(),
-                        format!("{path} is written by the service"),
-                    );
-                }
-            }
-        }
-    }
-    if !early {
-        let home = if ctx.strict() && !n.has("home-read") {
-            "yes"
-        } else {
-            "read-only"
-        };
-        let order = ["no", "read-only", "tmpfs", "yes"];
-        if rank(&order, home) > rank(&order, e.protect_home.as_str()) {
-            p.push("ProtectHome", home, "");
-        }
-        // 257: a /tmp of its own not even joinable (strict only: it lives in memory).
-        if ctx.strict()
-            && ctx.offers("PrivateTmp", "disconnected")
-            && !ctx.shares_namespaces()
-            && e.private_tmp != PrivateTmp::Disconnected
-        {
-            p.push(
-                "PrivateTmp",
-                "disconnected",
-                "no other unit shares its /tmp (no JoinsNamespaceOf=)",
-            );
-        } else {
-            bool_on(ctx, p, "PrivateTmp", e.private_tmp.is_set());
-        }
-        bool_on(ctx, p, "PrivateMounts", e.private_mounts.is_yes());
-        if ctx.strict() && (e.umask | 0o027) != e.umask && !setuid_exec {
-            p.push("UMask", format!("{:04o}", e.umask | 0o027), "");
-        }
-    }
-
 }
 
 /// The bounding set kept and the system call filter.
