@@ -719,6 +719,42 @@ mod tests {
     }
 
     #[test]
+    fn without_a_trace_the_binary_and_the_profile_are_the_needs() {
+        use crate::harden::inspect::Facts;
+        use crate::harden::knowledge::Knowledge;
+        // A binary that imports no socket calls, with no profile: nothing reaches the network.
+        let mut f = Facts {
+            uses_sockets: Some(false),
+            ..Default::default()
+        };
+        assert!(!super::from_facts(&f, false).has("network"));
+        // ... unless a need rule says it configures the host's network.
+        f.tags.insert("netlink".into());
+        let n = super::from_facts(&f, false);
+        assert!(n.has("network") && n.family("AF_NETLINK"));
+        // Evidence knows the network exactly: the tags alone add no network need.
+        assert!(!super::from_facts(&f, true).has("network"));
+        // A binary that could not be read may use sockets.
+        let unknown = Facts::default();
+        assert!(super::from_facts(&unknown, false).has("network"));
+        // A profile: its writable paths, capabilities and families are needs, and one that
+        // tunes its resources reads system-wide /proc files.
+        let pg = Knowledge::get()
+            .profile_for("postgresql@.service", None)
+            .cloned();
+        let f = Facts {
+            profile: pg,
+            ..Default::default()
+        };
+        let n = super::from_facts(&f, false);
+        assert!(n.items.iter().any(|s| s.need == Need::Writes("/var/lib/postgresql".into())));
+        assert!(n.capabilities().contains("CAP_SETUID"));
+        assert!(n.has("system-proc") && n.has("network") && n.family("AF_INET6"));
+        let tags = super::from_facts(&f, true);
+        assert!(!tags.has("writes") && !tags.has("system-proc") && !tags.has("network"));
+    }
+
+    #[test]
     fn every_need_has_a_listed_kind() {
         let samples = [
             Need::Writes("/x".into()),

@@ -166,15 +166,7 @@ pub fn capabilities_syscalls(ctx: &Ctx, p: &mut Plan) {
         && kept.as_ref().is_none_or(|k| k.contains("CAP_CHOWN"));
     if let Some(keep) = kept {
         let current = e.capability_bounding_set;
-        let mut drop: Vec<(u32, String)> = ctx
-            .tables
-            .capability_names()
-            .filter(|(c, bit)| {
-                current & (1u64 << bit) != 0 && !keep.contains(&c.to_ascii_uppercase())
-            })
-            .map(|(c, bit)| (bit, c.to_ascii_uppercase()))
-            .collect();
-        drop.sort();
+        let drop = super::capabilities::dropped(ctx, &keep);
         if !drop.is_empty() {
             let why = f
                 .profile
@@ -194,12 +186,7 @@ pub fn capabilities_syscalls(ctx: &Ctx, p: &mut Plan) {
                 let k: Vec<&str> = keep.iter().map(String::as_str).collect();
                 p.push("CapabilityBoundingSet", k.join(" "), why);
             } else {
-                let names: Vec<String> = drop.into_iter().map(|(_, c)| c).collect();
-                p.push(
-                    "CapabilityBoundingSet",
-                    format!("~{}", names.join(" ")),
-                    why,
-                );
+                p.push("CapabilityBoundingSet", format!("~{}", drop.join(" ")), why);
             }
         }
     }
@@ -261,21 +248,9 @@ pub fn capabilities_syscalls(ctx: &Ctx, p: &mut Plan) {
                         }
                     }
                 }
-                // An allow list the unit already has is only narrowed: what goes back
-                // after the deny line is limited to the calls that list allowed.
-                for (v, why) in back {
-                    if let Some(v) = filter.narrow_give_back(&v, none, ctx.tables) {
-                        p.push("SystemCallFilter", v, why);
-                    }
-                }
+                super::syscalls::give_back(ctx, p, back, none);
             }
         }
-        if crate::harden::inspect::raw_values(ctx.scored, "SystemCallErrorNumber").is_empty() {
-            p.push(
-                "SystemCallErrorNumber",
-                "EPERM",
-                "denied calls fail with EPERM instead of killing the process",
-            );
-        }
+        super::syscalls::error_number(ctx, p);
     }
 }
