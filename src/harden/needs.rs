@@ -504,7 +504,10 @@ pub fn from_facts(f: &Facts, tags_only: bool) -> Needs {
             n.add(Need::Syscall(sc.clone()), format!("profile {}", p.name));
         }
         for w in &p.writable {
-            n.add(Need::Writes(w.clone()), format!("profile {} writes it", p.name));
+            n.add(
+                Need::Writes(w.clone()),
+                format!("profile {} writes it", p.name),
+            );
         }
         if p.keep_resources {
             n.add(
@@ -747,7 +750,11 @@ mod tests {
             ..Default::default()
         };
         let n = super::from_facts(&f, false);
-        assert!(n.items.iter().any(|s| s.need == Need::Writes("/var/lib/postgresql".into())));
+        assert!(
+            n.items
+                .iter()
+                .any(|s| s.need == Need::Writes("/var/lib/postgresql".into()))
+        );
         assert!(n.capabilities().contains("CAP_SETUID"));
         assert!(n.has("system-proc") && n.has("network") && n.family("AF_INET6"));
         let tags = super::from_facts(&f, true);

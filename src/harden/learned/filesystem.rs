@@ -139,8 +139,7 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
     }
     // Without a trace, strict only at strict, and not for a service running setuid programs
     // (they write where they like: crontab, passwd, ...).
-    let strict_fs =
-        ctx.needs.observed || (ctx.strict() && !ctx.needs.has("setuid-programs"));
+    let strict_fs = ctx.needs.observed || (ctx.strict() && !ctx.needs.has("setuid-programs"));
     let target = if strict_fs { "strict" } else { "full" };
     let order = ["no", "yes", "full", "strict"];
     let tighter = rank(&order, target) > rank(&order, e.protect_system.as_str());

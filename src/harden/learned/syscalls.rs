@@ -105,7 +105,11 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
 /// narrowed: what goes back is limited to it (`none`: the unit has no filter).
 pub fn give_back(ctx: &Ctx, p: &mut Plan, back: Vec<(String, String)>, none: bool) {
     for (v, why) in back {
-        if let Some(v) = ctx.exec().syscall_filter.narrow_give_back(&v, none, ctx.tables) {
+        if let Some(v) = ctx
+            .exec()
+            .syscall_filter
+            .narrow_give_back(&v, none, ctx.tables)
+        {
             p.push("SystemCallFilter", v, why);
         }
     }

@@ -142,7 +142,10 @@ fn baseline_dropped_caps(ctx: &Ctx) -> BTreeSet<String> {
         .chain(devices.then(|| "CAP_MKNOD".to_string()))
         .chain(devices.then(|| "CAP_SYS_RAWIO".to_string()))
         .chain(logs.then(|| "CAP_SYSLOG".to_string()))
-        .chain(n.has("kernel-modules").then(|| "CAP_SYS_MODULE".to_string()))
+        .chain(
+            n.has("kernel-modules")
+                .then(|| "CAP_SYS_MODULE".to_string()),
+        )
         .chain((n.has("other-processes") || containers).then(|| "CAP_SYS_PTRACE".to_string()))
         .chain((logs || n.has("setuid-programs")).then(|| "CAP_AUDIT_CONTROL".to_string()))
         .chain(logs.then(|| "CAP_AUDIT_READ".to_string()))
