@@ -854,8 +854,8 @@ fn summary_pages(layout: &mut Layout, s: &crate::cheatsheet::summary::Summary) {
         &marked(
             &format!(
                 "`/etc/systemd/system/{}.d/hardening.conf`: what \
-                 `unitguard harden --profile baseline` writes for a plain network daemon \
-                 (exposure {} → {}). Run it on your own unit for a drop-in fitted to it: it \
+                 `unitguard harden --profile baseline` writes for a plain network daemon, \
+                 less its per-line reasons (exposure {} → {}). Run it on your own unit for a drop-in fitted to it: it \
                  reads the unit and what the daemon needs.",
                 s.example_unit,
                 score(s.before),

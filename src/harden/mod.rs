@@ -5,13 +5,12 @@ pub mod inspect;
 pub mod knowledge;
 pub mod learned;
 pub mod needs;
-pub mod plan;
 pub mod render;
 pub mod write;
 
 use std::path::PathBuf;
 
-pub use plan::{Level, Line};
+pub use learned::{Level, Line};
 
 use crate::assess::Assessment;
 use crate::context::Context;
@@ -116,19 +115,24 @@ pub fn harden(scored: &Scored, opts: &Options, ctx: &Context) -> Result<Hardenin
         )));
     }
     let facts = inspect::inspect(scored, ctx.root());
-    let inputs = plan::Inputs {
+    let elevation = opts
+        .evidence
+        .map(|ev| learned::helpers::plan(scored, ev, runs_as_root(scored)));
+    let (needs, waived) = service_needs(scored, &facts, opts, ctx.tables, elevation.as_ref());
+    let mut lines = learned::plan(&learned::Ctx {
         scored,
         facts: &facts,
+        needs: &needs,
+        evidence: opts.evidence,
         level: opts.level,
-        allow_ip: opts.allow_ip,
         systemd_version: ctx.version(),
-        root: ctx.root(),
         tables: ctx.tables,
-    };
-    let (lines, waived) = match opts.evidence {
-        Some(ev) => fitted(&inputs, ev, opts.within_profile),
-        None => (plan::plan(&inputs), Vec::new()),
-    };
+        allow_ip: opts.allow_ip,
+        root: ctx.root(),
+    });
+    if let Some(e) = elevation {
+        elevate(&mut lines, e);
+    }
     let mut body = render::body(&lines);
     if !waived.is_empty() {
         let profile = facts.profile.as_ref().map_or("", |p| p.name.as_str());
@@ -168,42 +172,55 @@ pub fn harden(scored: &Scored, opts: &Options, ctx: &Context) -> Result<Hardenin
     })
 }
 
-/// The lines fitted to evidence: the evidence's needs, plus what the daemon profile and the
-/// need rules know of code paths a short run may not reach (JIT, setuid helpers, ...).
-fn fitted(
-    i: &plan::Inputs,
-    ev: &crate::learn::evidence::Evidence,
-    within_profile: bool,
-) -> (Vec<Line>, Vec<String>) {
-    let mut needs = needs::from_evidence(ev);
-    let runs_as_root = i.scored.settings.exec.as_ref().is_some_and(|e| {
-        !e.dynamic_user && matches!(e.user.as_deref(), None | Some("root" | "0" | ""))
-    });
-    // Capabilities only helper commands used go to those commands (`+`), not the daemon.
-    let elevation = learned::helpers::plan(i.scored, ev, runs_as_root);
-    needs.items.retain(|s| match &s.need {
-        needs::Need::Capability(c) => !elevation.moved.contains(c),
-        needs::Need::Syscall(c) => !elevation.moved_syscalls.contains(c),
-        _ => true,
-    });
-    let waived = match i.facts.profile.as_ref().filter(|_| within_profile) {
-        Some(p) => needs::waive_by_profile(&mut needs, p, i.tables),
-        None => Vec::new(),
+/// What the service needs, and what the trace saw that the profile waives
+/// (`Options::within_profile`). With evidence: the evidence's needs, plus what the daemon
+/// profile and the need rules know of code paths a short run may not reach (JIT, setuid
+/// helpers, ...). Without: everything the profile and the need rules say.
+fn service_needs(
+    scored: &Scored,
+    facts: &inspect::Facts,
+    opts: &Options,
+    tables: &crate::tables::SystemdTables,
+    elevation: Option<&learned::helpers::Elevation>,
+) -> (needs::Needs, Vec<String>) {
+    let (mut needs, waived) = match opts.evidence {
+        Some(ev) => {
+            let mut needs = needs::from_evidence(ev);
+            // Capabilities only helper commands used go to those commands (`+`), not the
+            // daemon.
+            // The calls only those lines (and the unit's own `+` lines) made are no need of
+            // the daemon's filter either.
+            if let Some(e) = elevation {
+                needs.items.retain(|s| match &s.need {
+                    needs::Need::Capability(c) => !e.moved.contains(c),
+                    needs::Need::Syscall(c) => !e.moved_syscalls.contains(c),
+                    _ => true,
+                });
+            }
+            let waived = match facts.profile.as_ref().filter(|_| opts.within_profile) {
+                Some(p) => needs::waive_by_profile(&mut needs, p, tables),
+                None => Vec::new(),
+            };
+            needs::merge(&mut needs, needs::from_facts(facts, true));
+            (needs, waived)
+        }
+        None => (needs::from_facts(facts, false), Vec::new()),
     };
-    needs::merge(&mut needs, needs::from_facts(i.facts, true));
-    if runs_as_root {
+    if runs_as_root(scored) {
         needs.add(needs::Need::RunsAsRoot, "runs as root");
     }
-    let ctx = learned::Ctx {
-        scored: i.scored,
-        facts: i.facts,
-        needs: &needs,
-        evidence: ev,
-        level: i.level,
-        systemd_version: i.systemd_version,
-        tables: i.tables,
-    };
-    let mut lines = learned::plan(&ctx);
+    (needs, waived)
+}
+
+fn runs_as_root(scored: &Scored) -> bool {
+    scored.settings.exec.as_ref().is_some_and(|e| {
+        !e.dynamic_user && matches!(e.user.as_deref(), None | Some("root" | "0" | ""))
+    })
+}
+
+/// Gives the capabilities only helper commands used to those commands: the bounding set's
+/// comment says what it left out, and the helper lines run with full privileges (`+`).
+fn elevate(lines: &mut Vec<Line>, elevation: learned::helpers::Elevation) {
     if !elevation.moved.is_empty() {
         let moved: Vec<&str> = elevation.moved.iter().map(String::as_str).collect();
         let note = format!(
@@ -221,5 +238,4 @@ fn fitted(
         }
     }
     lines.extend(elevation.lines);
-    (lines, waived)
 }

@@ -1,6 +1,6 @@
 //! What a service needs, as one typed set, whatever told us: learn's evidence, a daemon
 //! profile of `data/profiles.toml`, or the need rules by binary. The planner
-//! ([`super::learned`]) reads only this set; which need rules out which directive is data
+//! ([`super::learned`], with or without evidence) reads only this set; which need rules out which directive is data
 //! (`blocked_by` in `data/directives.toml`).
 
 use std::collections::BTreeSet;
@@ -201,6 +201,13 @@ impl Needs {
 
     pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Sourced> + 'a {
         self.items.iter().filter(move |s| s.need.kind() == kind)
+    }
+
+    /// Whether it creates sockets of this address family.
+    pub fn family(&self, family: &str) -> bool {
+        self.items
+            .iter()
+            .any(|s| matches!(&s.need, Need::Family(f) if f == family))
     }
 
     pub fn capabilities(&self) -> BTreeSet<String> {
@@ -480,6 +487,9 @@ pub fn from_facts(f: &Facts, tags_only: bool) -> Needs {
         };
         n.add(need, why);
     }
+    if !tags_only {
+        from_binary(f, &mut n);
+    }
     if let Some(p) = f.profile.as_ref().filter(|_| !tags_only) {
         for c in &p.capabilities {
             n.add(
@@ -493,14 +503,53 @@ pub fn from_facts(f: &Facts, tags_only: bool) -> Needs {
         for sc in &p.syscalls {
             n.add(Need::Syscall(sc.clone()), format!("profile {}", p.name));
         }
+        for w in &p.writable {
+            n.add(
+                Need::Writes(w.clone()),
+                format!("profile {} writes it", p.name),
+            );
+        }
         if p.keep_resources {
             n.add(
                 Need::Syscall("@resources".into()),
                 format!("profile {}", p.name),
             );
+            // Tuning its resources, it reads the system-wide /proc files that describe them.
+            n.add(
+                Need::SystemProc("(profile)".into()),
+                format!("profile {}: tunes its resources from /proc", p.name),
+            );
         }
     }
     n
+}
+
+/// What the unit and its binary show without a trace: whether it can reach the network.
+fn from_binary(f: &Facts, n: &mut Needs) {
+    let network = if let Some(p) = &f.profile {
+        Some(format!("profile {} serves over the network", p.name))
+    } else if f.socket_activated {
+        Some("socket-activated".to_string())
+    } else if let Some(port) = f.low_ports.iter().next() {
+        Some(format!(
+            "listens on port {port} (its command line or configuration)"
+        ))
+    } else {
+        match f.uses_sockets {
+            Some(false) => None,
+            Some(true) => Some("its binary calls socket functions".to_string()),
+            None => Some("its binary could not be read".to_string()),
+        }
+    };
+    if let Some(why) = network {
+        n.add(Need::Network("(sockets)".into()), why);
+    }
+    if f.has("netlink") {
+        n.add(
+            Need::Network("(netlink)".into()),
+            "need rule: netlink (configures the host's network)",
+        );
+    }
 }
 
 /// Removes the needs the trace showed but the daemon profile's daemon is known to run
@@ -670,6 +719,46 @@ mod tests {
         assert!(!n.has("other-processes"));
         let calls: Vec<_> = n.of_kind("syscalls").map(|s| s.need.clone()).collect();
         assert_eq!(calls, [Need::Syscall("setgroups".into())]);
+    }
+
+    #[test]
+    fn without_a_trace_the_binary_and_the_profile_are_the_needs() {
+        use crate::harden::inspect::Facts;
+        use crate::harden::knowledge::Knowledge;
+        // A binary that imports no socket calls, with no profile: nothing reaches the network.
+        let mut f = Facts {
+            uses_sockets: Some(false),
+            ..Default::default()
+        };
+        assert!(!super::from_facts(&f, false).has("network"));
+        // ... unless a need rule says it configures the host's network.
+        f.tags.insert("netlink".into());
+        let n = super::from_facts(&f, false);
+        assert!(n.has("network") && n.family("AF_NETLINK"));
+        // Evidence knows the network exactly: the tags alone add no network need.
+        assert!(!super::from_facts(&f, true).has("network"));
+        // A binary that could not be read may use sockets.
+        let unknown = Facts::default();
+        assert!(super::from_facts(&unknown, false).has("network"));
+        // A profile: its writable paths, capabilities and families are needs, and one that
+        // tunes its resources reads system-wide /proc files.
+        let pg = Knowledge::get()
+            .profile_for("postgresql@.service", None)
+            .cloned();
+        let f = Facts {
+            profile: pg,
+            ..Default::default()
+        };
+        let n = super::from_facts(&f, false);
+        assert!(
+            n.items
+                .iter()
+                .any(|s| s.need == Need::Writes("/var/lib/postgresql".into()))
+        );
+        assert!(n.capabilities().contains("CAP_SETUID"));
+        assert!(n.has("system-proc") && n.has("network") && n.family("AF_INET6"));
+        let tags = super::from_facts(&f, true);
+        assert!(!tags.has("writes") && !tags.has("system-proc") && !tags.has("network"));
     }
 
     #[test]

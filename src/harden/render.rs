@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::plan::Line;
+use super::Line;
 use super::{Level, Options};
 use crate::assess::{self, Assessment};
 use crate::catalogue::Catalogue;

@@ -24,17 +24,7 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
         }
     }
     let current = e.capability_bounding_set;
-    let drop: Vec<String> = {
-        let mut d: Vec<(u32, String)> = t
-            .capability_names()
-            .filter(|(n, bit)| {
-                current & (1u64 << bit) != 0 && !keep.contains(&n.to_ascii_uppercase())
-            })
-            .map(|(n, bit)| (bit, n.to_ascii_uppercase()))
-            .collect();
-        d.sort();
-        d.into_iter().map(|(_, n)| n).collect()
-    };
+    let drop = dropped(ctx, &keep);
     if drop.is_empty() {
         return;
     }
@@ -81,4 +71,17 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
             }
         }
     }
+}
+
+/// The capabilities of the unit's bounding set that `keep` leaves out, in bit order.
+pub fn dropped(ctx: &Ctx, keep: &BTreeSet<String>) -> Vec<String> {
+    let current = ctx.exec().capability_bounding_set;
+    let mut d: Vec<(u32, String)> = ctx
+        .tables
+        .capability_names()
+        .filter(|(n, bit)| current & (1u64 << bit) != 0 && !keep.contains(&n.to_ascii_uppercase()))
+        .map(|(n, bit)| (bit, n.to_ascii_uppercase()))
+        .collect();
+    d.sort();
+    d.into_iter().map(|(_, n)| n).collect()
 }

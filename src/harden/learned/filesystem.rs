@@ -8,6 +8,7 @@ use super::{Ctx, Plan, absent};
 use crate::harden::needs::Need;
 use crate::learn::knowledge::under;
 use crate::settings::modes::PrivateTmp;
+use crate::unit::search::under_root;
 
 fn rank(order: &[&str], v: &str) -> usize {
     order.iter().position(|x| *x == v).unwrap_or(0)
@@ -40,11 +41,34 @@ fn already_writable(ctx: &Ctx) -> Vec<String> {
     out
 }
 
-/// The directories to keep writable: each written file's directory (its parent, as files
-/// are often replaced by rename), collapsed under each other, existing on this host.
+/// The directories to keep writable, collapsed under each other and without those the unit
+/// already makes writable: from a trace, each written file's directory; without one, what
+/// is known of the service ([`known_writable`]).
 pub fn writable_dirs(ctx: &Ctx) -> Vec<(String, String)> {
+    let candidates = if ctx.needs.observed {
+        written_dirs(ctx)
+    } else {
+        known_writable(ctx)
+    };
     let have = already_writable(ctx);
     let mut dirs: Vec<(String, String)> = Vec::new();
+    for (dir, why) in candidates {
+        if dir == "/" || have.iter().any(|h| under(&dir, h)) {
+            continue;
+        }
+        if !dirs.iter().any(|(d, _)| d == &dir) {
+            dirs.push((dir, why));
+        }
+    }
+    dirs.sort();
+    let all = dirs.clone();
+    dirs.retain(|(d, _)| !all.iter().any(|(o, _)| o != d && under(d, o)));
+    dirs
+}
+
+/// Each written file's directory (its parent, as files are often replaced by rename).
+fn written_dirs(ctx: &Ctx) -> Vec<(String, String)> {
+    let mut dirs = Vec::new();
     for s in ctx.needs.of_kind("writes") {
         let Need::Writes(path) = &s.need else {
             continue;
@@ -52,7 +76,7 @@ pub fn writable_dirs(ctx: &Ctx) -> Vec<(String, String)> {
         if under(path, "/tmp") || under(path, "/var/tmp") || under(path, "/dev/shm") {
             continue; // PrivateTmp= gives a writable /tmp; /dev is not read-only
         }
-        let u = ctx.evidence.files.get(path);
+        let u = ctx.evidence.and_then(|ev| ev.files.get(path));
         let is_dir = u.is_some_and(|u| u.dir) && Path::new(path).is_dir();
         let created_dir = u.is_some_and(|u| u.dir && u.create);
         let dir = if is_dir && !created_dir {
@@ -62,16 +86,49 @@ pub fn writable_dirs(ctx: &Ctx) -> Vec<(String, String)> {
                 .parent()
                 .map_or("/".to_string(), |p| p.display().to_string())
         };
-        if dir == "/" || have.iter().any(|h| under(&dir, h)) {
-            continue;
-        }
-        if !dirs.iter().any(|(d, _)| d == &dir) {
-            dirs.push((dir, s.why.clone()));
+        dirs.push((dir, s.why.clone()));
+    }
+    dirs
+}
+
+/// Without a trace: the directories its profile writes (`Need::Writes`), the usual
+/// per-service directories and its PID file's directory, those that exist under the root (a
+/// missing ReadWritePaths= entry fails with 226/NAMESPACE).
+fn known_writable(ctx: &Ctx) -> Vec<(String, String)> {
+    let mut dirs: Vec<(String, String)> = ctx
+        .needs
+        .of_kind("writes")
+        .filter_map(|s| match &s.need {
+            Need::Writes(path) => Some((path.clone(), s.why.clone())),
+            _ => None,
+        })
+        .collect();
+    let mut names: Vec<String> = vec![crate::unit::name::prefix(&ctx.scored.unit.id).to_string()];
+    names.extend(ctx.facts.binary_name.clone());
+    names.extend(ctx.exec().user.clone());
+    for n in names
+        .iter()
+        .filter(|n| !n.is_empty() && !n.contains('/') && *n != "root")
+    {
+        for base in ["/var/lib", "/var/log", "/var/cache", "/run"] {
+            let path = format!("{base}/{n}");
+            if under_root(ctx.root, Path::new(&path)).is_dir() {
+                dirs.push((path.clone(), format!("{path} is there for it")));
+            }
         }
     }
-    dirs.sort();
-    let all = dirs.clone();
-    dirs.retain(|(d, _)| !all.iter().any(|(o, _)| o != d && under(d, o)));
+    if let Some(pid) = &ctx.facts.pid_file {
+        if let Some(dir) = Path::new(pid).parent() {
+            let dir = dir.display().to_string();
+            let dir = if dir == "/var/run" {
+                "/run".to_string()
+            } else {
+                dir.replace("/var/run/", "/run/")
+            };
+            dirs.push((dir, format!("writes its PID file {pid}")));
+        }
+    }
+    dirs.retain(|(d, _)| under_root(ctx.root, Path::new(d)).exists());
     dirs
 }
 
@@ -80,19 +137,31 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
     if ctx.needs.has("early-boot") {
         return;
     }
+    // Without a trace, strict only at strict, and not for a service running setuid programs
+    // (they write where they like: crontab, passwd, ...).
+    let strict_fs = ctx.needs.observed || (ctx.strict() && !ctx.needs.has("setuid-programs"));
+    let target = if strict_fs { "strict" } else { "full" };
     let order = ["no", "yes", "full", "strict"];
-    if rank(&order, "strict") > rank(&order, e.protect_system.as_str())
-        && ctx.blocked("ProtectSystem").is_none()
-    {
+    let tighter = rank(&order, target) > rank(&order, e.protect_system.as_str());
+    if tighter && !strict_fs && ctx.blocked("ProtectSystem").is_none() {
+        p.push(
+            "ProtectSystem",
+            "full",
+            absent(ctx, "writes to /usr, /boot or /etc"),
+        );
+    } else if tighter && ctx.blocked("ProtectSystem").is_none() {
         let dirs = writable_dirs(ctx);
-        let why = if dirs.is_empty() {
+        let why = if !ctx.needs.observed {
+            absent(ctx, "writes outside the paths below and /tmp")
+        } else if dirs.is_empty() {
             absent(ctx, "writes outside /tmp")
         } else {
             "writes only the paths below".to_string()
         };
         p.push("ProtectSystem", "strict", why);
         for (dir, why) in dirs {
-            let value = if Path::new(&dir).exists() {
+            // Without a trace only existing paths were chosen (under the root).
+            let value = if !ctx.needs.observed || Path::new(&dir).exists() {
                 dir.clone()
             } else {
                 format!("-{dir}")
@@ -106,11 +175,14 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
         None
     } else if let Some(r) = ctx.needs.why("home-read") {
         Some(("read-only", r.to_string()))
+    } else if !ctx.needs.observed && !ctx.strict() {
+        // Without a trace, hidden only at strict.
+        Some(("read-only", absent(ctx, "writes to home directories")))
     } else {
         let looked = ctx
             .evidence
-            .files
-            .keys()
+            .into_iter()
+            .flat_map(|ev| ev.files.keys())
             .find(|f| ["/home", "/root", "/run/user"].iter().any(|h| under(f, h)));
         let why = match looked {
             Some(f) => format!(

@@ -15,8 +15,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::harden::Line;
 use crate::harden::inspect::raw_values;
-use crate::harden::plan::Line;
 use crate::learn::evidence::{Evidence, Run};
 use crate::pipeline::Scored;
 

@@ -69,7 +69,9 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
             absent(ctx, "reads of other processes' /proc entries"),
         );
     }
-    if e.proc_subset == "all" && ctx.blocked("ProcSubset").is_none() {
+    // Without a trace, only a profiled daemon is known well enough (and only at strict).
+    let proc_known = ctx.needs.observed || (ctx.strict() && ctx.facts.profile.is_some());
+    if e.proc_subset == "all" && proc_known && ctx.blocked("ProcSubset").is_none() {
         p.push(
             "ProcSubset",
             "pid",

@@ -13,24 +13,48 @@ pub mod kernel;
 pub mod network;
 pub mod process;
 pub mod syscalls;
+pub mod unobserved;
+
+use std::path::Path;
 
 use super::inspect::Facts;
 use super::needs::Needs;
-use super::plan::{Level, Line};
 use crate::catalogue::Catalogue;
 use crate::learn::evidence::Evidence;
 use crate::pipeline::Scored;
 use crate::settings::ExecSettings;
 use crate::tables::SystemdTables;
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Level {
+    /// Settings that rarely break a daemon
+    Baseline,
+    /// The tightest settings that fit what unitguard can see of the service
+    Strict,
+}
+
+/// One line of the drop-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub directive: String,
+    pub value: String,
+    /// Why this value (beyond the catalogue's comment), e.g. "keeps CAP_SETUID: nginx drops privileges itself".
+    pub why: Option<String>,
+}
+
 pub struct Ctx<'a> {
     pub scored: &'a Scored,
     pub facts: &'a Facts,
     pub needs: &'a Needs,
-    pub evidence: &'a Evidence,
+    /// What `learn` saw, when the needs come from watching the service.
+    pub evidence: Option<&'a Evidence>,
     pub level: Level,
     pub systemd_version: u32,
     pub tables: &'a SystemdTables,
+    /// Peers the user allows through the IP firewall (`--allow-ip`).
+    pub allow_ip: &'a [String],
+    /// The root the unit lives under (paths are checked there).
+    pub root: Option<&'a Path>,
 }
 
 impl Ctx<'_> {
@@ -140,8 +164,12 @@ pub fn plan(ctx: &Ctx) -> Vec<Line> {
     filesystem::plan(ctx, &mut p);
     kernel::plan(ctx, &mut p);
     process::plan(ctx, &mut p);
-    capabilities::plan(ctx, &mut p);
-    syscalls::plan(ctx, &mut p);
+    if ctx.needs.observed {
+        capabilities::plan(ctx, &mut p);
+        syscalls::plan(ctx, &mut p);
+    } else {
+        unobserved::capabilities_syscalls(ctx, &mut p);
+    }
     network::plan(ctx, &mut p);
     devices::plan(ctx, &mut p);
     p.lines

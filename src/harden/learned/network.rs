@@ -8,7 +8,7 @@ use crate::harden::needs::Need;
 
 pub fn plan(ctx: &Ctx, p: &mut Plan) {
     let e = ctx.exec();
-    let families: BTreeSet<String> = ctx
+    let mut families: BTreeSet<String> = ctx
         .needs
         .of_kind("families")
         .filter_map(|s| match &s.need {
@@ -17,21 +17,34 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
         })
         .collect();
     let socket_activated = ctx.facts.socket_activated;
+    // Without a trace the need rules and the binary tell (`Need::Network`): a binary that
+    // imports no socket calls gets no network.
     if !e.private_network
         && !socket_activated
-        && ctx.needs.observed
         && ctx.blocked("PrivateNetwork").is_none()
         && !ctx.needs.has("containers")
     {
-        p.push(
-            "PrivateNetwork",
-            "yes",
-            absent(ctx, "IP sockets, abstract unix sockets or the audit socket"),
-        );
+        let why = if ctx.needs.observed {
+            absent(ctx, "IP sockets, abstract unix sockets or the audit socket")
+        } else {
+            "the binary opens no sockets".to_string()
+        };
+        p.push("PrivateNetwork", "yes", why);
     }
+    // Without a trace or a profile: the families services commonly use (at baseline also
+    // AF_NETLINK, for getifaddrs() and the like).
+    if !ctx.needs.observed && ctx.facts.profile.is_none() {
+        families.extend(["AF_UNIX", "AF_INET", "AF_INET6"].map(String::from));
+        if !ctx.strict() {
+            families.insert("AF_NETLINK".into());
+        }
+    }
+    // Raw packets without a trace (DHCP clients, sniffers): other unusual families are likely.
+    let packets_unobserved = !ctx.needs.observed && ctx.needs.family("AF_PACKET");
     if e.address_families.is_none()
         && !e.address_families_allow_list
         && !ctx.needs.has("containers")
+        && !packets_unobserved
         && (ctx.needs.observed || !families.is_empty())
     {
         if families.is_empty() {
@@ -42,18 +55,26 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
             );
         } else {
             let list: Vec<&str> = families.iter().map(String::as_str).collect();
-            p.push(
-                "RestrictAddressFamilies",
-                list.join(" "),
-                format!("creates {} sockets; no others seen", list.join(" ")),
-            );
+            let why = if ctx.needs.observed {
+                format!("creates {} sockets; no others seen", list.join(" "))
+            } else {
+                absent(ctx, "other socket families")
+            };
+            p.push("RestrictAddressFamilies", list.join(" "), why);
         }
     }
+    let mut allow: Vec<String> = vec!["localhost".into()];
+    allow.extend(ctx.allow_ip.iter().cloned());
+    allow.dedup();
+    let untouched = ctx
+        .scored
+        .settings
+        .cgroup
+        .as_ref()
+        .is_some_and(|c| c.ip_address_allow.is_empty() && c.ip_address_deny.is_empty());
+    let mut firewall = false;
     // The IP firewall: only when every address it listened on and every peer is local.
     if ctx.strict() && ctx.needs.observed && ctx.blocked("IPAddressDeny").is_none() {
-        let c = ctx.scored.settings.cgroup.as_ref();
-        let untouched =
-            c.is_some_and(|c| c.ip_address_allow.is_empty() && c.ip_address_deny.is_empty());
         let uses_ip = families.iter().any(|f| f == "AF_INET" || f == "AF_INET6")
             || ctx.needs.has("listens")
             || ctx.needs.has("peers");
@@ -65,10 +86,20 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
             );
             p.push(
                 "IPAddressAllow",
-                "localhost",
+                allow.join(" "),
                 "listens on and talks to local addresses only",
             );
+            firewall = true;
         }
+    }
+    // The peers the user allows (`--allow-ip`).
+    if !firewall && untouched && !ctx.allow_ip.is_empty() {
+        p.push("IPAddressDeny", "any", "");
+        p.push(
+            "IPAddressAllow",
+            allow.join(" "),
+            "localhost keeps the local resolver reachable",
+        );
     }
     // SocketBindDeny/Allow: the ports it bound (not enforced by systemd built without BPF).
     if ctx.strict() && ctx.needs.observed && !socket_activated {
@@ -82,8 +113,8 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
             .collect();
         let bound_zero = ctx
             .evidence
-            .sockets
-            .iter()
+            .into_iter()
+            .flat_map(|ev| &ev.sockets)
             .any(|s| s.op == "bind" && s.port == Some(0));
         let current = crate::harden::inspect::raw_values(ctx.scored, "SocketBindAllow").is_empty()
             && crate::harden::inspect::raw_values(ctx.scored, "SocketBindDeny").is_empty();

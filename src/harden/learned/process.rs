@@ -55,8 +55,9 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
             absent(ctx, "a keyring shared with other services"),
         );
     }
+    // Only a trace tells whether it shares System V IPC objects with other programs.
     let private_ipc = crate::harden::inspect::raw_values(ctx.scored, "PrivateIPC");
-    if private_ipc.is_empty() {
+    if private_ipc.is_empty() && ctx.needs.observed {
         p.bool_on(ctx, "PrivateIPC", false, "System V IPC with other programs");
     }
     // RestrictNamespaces: all of them, or all but those seen created.
@@ -85,24 +86,36 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
                 "yes",
                 absent(ctx, "namespaces created"),
             );
-        } else if !deny.is_empty() {
-            p.push(
-                "RestrictNamespaces",
-                format!("~{}", deny.join(" ")),
+        } else if !deny.is_empty() && (ctx.strict() || ctx.needs.observed) {
+            // Without a trace, what the unit allows is narrowed only at strict.
+            let why = if seen.is_empty() {
+                absent(ctx, "namespaces created")
+            } else {
                 format!(
                     "creates {} namespaces; the others were not seen",
                     seen.join(" ")
-                ),
-            );
+                )
+            };
+            p.push("RestrictNamespaces", format!("~{}", deny.join(" ")), why);
         }
     }
     // PrivateUsers: a service running as its own user that needs no capability at all.
+    let needs_no_user_namespace = if ctx.needs.observed {
+        ctx.blocked("PrivateUsers").is_none()
+    } else {
+        // Without a trace, only a profiled daemon. Started as its own user it holds none of
+        // its profile's capabilities (those are for a start as root), so only a port below
+        // 1024 named in its command line or configuration, or setuid programs, rule it out.
+        ctx.facts.profile.is_some()
+            && ctx.facts.low_ports.is_empty()
+            && !ctx.needs.has("setuid-programs")
+            && !ctx.needs.has("containers")
+    };
     if ctx.strict()
         && !ctx.is_root()
         && !e.private_users.is_set()
         && e.ambient_capabilities == 0
-        && ctx.needs.observed
-        && ctx.blocked("PrivateUsers").is_none()
+        && needs_no_user_namespace
     {
         // 257 spells `yes` as `self`: only its own user and group are mapped.
         let value = if ctx.offers("PrivateUsers", "self") {

@@ -97,12 +97,26 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
             ),
         );
     }
-    // An allow list the unit already has is only narrowed: what goes back is limited to it.
+    give_back(ctx, p, back, none);
+    error_number(ctx, p);
+}
+
+/// The calls given back after the deny line. An allow list the unit already has is only
+/// narrowed: what goes back is limited to it (`none`: the unit has no filter).
+pub fn give_back(ctx: &Ctx, p: &mut Plan, back: Vec<(String, String)>, none: bool) {
     for (v, why) in back {
-        if let Some(v) = filter.narrow_give_back(&v, none, t) {
+        if let Some(v) = ctx
+            .exec()
+            .syscall_filter
+            .narrow_give_back(&v, none, ctx.tables)
+        {
             p.push("SystemCallFilter", v, why);
         }
     }
+}
+
+/// SystemCallErrorNumber=EPERM unless the unit chose its own.
+pub fn error_number(ctx: &Ctx, p: &mut Plan) {
     if crate::harden::inspect::raw_values(ctx.scored, "SystemCallErrorNumber").is_empty() {
         p.push(
             "SystemCallErrorNumber",
