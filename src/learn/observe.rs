@@ -49,6 +49,9 @@ pub struct Observer {
     ev: Evidence,
     initial: Cred,
     procs: HashMap<u32, Cred>,
+    /// Processes that held root's powers at some point: fanotify reports an open after the
+    /// fact, so an open by one of them may have been made before it switched user.
+    was_root: std::collections::HashSet<u32>,
     /// Pids with a fork-family call still running: a pid seen for the first time inherits
     /// from the most recent of them.
     forking: Vec<u32>,
@@ -73,6 +76,7 @@ impl Observer {
             ev: Evidence::new(None),
             initial,
             procs: HashMap::new(),
+            was_root: Default::default(),
             forking: Vec::new(),
             traced: HashSet::new(),
             dac: BTreeSet::new(),
@@ -112,9 +116,16 @@ impl Observer {
             .and_then(|p| self.procs.get(p))
             .copied()
             .unwrap_or(self.initial);
-        self.procs.insert(pid, c);
+        self.set_cred(pid, c);
         self.traced.insert(pid);
         c
+    }
+
+    fn set_cred(&mut self, pid: u32, c: Cred) {
+        if c.privileged && c.euid == Some(0) {
+            self.was_root.insert(pid);
+        }
+        self.procs.insert(pid, c);
     }
 
     fn count(&mut self, name: &str) {
@@ -493,7 +504,7 @@ impl Observer {
                 }
                 if let Some(child) = call.ret.value.filter(|v| *v > 0) {
                     let child = child as u32;
-                    self.procs.insert(child, cred);
+                    self.set_cred(child, cred);
                     self.traced.insert(child);
                 }
                 let flags = if call.name == "clone3" {
@@ -834,7 +845,7 @@ impl Observer {
             euid: Some(n),
             privileged: n == 0,
         };
-        self.procs.insert(pid, next);
+        self.set_cred(pid, next);
     }
 
     fn kill(&mut self, cred: Cred, call: &Call) {
@@ -939,7 +950,13 @@ impl Observer {
             if !self.traced.contains(pid) {
                 continue;
             }
-            let cred = self.procs.get(pid).copied().unwrap_or(self.initial);
+            // The cred at the time of the open is not known: one that was root may have
+            // opened it as root (dnsmasq's pid file, before it drops to its user).
+            let cred = if self.was_root.contains(pid) {
+                Cred::ROOT
+            } else {
+                self.procs.get(pid).copied().unwrap_or(self.initial)
+            };
             let e = files.entry(path.as_str()).or_insert((*o, cred));
             e.0.opened |= o.opened;
             e.0.write |= o.write;
