@@ -45,7 +45,10 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
     // With a trace and a daemon profile: first the drop-in that also denies what the trace
     // saw but the profile's daemon runs without, kept only if it passes the checks.
     let tighter = match &evidence {
-        Some(_) if args.dropin.is_none() && h.facts.profile.is_some() => {
+        Some(ev)
+            if args.dropin.is_none()
+                && (h.facts.profile.is_some() || !ev.uncertain_capabilities.is_empty()) =>
+        {
             let t = harden::harden(
                 &scored,
                 &Options {
@@ -114,9 +117,8 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
     };
     if let Some(t) = &tighter {
         eprintln!(
-            "{}: first the drop-in tighter than the trace: profile {} runs without {}",
+            "{}: first the drop-in tighter than the trace, without {}",
             t.unit,
-            t.facts.profile.as_ref().map_or("", |p| p.name.as_str()),
             t.waived.join(", ")
         );
         announce(t);

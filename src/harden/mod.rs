@@ -28,9 +28,10 @@ pub struct Options<'a> {
     pub template: bool,
     /// What `learn` saw the service do: the drop-in is fitted to it (`harden --from`).
     pub evidence: Option<&'a crate::learn::evidence::Evidence>,
-    /// With evidence and a daemon profile: leave out what the trace saw but the profile's
-    /// daemon is known to run without (`apply --learn` tries that drop-in first, verifies
-    /// it with the smoke check and falls back to the plain fit when it fails).
+    /// With evidence: leave out what the trace saw but the daemon profile's daemon is known
+    /// to run without, and the capabilities the trace is not sure were needed
+    /// (`Evidence::uncertain_capabilities`). `apply --learn` tries that drop-in first,
+    /// verifies it with the smoke check and falls back to the plain fit when it fails.
     pub within_profile: bool,
 }
 
@@ -135,10 +136,14 @@ pub fn harden(scored: &Scored, opts: &Options, ctx: &Context) -> Result<Hardenin
     }
     let mut body = render::body(&lines);
     if !waived.is_empty() {
-        let profile = facts.profile.as_ref().map_or("", |p| p.name.as_str());
-        let mut note = format!(
-            "# Tighter than the trace: profile {profile} runs without what the trace saw here:\n"
-        );
+        let mut note = match facts.profile.as_ref() {
+            Some(p) => format!(
+                "# Tighter than the trace: profile {} runs without what the trace saw here, or the trace is not sure it was needed:\n",
+                p.name
+            ),
+            None => "# Tighter than the trace: left out what the trace is not sure was needed:\n"
+                .to_string(),
+        };
         for w in &waived {
             note.push_str(&format!("#   {w}\n"));
         }
@@ -197,10 +202,13 @@ fn service_needs(
                     _ => true,
                 });
             }
-            let waived = match facts.profile.as_ref().filter(|_| opts.within_profile) {
+            let mut waived = match facts.profile.as_ref().filter(|_| opts.within_profile) {
                 Some(p) => needs::waive_by_profile(&mut needs, p, tables),
                 None => Vec::new(),
             };
+            if opts.within_profile {
+                waived.extend(needs::waive_uncertain(&mut needs, ev));
+            }
             needs::merge(&mut needs, needs::from_facts(facts, true));
             (needs, waived)
         }

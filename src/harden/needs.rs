@@ -317,6 +317,13 @@ pub fn from_evidence(ev: &Evidence) -> Needs {
         let why = reasons.iter().next().cloned().unwrap_or_default();
         n.add(Need::Capability(cap.clone()), why);
     }
+    // Kept unless the caller tries without them (`waive_uncertain`).
+    for (cap, reasons) in &ev.uncertain_capabilities {
+        if !ev.capabilities.contains_key(cap) {
+            let why = reasons.iter().next().cloned().unwrap_or_default();
+            n.add(Need::Capability(cap.clone()), why);
+        }
+    }
     for f in &ev.families {
         n.add(Need::Family(f.clone()), format!("creates {f} sockets"));
     }
@@ -610,6 +617,27 @@ pub fn waive_by_profile(
         } else {
             true
         }
+    });
+    waived
+}
+
+/// Removes the capabilities the evidence is not sure were needed (an open fanotify saw by a
+/// process that was root once: as root or as its later user?). Returns what was left out.
+pub fn waive_uncertain(needs: &mut Needs, ev: &Evidence) -> Vec<String> {
+    let mut waived = Vec::new();
+    needs.items.retain(|s| match &s.need {
+        Need::Capability(c)
+            if ev.uncertain_capabilities.contains_key(c) && !ev.capabilities.contains_key(c) =>
+        {
+            if !waived
+                .iter()
+                .any(|w: &String| w.starts_with(&format!("{c} (")))
+            {
+                waived.push(format!("{c} ({})", s.why));
+            }
+            false
+        }
+        _ => true,
     });
     waived
 }

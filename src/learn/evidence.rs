@@ -36,6 +36,11 @@ pub struct Evidence {
     pub syscalls: BTreeMap<String, u64>,
     /// Capability -> the operations that needed it (a few examples each).
     pub capabilities: BTreeMap<String, BTreeSet<String>>,
+    /// Capabilities an open may have needed, when the file was opened (seen by fanotify,
+    /// after the fact) by a process that was root once and ran as another user later: as
+    /// root it needed them, as that user not. `apply --learn` first tries without them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub uncertain_capabilities: BTreeMap<String, BTreeSet<String>>,
     /// Writable and executable memory (mmap with PROT_WRITE|PROT_EXEC, mprotect adding
     /// PROT_EXEC): what MemoryDenyWriteExecute= forbids. A few examples.
     pub wx_mappings: BTreeSet<String>,
@@ -231,11 +236,16 @@ impl Evidence {
         for (k, v) in &o.syscalls {
             *self.syscalls.entry(k.clone()).or_default() += v;
         }
-        for (k, v) in &o.capabilities {
-            let e = self.capabilities.entry(k.clone()).or_default();
-            for r in v {
-                if e.len() < 5 {
-                    e.insert(r.clone());
+        for (mine, theirs) in [
+            (&mut self.capabilities, &o.capabilities),
+            (&mut self.uncertain_capabilities, &o.uncertain_capabilities),
+        ] {
+            for (k, v) in theirs {
+                let e = mine.entry(k.clone()).or_default();
+                for r in v {
+                    if e.len() < 5 {
+                        e.insert(r.clone());
+                    }
                 }
             }
         }

@@ -59,6 +59,8 @@ pub struct Observer {
     traced: HashSet<u32>,
     /// Privileged accesses, checked against the files' modes when the trace ends.
     dac: BTreeSet<(String, Want)>,
+    /// Opens by a process that was root once and not at the end (fanotify cannot tell when).
+    dac_uncertain: BTreeSet<(String, Want)>,
     /// Files whose metadata a privileged process changed (CAP_FOWNER if not its own).
     fowner: BTreeSet<String>,
     /// Hard limits seen per (pid, resource).
@@ -80,6 +82,7 @@ impl Observer {
             forking: Vec::new(),
             traced: HashSet::new(),
             dac: BTreeSet::new(),
+            dac_uncertain: BTreeSet::new(),
             fowner: BTreeSet::new(),
             rlimits: HashMap::new(),
             host: true,
@@ -950,12 +953,17 @@ impl Observer {
             if !self.traced.contains(pid) {
                 continue;
             }
-            // The cred at the time of the open is not known: one that was root may have
-            // opened it as root (dnsmasq's pid file, before it drops to its user).
-            let cred = if self.was_root.contains(pid) {
-                Cred::ROOT
+            // The cred at the time of the open is not known: a process that was root once
+            // may have opened it as root (dnsmasq's pid file, before it drops to its user)
+            // or as the user it became (lighttpd's log). Marked uncertain below.
+            let now = self.procs.get(pid).copied().unwrap_or(self.initial);
+            let cred = if self.was_root.contains(pid) && now.euid != Some(0) {
+                Cred {
+                    euid: None,
+                    privileged: false,
+                }
             } else {
-                self.procs.get(pid).copied().unwrap_or(self.initial)
+                now
             };
             let e = files.entry(path.as_str()).or_insert((*o, cred));
             e.0.opened |= o.opened;
@@ -979,7 +987,15 @@ impl Observer {
                 u.exec |= o.exec;
                 u.dir |= o.dir;
             });
-            self.dac(cred, &path, if o.write { Want::Write } else { Want::Read });
+            let want = if o.write { Want::Write } else { Want::Read };
+            if cred.euid.is_none() && !cred.privileged {
+                self.dac_uncertain.insert((path.clone(), want));
+                if create {
+                    self.dac_uncertain.insert((parent(&path), Want::Entry));
+                }
+                continue;
+            }
+            self.dac(cred, &path, want);
             if create {
                 self.dac(cred, &parent(&path), Want::Entry);
             }
@@ -992,6 +1008,7 @@ impl Observer {
     pub fn finish(mut self) -> Evidence {
         if !self.host {
             self.dac.clear();
+            self.dac_uncertain.clear();
             self.fowner.clear();
         }
         for (path, want) in std::mem::take(&mut self.dac) {
@@ -1001,6 +1018,22 @@ impl Observer {
                     _ => "CAP_DAC_OVERRIDE",
                 };
                 self.capability(Cred::ROOT, cap, reason);
+            }
+        }
+        for (path, want) in std::mem::take(&mut self.dac_uncertain) {
+            if let Some(reason) = needs_dac(&path, want) {
+                let cap = match want {
+                    Want::Read => "CAP_DAC_READ_SEARCH",
+                    _ => "CAP_DAC_OVERRIDE",
+                };
+                let e = self
+                    .ev
+                    .uncertain_capabilities
+                    .entry(cap.to_string())
+                    .or_default();
+                if e.len() < 5 {
+                    e.insert(format!("{reason}, if it did so as root"));
+                }
             }
         }
         for path in std::mem::take(&mut self.fowner) {
