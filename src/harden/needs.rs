@@ -666,6 +666,28 @@ mod tests {
     }
 
     #[test]
+    fn uncertain_capabilities_are_kept_unless_waived_and_certain_ones_always() {
+        let mut ev = crate::learn::evidence::Evidence::default();
+        ev.uncertain_capabilities.insert(
+            "CAP_DAC_OVERRIDE".into(),
+            ["creates entries in /run/x (uid 999, mode 0755), if it did so as root".into()].into(),
+        );
+        let mut n = super::from_evidence(&ev);
+        assert!(n.capabilities().contains("CAP_DAC_OVERRIDE"));
+        let waived = super::waive_uncertain(&mut n, &ev);
+        assert!(!n.capabilities().contains("CAP_DAC_OVERRIDE"));
+        assert_eq!(waived.len(), 1, "{waived:?}");
+        // Seen for sure in another run: no longer uncertain.
+        ev.capabilities.insert(
+            "CAP_DAC_OVERRIDE".into(),
+            ["opens /etc/shadow".into()].into(),
+        );
+        let mut n = super::from_evidence(&ev);
+        assert!(super::waive_uncertain(&mut n, &ev).is_empty());
+        assert!(n.capabilities().contains("CAP_DAC_OVERRIDE"));
+    }
+
+    #[test]
     fn reads_the_c_library_does_without_leave_proc_closable() {
         let mut ev = crate::learn::evidence::Evidence::default();
         let read = crate::learn::evidence::FileUse {
