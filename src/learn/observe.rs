@@ -44,6 +44,16 @@ enum Want {
     Entry,
 }
 
+impl Want {
+    /// The capability root needs for this access when the file's mode does not grant it.
+    fn capability(self) -> &'static str {
+        match self {
+            Want::Read => "CAP_DAC_READ_SEARCH",
+            _ => "CAP_DAC_OVERRIDE",
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Observer {
     ev: Evidence,
@@ -947,35 +957,29 @@ impl Observer {
     /// process that opened it: a daemon's log is closed by the last of its workers), and
     /// the permission check is the opener's (root's, when root opened it).
     pub fn opened(&mut self, watched: &super::fanotify::Watched) {
-        let mut files: std::collections::BTreeMap<&str, (super::fanotify::Opened, Cred)> =
+        // Per file: what was done, and who opened it. `None`: a process that was root once
+        // and another user by the end, which fanotify (reporting after the fact) cannot tell
+        // apart: root (dnsmasq's pid file, before it drops to its user) or that user
+        // (lighttpd's log). Its DAC needs are uncertain.
+        let mut files: std::collections::BTreeMap<&str, (super::fanotify::Opened, Option<Cred>)> =
             std::collections::BTreeMap::new();
         for ((pid, path), o) in &watched.opens {
             if !self.traced.contains(pid) {
                 continue;
             }
-            // The cred at the time of the open is not known: a process that was root once
-            // may have opened it as root (dnsmasq's pid file, before it drops to its user)
-            // or as the user it became (lighttpd's log). Marked uncertain below.
             let now = self.procs.get(pid).copied().unwrap_or(self.initial);
-            let cred = if self.was_root.contains(pid) && now.euid != Some(0) {
-                Cred {
-                    euid: None,
-                    privileged: false,
-                }
-            } else {
-                now
-            };
-            let e = files.entry(path.as_str()).or_insert((*o, cred));
+            let opener = (!self.was_root.contains(pid) || now.euid == Some(0)).then_some(now);
+            let e = files.entry(path.as_str()).or_insert((*o, opener));
             e.0.opened |= o.opened;
             e.0.write |= o.write;
             e.0.exec |= o.exec;
             e.0.dir |= o.dir;
             e.0.created |= o.created;
-            if o.opened && cred.euid == Some(0) {
-                e.1 = cred;
+            if o.opened && now.euid == Some(0) {
+                e.1 = opener;
             }
         }
-        for (path, (o, cred)) in files {
+        for (path, (o, opener)) in files {
             let path = self.normalise(path);
             let create = o.created
                 && !super::knowledge::under(&path, "/proc")
@@ -988,16 +992,17 @@ impl Observer {
                 u.dir |= o.dir;
             });
             let want = if o.write { Want::Write } else { Want::Read };
-            if cred.euid.is_none() && !cred.privileged {
-                self.dac_uncertain.insert((path.clone(), want));
-                if create {
-                    self.dac_uncertain.insert((parent(&path), Want::Entry));
-                }
-                continue;
-            }
-            self.dac(cred, &path, want);
+            let mut wants = vec![(path.clone(), want)];
             if create {
-                self.dac(cred, &parent(&path), Want::Entry);
+                wants.push((parent(&path), Want::Entry));
+            }
+            for (p, w) in wants {
+                match opener {
+                    Some(cred) => self.dac(cred, &p, w),
+                    None => {
+                        self.dac_uncertain.insert((p, w));
+                    }
+                }
             }
         }
     }
@@ -1013,19 +1018,12 @@ impl Observer {
         }
         for (path, want) in std::mem::take(&mut self.dac) {
             if let Some(reason) = needs_dac(&path, want) {
-                let cap = match want {
-                    Want::Read => "CAP_DAC_READ_SEARCH",
-                    _ => "CAP_DAC_OVERRIDE",
-                };
-                self.capability(Cred::ROOT, cap, reason);
+                self.capability(Cred::ROOT, want.capability(), reason);
             }
         }
         for (path, want) in std::mem::take(&mut self.dac_uncertain) {
             if let Some(reason) = needs_dac(&path, want) {
-                let cap = match want {
-                    Want::Read => "CAP_DAC_READ_SEARCH",
-                    _ => "CAP_DAC_OVERRIDE",
-                };
+                let cap = want.capability();
                 let e = self
                     .ev
                     .uncertain_capabilities

@@ -132,7 +132,7 @@ pub fn repair(session: &Session) -> Result<Option<String>> {
 }
 
 /// An Exec*= value split into its prefix characters and the command line after them.
-fn split_prefix(value: &str) -> (&str, &str) {
+pub(crate) fn split_prefix(value: &str) -> (&str, &str) {
     let n = value
         .char_indices()
         .find(|(_, c)| !matches!(c, '-' | '@' | ':' | '+' | '!'))

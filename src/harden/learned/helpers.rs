@@ -46,10 +46,7 @@ fn key_of(run: &Run) -> &str {
 }
 
 fn prefix_of(value: &str) -> &str {
-    let n = value
-        .find(|c| !matches!(c, '-' | '@' | ':' | '+' | '!'))
-        .unwrap_or(value.len());
-    &value[..n]
+    crate::learn::unit::split_prefix(value).0
 }
 
 /// One helper line of the unit and what its runs used.
