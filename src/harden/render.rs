@@ -8,16 +8,26 @@ use super::{Level, Options};
 use crate::assess::{self, Assessment};
 use crate::catalogue::Catalogue;
 
+/// The heading of the unit's own command lines that the drop-in repeats with `+` (a root
+/// helper given the capability the daemon goes without): commands, not sandbox settings, so
+/// they are not in the catalogue. They come after the catalogue's groups.
+const COMMANDS: &str = "Commands run with full privileges";
+
 pub fn body(lines: &[Line]) -> String {
     let cat = Catalogue::get();
+    let commands_rank = crate::catalogue::GROUPS.len();
     let mut sorted: Vec<(usize, usize, &Line)> = lines
         .iter()
         .enumerate()
         .map(|(i, l)| {
-            let group = cat
-                .directive(&l.directive)
-                .map_or("other", |d| d.group.as_str());
-            (Catalogue::group_rank(group), i, l)
+            let rank = match cat.directive(&l.directive) {
+                Some(d) if Catalogue::group_rank(&d.group) < commands_rank => {
+                    Catalogue::group_rank(&d.group)
+                }
+                None if l.directive.starts_with("Exec") => commands_rank,
+                _ => commands_rank + 1,
+            };
+            (rank, i, l)
         })
         .collect();
     sorted.sort_by_key(|(g, i, _)| (*g, *i));
@@ -27,7 +37,11 @@ pub fn body(lines: &[Line]) -> String {
     for (g, _, l) in sorted {
         if g != current {
             current = g;
-            let title = crate::catalogue::GROUPS.get(g).map_or("Other", |(_, t)| t);
+            let title = match crate::catalogue::GROUPS.get(g) {
+                Some((_, t)) => t,
+                None if g == commands_rank => COMMANDS,
+                None => "Other",
+            };
             let _ = writeln!(out, "\n# --- {title}");
         }
         let d = cat.directive(&l.directive);
