@@ -25,6 +25,9 @@ pub struct Facts {
     pub links_jit: bool,
     /// Need tags (data/profiles.toml) from the binary, the profile and the unit.
     pub tags: BTreeSet<String>,
+    /// The tags only `until_traced` need rules gave (what a shell's script might run):
+    /// evidence replaces them.
+    pub until_traced: BTreeSet<String>,
     /// Socket activation: a .socket unit of the same name exists.
     pub socket_activated: bool,
     /// TCP/UDP ports below 1024 named in ExecStart or the config files it names.
@@ -36,6 +39,25 @@ pub struct Facts {
 impl Facts {
     pub fn has(&self, tag: &str) -> bool {
         self.tags.contains(tag)
+    }
+
+    /// These facts once the service was traced: without the guesses a trace replaces.
+    pub fn traced(&self) -> Facts {
+        let mut f = self.clone();
+        f.tags.retain(|t| !self.until_traced.contains(t));
+        f.until_traced.clear();
+        f
+    }
+
+    /// Adds the tags of the need rules for a binary basename; `firm` collects those of
+    /// rules a trace does not replace.
+    fn add_rule_tags(&mut self, firm: &mut BTreeSet<String>, binary: &str) {
+        for rule in Knowledge::get().rules_for(binary) {
+            self.tags.extend(rule.tags.iter().cloned());
+            if !rule.until_traced {
+                firm.extend(rule.tags.iter().cloned());
+            }
+        }
     }
 }
 
@@ -78,6 +100,8 @@ pub fn inspect_unit(scored: &Scored) -> Facts {
 /// `files`: the root to read the binary and config files under, or `None` to read nothing.
 fn inspect_in(scored: &Scored, files: Option<Option<&Path>>) -> Facts {
     let mut f = Facts::default();
+    // The tags of every source but `until_traced` need rules.
+    let mut firm: BTreeSet<String> = BTreeSet::new();
     let k = Knowledge::get();
     let exec = raw_values(scored, "ExecStart");
     let words: Vec<String> = exec
@@ -131,7 +155,7 @@ fn inspect_in(scored: &Scored, files: Option<Option<&Path>>) -> Facts {
                             interp
                         };
                         let iname = interp.rsplit('/').next().unwrap_or(interp).to_string();
-                        f.tags.extend(k.tags_for(&iname).map(str::to_string));
+                        f.add_rule_tags(&mut firm, &iname);
                     }
                 }
             }
@@ -148,30 +172,32 @@ fn inspect_in(scored: &Scored, files: Option<Option<&Path>>) -> Facts {
                 .find_map(|w| k.profile_for("", Some(w.rsplit('/').next().unwrap_or(w))))
         })
         .cloned();
-    if let Some(name) = &f.binary_name {
-        f.tags.extend(k.tags_for(name).map(str::to_string));
+    if let Some(name) = f.binary_name.clone() {
+        f.add_rule_tags(&mut firm, &name);
     }
     for w in &words {
         let base = w.rsplit('/').next().unwrap_or(w);
         if base != f.binary_name.as_deref().unwrap_or_default() {
-            f.tags.extend(k.tags_for(base).map(str::to_string));
+            f.add_rule_tags(&mut firm, base);
         }
     }
     if let Some(p) = &profile {
-        f.tags.extend(p.tags.iter().cloned());
+        firm.extend(p.tags.iter().cloned());
     }
     if f.links_jit {
-        f.tags.insert("jit".into());
+        firm.insert("jit".into());
     }
     if !raw_values(scored, "DeviceAllow").is_empty() {
-        f.tags.insert("devices".into());
+        firm.insert("devices".into());
     }
     if !scored.settings.default_dependencies {
-        f.tags.insert("early-boot".into());
+        firm.insert("early-boot".into());
     }
     if raw_values(scored, "PAMName").iter().any(|v| !v.is_empty()) {
-        f.tags.insert("setuid-exec".into());
+        firm.insert("setuid-exec".into());
     }
+    f.tags.extend(firm.iter().cloned());
+    f.until_traced = f.tags.difference(&firm).cloned().collect();
     f.profile = profile;
     f.pid_file = raw_values(scored, "PIDFile").pop();
     let socket = format!(

@@ -9,6 +9,10 @@ use serde::Deserialize;
 pub struct NeedRule {
     pub binaries: Vec<String>,
     pub tags: Vec<String>,
+    /// A guess about what the program may run (a shell's script), which a trace replaces:
+    /// with evidence the rule no longer applies.
+    #[serde(default)]
+    pub until_traced: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -68,9 +72,14 @@ impl Knowledge {
 
     /// Need tags for a binary basename.
     pub fn tags_for(&self, binary: &str) -> impl Iterator<Item = &str> {
+        self.rules_for(binary)
+            .flat_map(|r| r.tags.iter().map(String::as_str))
+    }
+
+    /// The need rules for a binary basename.
+    pub fn rules_for(&self, binary: &str) -> impl Iterator<Item = &NeedRule> {
         self.need
             .iter()
             .filter(move |r| r.binaries.iter().any(|b| b == binary))
-            .flat_map(|r| r.tags.iter().map(String::as_str))
     }
 }

@@ -209,7 +209,8 @@ fn service_needs(
             if opts.within_profile {
                 waived.extend(needs::waive_uncertain(&mut needs, ev));
             }
-            needs::merge(&mut needs, needs::from_facts(facts, true));
+            // A trace shows what a shell's script ran: the guesses about it give way.
+            needs::merge(&mut needs, needs::from_facts(&facts.traced(), true));
             (needs, waived)
         }
         None => (needs::from_facts(facts, false), Vec::new()),

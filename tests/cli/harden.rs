@@ -1009,3 +1009,51 @@ fn calls_only_a_full_privilege_line_made_stay_denied() {
         h.text
     );
 }
+
+/// A shell ExecStart= could run setuid programs, so `harden` alone keeps NoNewPrivileges=
+/// off; a trace shows what the script ran: none, and NoNewPrivileges=yes follows; sudo, and it
+/// stays off. systemd-analyze's NoNewPrivileges row on the result is the oracle.
+#[test]
+fn a_trace_replaces_the_guess_about_a_shell_script() {
+    let root = Root::new();
+    root.vendor(
+        "wrapped.service",
+        "[Service]\nExecStart=/bin/sh -c \"exec /usr/sbin/wrapped --foreground\"\n",
+    );
+    let evidence = |setuid: &[&str]| {
+        serde_json::json!({
+            "schema": 1, "unit": "wrapped.service",
+            "runs": [{
+                "what": "ExecStart", "command": ["/bin/sh", "-c", "exec /usr/sbin/wrapped"],
+                "started": 0, "duration_s": 5.0, "tracer": "strace -- version 6.1",
+                "untraced": [], "lines": 10, "unknown_lines": 0,
+            }],
+            "files": {}, "sockets": [], "families": ["AF_UNIX"],
+            "syscalls": {"execve": 2, "socket": 1},
+            "capabilities": {}, "wx_mappings": [], "execs": ["/usr/sbin/wrapped"],
+            "setuid_execs": setuid, "namespaces": [], "realtime": [], "personality": [],
+            "clock": [], "hostname": [], "devices": [], "user_switches": [], "keyring": false,
+            "sysv_ipc": false, "kill_other": [], "mounts": [], "denials": [],
+        })
+        .to_string()
+    };
+    let nnp = |args: &[&str]| {
+        let (h, _, after) = root.harden_checked("wrapped.service", args);
+        (after.row("NoNewPrivileges").badness, h.text)
+    };
+
+    let (badness, text) = nnp(&["--profile", "strict"]);
+    assert_ne!(
+        badness,
+        Some(0),
+        "without a trace the shell may run setuid programs:\n{text}"
+    );
+
+    std::fs::write(root.join("quiet.json"), evidence(&[])).unwrap();
+    let (badness, text) = nnp(&["--from", "quiet.json"]);
+    assert_eq!(badness, Some(0), "the trace saw no setuid program:\n{text}");
+
+    std::fs::write(root.join("sudo.json"), evidence(&["/usr/bin/sudo"])).unwrap();
+    let (badness, text) = nnp(&["--from", "sudo.json"]);
+    assert_ne!(badness, Some(0), "the trace saw sudo run:\n{text}");
+}
