@@ -48,10 +48,16 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
             "writes to /sys/fs/cgroup",
         );
     }
-    // ProtectClock=yes also puts char-rtc:r on a closed device list: DeviceAllow= then scores
-    // 5/10 of its weight instead of 0, while ProtectClock= gains all of its own (the same
-    // weight): a net gain wherever the clock is not needed.
-    p.bool_on(ctx, "ProtectClock", e.protect_clock, "clock changes");
+    // ProtectClock=yes implies DeviceAllow=char-rtc r, which widens a device list the unit
+    // closed itself. The overall score would gain (DeviceAllow= loses half its weight,
+    // ProtectClock= gains all of its own), but a drop-in never loosens what the unit sets:
+    // such units keep the clock out of reach through capabilities.
+    let closed_devices = ctx.scored.settings.cgroup.as_ref().is_some_and(|c| {
+        matches!(c.device_policy.as_str(), "closed" | "strict") && c.device_allow.is_empty()
+    });
+    if !closed_devices || e.protect_clock {
+        p.bool_on(ctx, "ProtectClock", e.protect_clock, "clock changes");
+    }
     p.bool_on(
         ctx,
         "ProtectHostname",
