@@ -3,11 +3,12 @@
 use std::collections::BTreeSet;
 
 use super::{Ctx, Plan};
+use crate::harden::needs::NeedKind;
 use crate::settings::CAP_ALL;
 
 pub fn plan(ctx: &Ctx, p: &mut Plan) {
     let e = ctx.exec();
-    if ctx.needs.has("containers") || ctx.needs.has("early-boot") {
+    if ctx.needs.has(NeedKind::Containers) || ctx.needs.has(NeedKind::EarlyBoot) {
         return;
     }
     // A bounding set the unit lists itself is what its author knows the service needs.
@@ -31,7 +32,7 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
     let reasons: Vec<String> =
         keep.iter()
             .map(|c| {
-                match ctx.needs.of_kind("capabilities").find(
+                match ctx.needs.of_kind(NeedKind::Capabilities).find(
                     |s| matches!(&s.need, crate::harden::needs::Need::Capability(x) if x == c),
                 ) {
                     Some(s) => format!("{c}: {}", s.why),

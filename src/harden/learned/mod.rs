@@ -18,7 +18,7 @@ pub mod unobserved;
 use std::path::Path;
 
 use super::inspect::Facts;
-use super::needs::Needs;
+use super::needs::{NeedKind, Needs};
 use crate::catalogue::Catalogue;
 use crate::learn::evidence::Evidence;
 use crate::pipeline::Scored;
@@ -151,7 +151,7 @@ pub fn plan(ctx: &Ctx) -> Vec<Line> {
         lines: Vec::new(),
         systemd_version: ctx.systemd_version,
     };
-    if ctx.needs.has("user-sessions") {
+    if ctx.needs.has(NeedKind::UserSessions) {
         // Logins keep root's powers: their sandbox would be every admin session's.
         p.bool_on(
             ctx,

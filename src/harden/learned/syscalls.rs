@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::{Ctx, Plan, absent};
-use crate::harden::needs::Need;
+use crate::harden::needs::{Need, NeedKind};
 use crate::learn::knowledge::LearnData;
 
 /// Groups given back whole when one of their calls is seen: a program that switches user
@@ -26,7 +26,7 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
     let t = ctx.tables;
     let seen: BTreeSet<String> = ctx
         .needs
-        .of_kind("syscalls")
+        .of_kind(NeedKind::Syscalls)
         .filter_map(|s| match &s.need {
             Need::Syscall(c) => Some(c.clone()),
             _ => None,
@@ -68,7 +68,7 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
             if !back.iter().any(|(v, _)| *v == value) {
                 let why = ctx
                     .needs
-                    .of_kind("syscalls")
+                    .of_kind(NeedKind::Syscalls)
                     .find(|s| matches!(&s.need, Need::Syscall(c) if c == m))
                     .map_or(format!("{m} is needed"), |s| s.why.clone());
                 back.push((value, why));

@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 
 use super::{Ctx, Plan};
+use crate::harden::needs::NeedKind;
 
 /// ProtectClock=yes implies DeviceAllow=char-rtc r: on a unit whose device ACL is already
 /// minimal (DevicePolicy=closed/strict or PrivateDevices=yes, no DeviceAllow=) that widens
@@ -37,7 +38,11 @@ fn kept_capabilities(ctx: &Ctx) -> Option<BTreeSet<String>> {
             keep.extend(pr.capabilities.iter().map(|c| c.to_ascii_uppercase()));
             // CAP_CHOWN only for the directories it creates on its first start (they exist
             // afterwards): strict drops it; `apply` catches a host where they are missing.
-            if ctx.strict() && pr.tags.iter().any(|t| t == "chown-first-start") {
+            if ctx.strict()
+                && pr
+                    .tags
+                    .contains(&crate::harden::knowledge::Tag::ChownFirstStart)
+            {
                 keep.remove("CAP_CHOWN");
             }
         }
@@ -64,7 +69,7 @@ fn kept_capabilities(ctx: &Ctx) -> Option<BTreeSet<String>> {
     if !ctx.facts.low_ports.is_empty() {
         keep.insert("CAP_NET_BIND_SERVICE".into());
     }
-    if n.has("clock") {
+    if n.has(NeedKind::Clock) {
         keep.insert("CAP_SYS_TIME".into());
     }
     if n.family("AF_NETLINK") {
@@ -73,7 +78,7 @@ fn kept_capabilities(ctx: &Ctx) -> Option<BTreeSet<String>> {
     if n.family("AF_PACKET") {
         keep.insert("CAP_NET_RAW".into());
     }
-    if n.has("setuid-programs") && ctx.is_root() {
+    if n.has(NeedKind::SetuidPrograms) && ctx.is_root() {
         for c in [
             "CAP_SETUID",
             "CAP_SETGID",
@@ -87,7 +92,7 @@ fn kept_capabilities(ctx: &Ctx) -> Option<BTreeSet<String>> {
             keep.insert(c.into());
         }
     }
-    if n.has("containers") || n.has("devices") || n.has("early-boot") {
+    if n.has(NeedKind::Containers) || n.has(NeedKind::Devices) || n.has(NeedKind::EarlyBoot) {
         return if ctx.strict() {
             None
         } else {
@@ -128,10 +133,10 @@ fn baseline_dropped_caps(ctx: &Ctx) -> BTreeSet<String> {
         "CAP_CHECKPOINT_RESTORE",
     ];
     let n = ctx.needs;
-    let clock = n.has("clock");
-    let devices = n.has("devices") || n.has("early-boot");
-    let logs = n.has("kernel-logs");
-    let containers = n.has("containers");
+    let clock = n.has(NeedKind::Clock);
+    let devices = n.has(NeedKind::Devices) || n.has(NeedKind::EarlyBoot);
+    let logs = n.has(NeedKind::KernelLogs);
+    let containers = n.has(NeedKind::Containers);
     ctx.tables
         .capability_names()
         .map(|(c, _)| c.to_ascii_uppercase())
@@ -143,11 +148,13 @@ fn baseline_dropped_caps(ctx: &Ctx) -> BTreeSet<String> {
         .chain(devices.then(|| "CAP_SYS_RAWIO".to_string()))
         .chain(logs.then(|| "CAP_SYSLOG".to_string()))
         .chain(
-            n.has("kernel-modules")
+            n.has(NeedKind::KernelModules)
                 .then(|| "CAP_SYS_MODULE".to_string()),
         )
-        .chain((n.has("other-processes") || containers).then(|| "CAP_SYS_PTRACE".to_string()))
-        .chain((logs || n.has("setuid-programs")).then(|| "CAP_AUDIT_CONTROL".to_string()))
+        .chain(
+            (n.has(NeedKind::OtherProcesses) || containers).then(|| "CAP_SYS_PTRACE".to_string()),
+        )
+        .chain((logs || n.has(NeedKind::SetuidPrograms)).then(|| "CAP_AUDIT_CONTROL".to_string()))
         .chain(logs.then(|| "CAP_AUDIT_READ".to_string()))
         .chain(containers.then(|| "CAP_MAC_ADMIN".to_string()))
         .chain(containers.then(|| "CAP_BPF".to_string()))
@@ -159,7 +166,7 @@ pub fn capabilities_syscalls(ctx: &Ctx, p: &mut Plan) {
     let f = ctx.facts;
     let n = ctx.needs;
     let e = ctx.exec().clone();
-    let setuid_exec = n.has("setuid-programs");
+    let setuid_exec = n.has(NeedKind::SetuidPrograms);
 
     // Capabilities.
     let kept = kept_capabilities(ctx);
@@ -212,9 +219,9 @@ pub fn capabilities_syscalls(ctx: &Ctx, p: &mut Plan) {
         // @privileged holds setuid() and chown(): deny it only where those can be given
         // back with a plain line (allow lists), or where the service needs none of them.
         let privileged_ok = !setuid_exec
-            && !n.has("clock")
-            && !n.has("kernel-modules")
-            && !n.has("devices")
+            && !n.has(NeedKind::Clock)
+            && !n.has(NeedKind::KernelModules)
+            && !n.has(NeedKind::Devices)
             && (allow_mode || !drops);
         if privileged_ok {
             deny.push("@privileged");
