@@ -213,12 +213,39 @@ fn service_needs(
             needs::merge(&mut needs, needs::from_facts(&facts.traced(), true));
             (needs, waived)
         }
-        None => (needs::from_facts(facts, false), Vec::new()),
+        None => {
+            let mut needs = needs::from_facts(facts, false);
+            needs::known::add(
+                &mut needs,
+                &needs::known::Known {
+                    facts,
+                    strict: opts.level == Level::Strict,
+                    runs_as_root: runs_as_root(scored),
+                    tables,
+                    clock_widens_devices: clock_widens_devices(scored),
+                },
+            );
+            (needs, Vec::new())
+        }
     };
     if runs_as_root(scored) {
         needs.add(needs::Need::RunsAsRoot, "runs as root");
     }
     (needs, waived)
+}
+
+/// ProtectClock=yes implies DeviceAllow=char-rtc r: on a unit whose device list is already
+/// minimal (DevicePolicy=closed/strict, no DeviceAllow=) that widens it, which
+/// systemd-analyze scores as worse. Such units keep the clock out through capabilities.
+fn clock_widens_devices(scored: &Scored) -> bool {
+    scored
+        .settings
+        .exec
+        .as_ref()
+        .is_some_and(|e| !e.protect_clock)
+        && scored.settings.cgroup.as_ref().is_some_and(|c| {
+            matches!(c.device_policy.as_str(), "closed" | "strict") && c.device_allow.is_empty()
+        })
 }
 
 fn runs_as_root(scored: &Scored) -> bool {

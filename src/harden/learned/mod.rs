@@ -13,7 +13,6 @@ pub mod kernel;
 pub mod network;
 pub mod process;
 pub mod syscalls;
-pub mod unobserved;
 
 use std::path::Path;
 
@@ -164,12 +163,8 @@ pub fn plan(ctx: &Ctx) -> Vec<Line> {
     filesystem::plan(ctx, &mut p);
     kernel::plan(ctx, &mut p);
     process::plan(ctx, &mut p);
-    if ctx.needs.observed {
-        capabilities::plan(ctx, &mut p);
-        syscalls::plan(ctx, &mut p);
-    } else {
-        unobserved::capabilities_syscalls(ctx, &mut p);
-    }
+    capabilities::plan(ctx, &mut p);
+    syscalls::plan(ctx, &mut p);
     network::plan(ctx, &mut p);
     devices::plan(ctx, &mut p);
     p.lines

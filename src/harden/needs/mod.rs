@@ -5,6 +5,8 @@
 
 use std::collections::BTreeSet;
 
+pub mod known;
+
 use super::inspect::Facts;
 use super::knowledge::Tag;
 use crate::learn::evidence::Evidence;
@@ -74,6 +76,10 @@ pub enum Need {
     Containers,
     EarlyBoot,
     UserSessions,
+    /// Starts as root and switches to its own user itself (a daemon profile's
+    /// `drops_privileges`; the name is the daemon's): it keeps CAP_SETUID and CAP_SETGID,
+    /// and @setuid past a system call deny list.
+    SwitchesUser(String),
 }
 
 /// What kind of need a [`Need`] is: the names the catalogue's `blocked_by` lists
@@ -115,6 +121,7 @@ pub enum NeedKind {
     Containers,
     EarlyBoot,
     UserSessions,
+    SwitchesUser,
 }
 
 impl Need {
@@ -154,6 +161,7 @@ impl Need {
             Need::Containers => NeedKind::Containers,
             Need::EarlyBoot => NeedKind::EarlyBoot,
             Need::UserSessions => NeedKind::UserSessions,
+            Need::SwitchesUser(_) => NeedKind::SwitchesUser,
         }
     }
 }
