@@ -3,14 +3,14 @@
 
 pub mod inspect;
 pub mod knowledge;
-pub mod learned;
 pub mod needs;
+pub mod plan;
 pub mod render;
 pub mod write;
 
 use std::path::PathBuf;
 
-pub use learned::{Level, Line};
+pub use plan::{Level, Line};
 
 use crate::assess::Assessment;
 use crate::context::Context;
@@ -118,9 +118,9 @@ pub fn harden(scored: &Scored, opts: &Options, ctx: &Context) -> Result<Hardenin
     let facts = inspect::inspect(scored, ctx.root());
     let elevation = opts
         .evidence
-        .map(|ev| learned::helpers::plan(scored, ev, runs_as_root(scored)));
+        .map(|ev| plan::helpers::plan(scored, ev, runs_as_root(scored)));
     let (needs, waived) = service_needs(scored, &facts, opts, ctx.tables, elevation.as_ref());
-    let mut lines = learned::plan(&learned::Ctx {
+    let mut lines = plan::plan(&plan::Ctx {
         scored,
         facts: &facts,
         needs: &needs,
@@ -186,7 +186,7 @@ fn service_needs(
     facts: &inspect::Facts,
     opts: &Options,
     tables: &crate::tables::SystemdTables,
-    elevation: Option<&learned::helpers::Elevation>,
+    elevation: Option<&plan::helpers::Elevation>,
 ) -> (needs::Needs, Vec<String>) {
     let (mut needs, waived) = match opts.evidence {
         Some(ev) => {
@@ -256,7 +256,7 @@ fn runs_as_root(scored: &Scored) -> bool {
 
 /// Gives the capabilities only helper commands used to those commands: the bounding set's
 /// comment says what it left out, and the helper lines run with full privileges (`+`).
-fn elevate(lines: &mut Vec<Line>, elevation: learned::helpers::Elevation) {
+fn elevate(lines: &mut Vec<Line>, elevation: plan::helpers::Elevation) {
     if !elevation.moved.is_empty() {
         let moved: Vec<&str> = elevation.moved.iter().map(String::as_str).collect();
         let note = format!(

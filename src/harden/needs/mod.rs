@@ -1,6 +1,6 @@
 //! What a service needs, as one typed set, whatever told us: learn's evidence, a daemon
 //! profile of `data/profiles.toml`, or the need rules by binary. The planner
-//! ([`super::learned`], with or without evidence) reads only this set; which need rules out which directive is data
+//! ([`super::plan`], with or without evidence) reads only this set; which need rules out which directive is data
 //! (`blocked_by` in `data/directives.toml`).
 
 use std::collections::BTreeSet;
