@@ -1,7 +1,8 @@
 //! What a service needs, as one typed set, whatever told us: learn's evidence, a daemon
-//! profile of `data/profiles.toml`, or the need rules by binary. The planner
-//! ([`super::plan`], with or without evidence) reads only this set; which need rules out which directive is data
-//! (`blocked_by` in `data/directives.toml`).
+//! profile of `data/profiles.toml`, the need rules by binary, and without a trace what
+//! services of its kind commonly need ([`known`]). The planner ([`super::plan`], with or
+//! without evidence) reads only this set; which need rules out which directive is data
+//! (`blocked_by` in `data/directives.toml`, [`NeedKind`]).
 
 use std::collections::BTreeSet;
 

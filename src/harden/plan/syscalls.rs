@@ -1,5 +1,6 @@
 //! System calls: @system-service minus the groups none of whose calls were seen, with the
-//! calls seen in them given back one by one (small groups whole: @setuid, @chown).
+//! calls seen in them given back one by one (small groups whole: @setuid, @chown); without a
+//! trace, minus the catalogue's strict deny list less the groups a need keeps whole.
 
 use std::collections::BTreeSet;
 
