@@ -25,7 +25,7 @@ pub struct Directive {
     pub looser: String,
     /// The service needs ([`crate::harden::needs::NeedKind`]) that rule the directive out.
     #[serde(default)]
-    pub blocked_by: Vec<String>,
+    pub blocked_by: Vec<crate::harden::needs::NeedKind>,
     pub implies: Vec<String>,
     #[serde(default)]
     pub deprecated: Option<String>,
@@ -115,6 +115,26 @@ mod tests {
         crate::tables::SUPPORTED_VERSIONS
             .iter()
             .map(|&v| SystemdTables::for_version(v).unwrap())
+    }
+
+    #[test]
+    fn the_catalogue_loads_and_an_unknown_need_is_refused_by_name() {
+        let cat = Catalogue::get();
+        let private_devices = cat.directive("PrivateDevices").expect("PrivateDevices");
+        assert!(
+            private_devices
+                .blocked_by
+                .contains(&crate::harden::needs::NeedKind::Devices)
+        );
+        let err =
+            toml::from_str::<CatalogueFile>(&include_str!("../data/directives.toml").replacen(
+                "blocked_by = [\"devices\"",
+                "blocked_by = [\"gadgets\"",
+                1,
+            ))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("gadgets"), "{err}");
     }
 
     #[test]

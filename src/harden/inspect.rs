@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::knowledge::{DaemonProfile, Knowledge};
+use super::knowledge::{DaemonProfile, Knowledge, Tag};
 use crate::pipeline::Scored;
 use crate::settings::values;
 use crate::unit::search::under_root;
@@ -24,10 +24,10 @@ pub struct Facts {
     /// Links a JIT engine (libluajit, libjvm, libnode, libv8, libmono, libcoreclr).
     pub links_jit: bool,
     /// Need tags (data/profiles.toml) from the binary, the profile and the unit.
-    pub tags: BTreeSet<String>,
+    pub tags: BTreeSet<Tag>,
     /// The tags only `until_traced` need rules gave (what a shell's script might run):
     /// evidence replaces them.
-    pub until_traced: BTreeSet<String>,
+    pub until_traced: BTreeSet<Tag>,
     /// Socket activation: a .socket unit of the same name exists.
     pub socket_activated: bool,
     /// TCP/UDP ports below 1024 named in ExecStart or the config files it names.
@@ -37,8 +37,8 @@ pub struct Facts {
 }
 
 impl Facts {
-    pub fn has(&self, tag: &str) -> bool {
-        self.tags.contains(tag)
+    pub fn has(&self, tag: Tag) -> bool {
+        self.tags.contains(&tag)
     }
 
     /// These facts once the service was traced: without the guesses a trace replaces.
@@ -51,11 +51,11 @@ impl Facts {
 
     /// Adds the tags of the need rules for a binary basename; `firm` collects those of
     /// rules a trace does not replace.
-    fn add_rule_tags(&mut self, firm: &mut BTreeSet<String>, binary: &str) {
+    fn add_rule_tags(&mut self, firm: &mut BTreeSet<Tag>, binary: &str) {
         for rule in Knowledge::get().rules_for(binary) {
-            self.tags.extend(rule.tags.iter().cloned());
+            self.tags.extend(rule.tags.iter().copied());
             if !rule.until_traced {
-                firm.extend(rule.tags.iter().cloned());
+                firm.extend(rule.tags.iter().copied());
             }
         }
     }
@@ -101,7 +101,7 @@ pub fn inspect_unit(scored: &Scored) -> Facts {
 fn inspect_in(scored: &Scored, files: Option<Option<&Path>>) -> Facts {
     let mut f = Facts::default();
     // The tags of every source but `until_traced` need rules.
-    let mut firm: BTreeSet<String> = BTreeSet::new();
+    let mut firm: BTreeSet<Tag> = BTreeSet::new();
     let k = Knowledge::get();
     let exec = raw_values(scored, "ExecStart");
     let words: Vec<String> = exec
@@ -182,22 +182,22 @@ fn inspect_in(scored: &Scored, files: Option<Option<&Path>>) -> Facts {
         }
     }
     if let Some(p) = &profile {
-        firm.extend(p.tags.iter().cloned());
+        firm.extend(p.tags.iter().copied());
     }
     if f.links_jit {
-        firm.insert("jit".into());
+        firm.insert(Tag::Jit);
     }
     if !raw_values(scored, "DeviceAllow").is_empty() {
-        firm.insert("devices".into());
+        firm.insert(Tag::Devices);
     }
     if !scored.settings.default_dependencies {
-        firm.insert("early-boot".into());
+        firm.insert(Tag::EarlyBoot);
     }
     if raw_values(scored, "PAMName").iter().any(|v| !v.is_empty()) {
-        firm.insert("setuid-exec".into());
+        firm.insert(Tag::SetuidExec);
     }
-    f.tags.extend(firm.iter().cloned());
-    f.until_traced = f.tags.difference(&firm).cloned().collect();
+    f.tags.extend(firm.iter().copied());
+    f.until_traced = f.tags.difference(&firm).copied().collect();
     f.profile = profile;
     f.pid_file = raw_values(scored, "PIDFile").pop();
     let socket = format!(

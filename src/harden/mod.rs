@@ -3,14 +3,14 @@
 
 pub mod inspect;
 pub mod knowledge;
-pub mod learned;
 pub mod needs;
+pub mod plan;
 pub mod render;
 pub mod write;
 
 use std::path::PathBuf;
 
-pub use learned::{Level, Line};
+pub use plan::{Level, Line};
 
 use crate::assess::Assessment;
 use crate::context::Context;
@@ -118,9 +118,9 @@ pub fn harden(scored: &Scored, opts: &Options, ctx: &Context) -> Result<Hardenin
     let facts = inspect::inspect(scored, ctx.root());
     let elevation = opts
         .evidence
-        .map(|ev| learned::helpers::plan(scored, ev, runs_as_root(scored)));
+        .map(|ev| plan::helpers::plan(scored, ev, runs_as_root(scored)));
     let (needs, waived) = service_needs(scored, &facts, opts, ctx.tables, elevation.as_ref());
-    let mut lines = learned::plan(&learned::Ctx {
+    let mut lines = plan::plan(&plan::Ctx {
         scored,
         facts: &facts,
         needs: &needs,
@@ -186,7 +186,7 @@ fn service_needs(
     facts: &inspect::Facts,
     opts: &Options,
     tables: &crate::tables::SystemdTables,
-    elevation: Option<&learned::helpers::Elevation>,
+    elevation: Option<&plan::helpers::Elevation>,
 ) -> (needs::Needs, Vec<String>) {
     let (mut needs, waived) = match opts.evidence {
         Some(ev) => {
@@ -213,12 +213,39 @@ fn service_needs(
             needs::merge(&mut needs, needs::from_facts(&facts.traced(), true));
             (needs, waived)
         }
-        None => (needs::from_facts(facts, false), Vec::new()),
+        None => {
+            let mut needs = needs::from_facts(facts, false);
+            needs::known::add(
+                &mut needs,
+                &needs::known::Known {
+                    facts,
+                    strict: opts.level == Level::Strict,
+                    runs_as_root: runs_as_root(scored),
+                    tables,
+                    clock_widens_devices: clock_widens_devices(scored),
+                },
+            );
+            (needs, Vec::new())
+        }
     };
     if runs_as_root(scored) {
         needs.add(needs::Need::RunsAsRoot, "runs as root");
     }
     (needs, waived)
+}
+
+/// ProtectClock=yes implies DeviceAllow=char-rtc r: on a unit whose device list is already
+/// minimal (DevicePolicy=closed/strict, no DeviceAllow=) that widens it, which
+/// systemd-analyze scores as worse. Such units keep the clock out through capabilities.
+fn clock_widens_devices(scored: &Scored) -> bool {
+    scored
+        .settings
+        .exec
+        .as_ref()
+        .is_some_and(|e| !e.protect_clock)
+        && scored.settings.cgroup.as_ref().is_some_and(|c| {
+            matches!(c.device_policy.as_str(), "closed" | "strict") && c.device_allow.is_empty()
+        })
 }
 
 fn runs_as_root(scored: &Scored) -> bool {
@@ -229,7 +256,7 @@ fn runs_as_root(scored: &Scored) -> bool {
 
 /// Gives the capabilities only helper commands used to those commands: the bounding set's
 /// comment says what it left out, and the helper lines run with full privileges (`+`).
-fn elevate(lines: &mut Vec<Line>, elevation: learned::helpers::Elevation) {
+fn elevate(lines: &mut Vec<Line>, elevation: plan::helpers::Elevation) {
     if !elevation.moved.is_empty() {
         let moved: Vec<&str> = elevation.moved.iter().map(String::as_str).collect();
         let note = format!(

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::{Finding, LintOptions};
 use crate::catalogue::Catalogue;
 use crate::harden::inspect::{self, Facts};
-use crate::harden::knowledge::Knowledge;
+use crate::harden::knowledge::{Knowledge, Tag};
 use crate::pipeline::Scored;
 use crate::settings::{ExecSettings, IpPrefix, ProtectHome, ProtectSystem};
 use crate::unit::search::under_root;
@@ -516,7 +516,7 @@ fn logs_under_strict(
 
 /// UG003: MemoryDenyWriteExecute on a JIT runtime.
 fn mdwe_on_jit(s: &Scored, e: &ExecSettings, facts: &Facts, out: &mut Vec<Finding>) {
-    if e.memory_deny_write_execute && facts.has("jit") {
+    if e.memory_deny_write_execute && facts.has(Tag::Jit) {
         let (file, line) = at(s, "MemoryDenyWriteExecute");
         let bin = facts.binary_name.clone().unwrap_or_default();
         out.push(Finding::new(
@@ -730,7 +730,7 @@ fn conflicts(s: &Scored, e: &ExecSettings, facts: &Facts, out: &mut Vec<Finding>
             }
         }
     }
-    if e.no_new_privileges && facts.has("setuid-exec") && runs_setuid_programs(s, facts) {
+    if e.no_new_privileges && facts.has(Tag::SetuidExec) && runs_setuid_programs(s, facts) {
         let (file, line) = at(s, "NoNewPrivileges");
         let bin = facts.binary_name.clone().unwrap_or_default();
         out.push(Finding::new("UG012", unit, file, line, &[
@@ -749,11 +749,11 @@ fn runs_setuid_programs(s: &Scored, facts: &Facts) -> bool {
     let by_binary = facts
         .binary_name
         .as_deref()
-        .is_some_and(|n| !shell(n) && k.tags_for(n).any(|t| t == "setuid-exec"));
+        .is_some_and(|n| !shell(n) && k.tags_for(n).any(|t| t == Tag::SetuidExec));
     let by_profile = facts
         .profile
         .as_ref()
-        .is_some_and(|p| p.tags.iter().any(|t| t == "setuid-exec"));
+        .is_some_and(|p| p.tags.contains(&Tag::SetuidExec));
     let by_pam = inspect::raw_values(s, "PAMName")
         .iter()
         .any(|v| !v.is_empty());

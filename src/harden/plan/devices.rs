@@ -1,11 +1,11 @@
 //! Devices: PrivateDevices=, or a closed device list with exactly the devices used.
 
 use super::{Ctx, Plan, absent};
-use crate::harden::needs::Need;
+use crate::harden::needs::{Need, NeedKind};
 
 pub fn plan(ctx: &Ctx, p: &mut Plan) {
     let e = ctx.exec();
-    if ctx.needs.has("early-boot") || ctx.needs.has("containers") {
+    if ctx.needs.has(NeedKind::EarlyBoot) || ctx.needs.has(NeedKind::Containers) {
         return;
     }
     if !e.private_devices && ctx.blocked("PrivateDevices").is_none() {
@@ -26,7 +26,7 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
     let open = c.is_some_and(|c| c.device_policy == "auto" && c.device_allow.is_empty());
     let devices: Vec<(String, bool, String)> = ctx
         .needs
-        .of_kind("devices")
+        .of_kind(NeedKind::Devices)
         .filter_map(|s| match &s.need {
             Need::Device { path, write } if path.starts_with('/') => {
                 Some((path.clone(), *write, s.why.clone()))

@@ -13,12 +13,11 @@ pub mod kernel;
 pub mod network;
 pub mod process;
 pub mod syscalls;
-pub mod unobserved;
 
 use std::path::Path;
 
 use super::inspect::Facts;
-use super::needs::Needs;
+use super::needs::{NeedKind, Needs};
 use crate::catalogue::Catalogue;
 use crate::learn::evidence::Evidence;
 use crate::pipeline::Scored;
@@ -151,7 +150,7 @@ pub fn plan(ctx: &Ctx) -> Vec<Line> {
         lines: Vec::new(),
         systemd_version: ctx.systemd_version,
     };
-    if ctx.needs.has("user-sessions") {
+    if ctx.needs.has(NeedKind::UserSessions) {
         // Logins keep root's powers: their sandbox would be every admin session's.
         p.bool_on(
             ctx,
@@ -164,12 +163,8 @@ pub fn plan(ctx: &Ctx) -> Vec<Line> {
     filesystem::plan(ctx, &mut p);
     kernel::plan(ctx, &mut p);
     process::plan(ctx, &mut p);
-    if ctx.needs.observed {
-        capabilities::plan(ctx, &mut p);
-        syscalls::plan(ctx, &mut p);
-    } else {
-        unobserved::capabilities_syscalls(ctx, &mut p);
-    }
+    capabilities::plan(ctx, &mut p);
+    syscalls::plan(ctx, &mut p);
     network::plan(ctx, &mut p);
     devices::plan(ctx, &mut p);
     p.lines

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::{Ctx, Plan, absent};
-use crate::harden::needs::Need;
+use crate::harden::needs::{Need, NeedKind};
 use crate::learn::knowledge::under;
 use crate::settings::modes::PrivateTmp;
 use crate::unit::search::under_root;
@@ -69,7 +69,7 @@ pub fn writable_dirs(ctx: &Ctx) -> Vec<(String, String)> {
 /// Each written file's directory (its parent, as files are often replaced by rename).
 fn written_dirs(ctx: &Ctx) -> Vec<(String, String)> {
     let mut dirs = Vec::new();
-    for s in ctx.needs.of_kind("writes") {
+    for s in ctx.needs.of_kind(NeedKind::Writes) {
         let Need::Writes(path) = &s.need else {
             continue;
         };
@@ -97,7 +97,7 @@ fn written_dirs(ctx: &Ctx) -> Vec<(String, String)> {
 fn known_writable(ctx: &Ctx) -> Vec<(String, String)> {
     let mut dirs: Vec<(String, String)> = ctx
         .needs
-        .of_kind("writes")
+        .of_kind(NeedKind::Writes)
         .filter_map(|s| match &s.need {
             Need::Writes(path) => Some((path.clone(), s.why.clone())),
             _ => None,
@@ -134,12 +134,13 @@ fn known_writable(ctx: &Ctx) -> Vec<(String, String)> {
 
 pub fn plan(ctx: &Ctx, p: &mut Plan) {
     let e = ctx.exec();
-    if ctx.needs.has("early-boot") {
+    if ctx.needs.has(NeedKind::EarlyBoot) {
         return;
     }
     // Without a trace, strict only at strict, and not for a service running setuid programs
     // (they write where they like: crontab, passwd, ...).
-    let strict_fs = ctx.needs.observed || (ctx.strict() && !ctx.needs.has("setuid-programs"));
+    let strict_fs =
+        ctx.needs.observed || (ctx.strict() && !ctx.needs.has(NeedKind::SetuidPrograms));
     let target = if strict_fs { "strict" } else { "full" };
     let order = ["no", "yes", "full", "strict"];
     let tighter = rank(&order, target) > rank(&order, e.protect_system.as_str());
@@ -173,7 +174,7 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
     let home = if let Some(w) = ctx.blocked("ProtectHome") {
         let _ = w;
         None
-    } else if let Some(r) = ctx.needs.why("home-read") {
+    } else if let Some(r) = ctx.needs.why(NeedKind::HomeRead) {
         Some(("read-only", r.to_string()))
     } else if !ctx.needs.observed && !ctx.strict() {
         // Without a trace, hidden only at strict.
@@ -223,10 +224,10 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
         );
     }
     p.bool_on(ctx, "PrivateMounts", e.private_mounts.is_yes(), "mounts");
-    if ctx.strict() && !ctx.needs.has("setuid-programs") {
+    if ctx.strict() && !ctx.needs.has(NeedKind::SetuidPrograms) {
         // Private (0077) unless it was seen making something others read by its mode;
         // without a trace, only group-readable (0027).
-        let (mask, why) = match ctx.needs.why("shared-files") {
+        let (mask, why) = match ctx.needs.why(NeedKind::SharedFiles) {
             Some(why) => (0o027, why.to_string()),
             None if ctx.needs.observed => (
                 0o077,
@@ -248,7 +249,7 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
         && crate::harden::inspect::raw_values(ctx.scored, "ExecPaths").is_empty()
     {
         let mut dirs: BTreeSet<String> = BTreeSet::new();
-        for s in ctx.needs.of_kind("executes") {
+        for s in ctx.needs.of_kind(NeedKind::Executes) {
             let Need::Executes(path) = &s.need else {
                 continue;
             };

@@ -2,7 +2,7 @@
 //! user namespace.
 
 use super::{Ctx, Plan, absent};
-use crate::harden::needs::Need;
+use crate::harden::needs::{Need, NeedKind};
 use crate::settings::NAMESPACES;
 
 pub fn plan(ctx: &Ctx, p: &mut Plan) {
@@ -64,7 +64,7 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
     if ctx.blocked("RestrictNamespaces").is_none() {
         let seen: Vec<String> = ctx
             .needs
-            .of_kind("namespaces")
+            .of_kind(NeedKind::Namespaces)
             .filter_map(|s| match &s.need {
                 Need::Namespace(n) => Some(n.clone()),
                 _ => None,
@@ -108,8 +108,8 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
         // 1024 named in its command line or configuration, or setuid programs, rule it out.
         ctx.facts.profile.is_some()
             && ctx.facts.low_ports.is_empty()
-            && !ctx.needs.has("setuid-programs")
-            && !ctx.needs.has("containers")
+            && !ctx.needs.has(NeedKind::SetuidPrograms)
+            && !ctx.needs.has(NeedKind::Containers)
     };
     if ctx.strict()
         && !ctx.is_root()

@@ -1,16 +1,20 @@
 //! What a service needs, as one typed set, whatever told us: learn's evidence, a daemon
-//! profile of `data/profiles.toml`, or the need rules by binary. The planner
-//! ([`super::learned`], with or without evidence) reads only this set; which need rules out which directive is data
-//! (`blocked_by` in `data/directives.toml`).
+//! profile of `data/profiles.toml`, the need rules by binary, and without a trace what
+//! services of its kind commonly need ([`known`]). The planner ([`super::plan`], with or
+//! without evidence) reads only this set; which need rules out which directive is data
+//! (`blocked_by` in `data/directives.toml`, [`NeedKind`]).
 
 use std::collections::BTreeSet;
 
+pub mod known;
+
 use super::inspect::Facts;
+use super::knowledge::Tag;
 use crate::learn::evidence::Evidence;
 use crate::learn::knowledge::under;
 
 /// One thing the service needs. Each carries what it is about (a path, a capability, ...);
-/// [`Need::kind`] is the name the catalogue's `blocked_by` uses.
+/// [`Need::kind`] is what the catalogue's `blocked_by` names.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Need {
     /// Writes this path (a file, or entries of this directory).
@@ -73,86 +77,94 @@ pub enum Need {
     Containers,
     EarlyBoot,
     UserSessions,
+    /// Starts as root and switches to its own user itself (a daemon profile's
+    /// `drops_privileges`; the name is the daemon's): it keeps CAP_SETUID and CAP_SETGID,
+    /// and @setuid past a system call deny list.
+    SwitchesUser(String),
+}
+
+/// What kind of need a [`Need`] is: the names the catalogue's `blocked_by` lists
+/// (`data/directives.toml`, kebab-case), so an unknown name there fails to load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NeedKind {
+    Writes,
+    HomeRead,
+    HomeWrite,
+    Executes,
+    Capabilities,
+    Families,
+    Syscalls,
+    Namespaces,
+    Devices,
+    Listens,
+    Peers,
+    SharedTmp,
+    SharedFiles,
+    Mounts,
+    KernelTunables,
+    KernelModules,
+    KernelLogs,
+    ControlGroups,
+    Clock,
+    Hostname,
+    OtherProcesses,
+    SystemProc,
+    SetuidPrograms,
+    SetuidFiles,
+    Realtime,
+    Personality,
+    WriteExecMemory,
+    SysvIpc,
+    Network,
+    RemotePeers,
+    RunsAsRoot,
+    Containers,
+    EarlyBoot,
+    UserSessions,
+    SwitchesUser,
 }
 
 impl Need {
-    /// The name used by the catalogue's `blocked_by`.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> NeedKind {
         match self {
-            Need::Writes(_) => "writes",
-            Need::HomeRead(_) => "home-read",
-            Need::HomeWrite(_) => "home-write",
-            Need::Executes(_) => "executes",
-            Need::Capability(_) => "capabilities",
-            Need::Family(_) => "families",
-            Need::Syscall(_) => "syscalls",
-            Need::Namespace(_) => "namespaces",
-            Need::Device { .. } => "devices",
-            Need::Listens { .. } => "listens",
-            Need::Peer(_) => "peers",
-            Need::SharedTmp(_) => "shared-tmp",
-            Need::SharedFiles(_) => "shared-files",
-            Need::Mounts => "mounts",
-            Need::KernelTunables(_) => "kernel-tunables",
-            Need::KernelModules => "kernel-modules",
-            Need::KernelLogs => "kernel-logs",
-            Need::ControlGroups => "control-groups",
-            Need::Clock => "clock",
-            Need::Hostname => "hostname",
-            Need::OtherProcesses => "other-processes",
-            Need::SystemProc(_) => "system-proc",
-            Need::SetuidPrograms(_) => "setuid-programs",
-            Need::SetuidFiles => "setuid-files",
-            Need::Realtime => "realtime",
-            Need::Personality => "personality",
-            Need::WriteExecMemory => "write-exec-memory",
-            Need::SysvIpc => "sysv-ipc",
-            Need::Network(_) => "network",
-            Need::RemotePeers(_) => "remote-peers",
-            Need::RunsAsRoot => "runs-as-root",
-            Need::Containers => "containers",
-            Need::EarlyBoot => "early-boot",
-            Need::UserSessions => "user-sessions",
+            Need::Writes(_) => NeedKind::Writes,
+            Need::HomeRead(_) => NeedKind::HomeRead,
+            Need::HomeWrite(_) => NeedKind::HomeWrite,
+            Need::Executes(_) => NeedKind::Executes,
+            Need::Capability(_) => NeedKind::Capabilities,
+            Need::Family(_) => NeedKind::Families,
+            Need::Syscall(_) => NeedKind::Syscalls,
+            Need::Namespace(_) => NeedKind::Namespaces,
+            Need::Device { .. } => NeedKind::Devices,
+            Need::Listens { .. } => NeedKind::Listens,
+            Need::Peer(_) => NeedKind::Peers,
+            Need::SharedTmp(_) => NeedKind::SharedTmp,
+            Need::SharedFiles(_) => NeedKind::SharedFiles,
+            Need::Mounts => NeedKind::Mounts,
+            Need::KernelTunables(_) => NeedKind::KernelTunables,
+            Need::KernelModules => NeedKind::KernelModules,
+            Need::KernelLogs => NeedKind::KernelLogs,
+            Need::ControlGroups => NeedKind::ControlGroups,
+            Need::Clock => NeedKind::Clock,
+            Need::Hostname => NeedKind::Hostname,
+            Need::OtherProcesses => NeedKind::OtherProcesses,
+            Need::SystemProc(_) => NeedKind::SystemProc,
+            Need::SetuidPrograms(_) => NeedKind::SetuidPrograms,
+            Need::SetuidFiles => NeedKind::SetuidFiles,
+            Need::Realtime => NeedKind::Realtime,
+            Need::Personality => NeedKind::Personality,
+            Need::WriteExecMemory => NeedKind::WriteExecMemory,
+            Need::SysvIpc => NeedKind::SysvIpc,
+            Need::Network(_) => NeedKind::Network,
+            Need::RemotePeers(_) => NeedKind::RemotePeers,
+            Need::RunsAsRoot => NeedKind::RunsAsRoot,
+            Need::Containers => NeedKind::Containers,
+            Need::EarlyBoot => NeedKind::EarlyBoot,
+            Need::UserSessions => NeedKind::UserSessions,
+            Need::SwitchesUser(_) => NeedKind::SwitchesUser,
         }
     }
-
-    /// Every kind, for checking the catalogue's `blocked_by` entries.
-    pub const KINDS: &'static [&'static str] = &[
-        "writes",
-        "home-read",
-        "home-write",
-        "executes",
-        "capabilities",
-        "families",
-        "syscalls",
-        "namespaces",
-        "devices",
-        "listens",
-        "peers",
-        "shared-tmp",
-        "shared-files",
-        "mounts",
-        "kernel-tunables",
-        "kernel-modules",
-        "kernel-logs",
-        "control-groups",
-        "clock",
-        "hostname",
-        "other-processes",
-        "system-proc",
-        "setuid-programs",
-        "setuid-files",
-        "realtime",
-        "personality",
-        "write-exec-memory",
-        "sysv-ipc",
-        "network",
-        "remote-peers",
-        "runs-as-root",
-        "containers",
-        "early-boot",
-        "user-sessions",
-    ];
 }
 
 /// A need and where it came from ("evidence: writes /var/log/nginx/error.log",
@@ -180,26 +192,26 @@ impl Needs {
     }
 
     /// The first reason for a need of this kind, if any.
-    pub fn why(&self, kind: &str) -> Option<&str> {
+    pub fn why(&self, kind: NeedKind) -> Option<&str> {
         self.items
             .iter()
             .find(|s| s.need.kind() == kind)
             .map(|s| s.why.as_str())
     }
 
-    pub fn has(&self, kind: &str) -> bool {
+    pub fn has(&self, kind: NeedKind) -> bool {
         self.why(kind).is_some()
     }
 
     /// The first need among `kinds` (a directive's `blocked_by`) and its reason.
-    pub fn blocking<'a>(&'a self, kinds: &[String]) -> Option<(&'a Need, &'a str)> {
+    pub fn blocking<'a>(&'a self, kinds: &[NeedKind]) -> Option<(&'a Need, &'a str)> {
         self.items
             .iter()
-            .find(|s| kinds.iter().any(|k| k == s.need.kind()))
+            .find(|s| kinds.contains(&s.need.kind()))
             .map(|s| (&s.need, s.why.as_str()))
     }
 
-    pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Sourced> + 'a {
+    pub fn of_kind(&self, kind: NeedKind) -> impl Iterator<Item = &Sourced> + '_ {
         self.items.iter().filter(move |s| s.need.kind() == kind)
     }
 
@@ -465,32 +477,32 @@ fn describe_write(path: &str, u: &crate::learn::evidence::FileUse) -> String {
 /// knows exactly.
 pub fn from_facts(f: &Facts, tags_only: bool) -> Needs {
     let mut n = Needs::default();
-    let source = |tag: &str| match &f.profile {
-        Some(p) if p.tags.iter().any(|t| t == tag) => format!("profile {}", p.name),
-        _ => format!("need rule: {tag}"),
+    let source = |tag: Tag| match &f.profile {
+        Some(p) if p.tags.contains(&tag) => format!("profile {}", p.name),
+        _ => format!("need rule: {}", tag.name()),
     };
-    for tag in &f.tags {
+    for &tag in &f.tags {
         let why = source(tag);
-        let need = match tag.as_str() {
-            "devices" => Need::Device {
+        let need = match tag {
+            Tag::Devices => Need::Device {
                 path: "(any)".into(),
                 write: true,
             },
-            "clock" => Need::Clock,
-            "hostname" => Need::Hostname,
-            "netlink" => Need::Family("AF_NETLINK".into()),
-            "packet" => Need::Family("AF_PACKET".into()),
-            "containers" => Need::Containers,
-            "tunables" => Need::KernelTunables("(profile)".into()),
-            "modules" => Need::KernelModules,
-            "kernel-logs" => Need::KernelLogs,
-            "setuid-exec" => Need::SetuidPrograms("(profile)".into()),
-            "user-sessions" => Need::UserSessions,
-            "processes" => Need::OtherProcesses,
-            "jit" => Need::WriteExecMemory,
-            "home" => Need::HomeRead("(profile)".into()),
-            "early-boot" => Need::EarlyBoot,
-            _ => continue,
+            Tag::Clock => Need::Clock,
+            Tag::Hostname => Need::Hostname,
+            Tag::Netlink => Need::Family("AF_NETLINK".into()),
+            Tag::Packet => Need::Family("AF_PACKET".into()),
+            Tag::Containers => Need::Containers,
+            Tag::Tunables => Need::KernelTunables("(profile)".into()),
+            Tag::Modules => Need::KernelModules,
+            Tag::KernelLogs => Need::KernelLogs,
+            Tag::SetuidExec => Need::SetuidPrograms("(profile)".into()),
+            Tag::UserSessions => Need::UserSessions,
+            Tag::Processes => Need::OtherProcesses,
+            Tag::Jit => Need::WriteExecMemory,
+            Tag::Home => Need::HomeRead("(profile)".into()),
+            Tag::EarlyBoot => Need::EarlyBoot,
+            Tag::ChownFirstStart => continue,
         };
         n.add(need, why);
     }
@@ -551,7 +563,7 @@ fn from_binary(f: &Facts, n: &mut Needs) {
     if let Some(why) = network {
         n.add(Need::Network("(sockets)".into()), why);
     }
-    if f.has("netlink") {
+    if f.has(Tag::Netlink) {
         n.add(
             Need::Network("(netlink)".into()),
             "need rule: netlink (configures the host's network)",
@@ -592,7 +604,7 @@ pub fn waive_by_profile(
     };
     let waive = |n: &Need| match n {
         Need::Capability(c) => !keeps_cap(c),
-        Need::OtherProcesses => !profile.tags.iter().any(|t| t == "processes"),
+        Need::OtherProcesses => !profile.tags.contains(&Tag::Processes),
         Need::Syscall(call) => {
             !profile.keep_resources && resources.iter().any(|r| r == call) && !named(call)
         }
@@ -649,21 +661,7 @@ pub fn merge(into: &mut Needs, other: Needs) {
 
 #[cfg(test)]
 mod tests {
-    use super::Need;
-    use crate::catalogue::Catalogue;
-
-    #[test]
-    fn the_catalogue_blocks_only_with_known_needs() {
-        for d in &Catalogue::get().directives {
-            for k in &d.blocked_by {
-                assert!(
-                    Need::KINDS.contains(&k.as_str()),
-                    "{}: blocked_by {k:?} is no need kind",
-                    d.name
-                );
-            }
-        }
-    }
+    use super::{Need, NeedKind};
 
     #[test]
     fn uncertain_capabilities_are_kept_unless_waived_and_certain_ones_always() {
@@ -696,9 +694,9 @@ mod tests {
         };
         ev.files
             .insert("/proc/sys/kernel/ngroups_max".into(), read.clone());
-        assert!(!super::from_evidence(&ev).has("system-proc"));
+        assert!(!super::from_evidence(&ev).has(NeedKind::SystemProc));
         ev.files.insert("/proc/meminfo".into(), read);
-        assert!(super::from_evidence(&ev).has("system-proc"));
+        assert!(super::from_evidence(&ev).has(NeedKind::SystemProc));
     }
 
     #[test]
@@ -712,17 +710,17 @@ mod tests {
         // A pid file under /run is its own business: no need.
         let mut ev = Evidence::default();
         ev.files.insert("/run/x.pid".into(), created.clone());
-        assert!(!super::from_evidence(&ev).has("shared-files"));
+        assert!(!super::from_evidence(&ev).has(NeedKind::SharedFiles));
         // A log it creates is read by the adm group through its mode.
         ev.files.insert("/var/log/x/x.log".into(), created.clone());
-        assert!(super::from_evidence(&ev).has("shared-files"));
+        assert!(super::from_evidence(&ev).has(NeedKind::SharedFiles));
         // ... unless it sets the mode itself afterwards.
         let chmodded = FileUse {
             meta: true,
             ..created.clone()
         };
         ev.files.insert("/var/log/x/x.log".into(), chmodded);
-        assert!(!super::from_evidence(&ev).has("shared-files"));
+        assert!(!super::from_evidence(&ev).has(NeedKind::SharedFiles));
         // A unix socket's mode does not matter: connecting needs write permission, which
         // a group-readable umask (0027) already takes from the group.
         ev.files.remove("/var/log/x/x.log");
@@ -735,7 +733,7 @@ mod tests {
             port: None,
         });
         ev.files.insert("/run/x/control.sock".into(), created);
-        assert!(!super::from_evidence(&ev).has("shared-files"));
+        assert!(!super::from_evidence(&ev).has(NeedKind::SharedFiles));
     }
 
     #[test]
@@ -766,8 +764,11 @@ mod tests {
             n.capabilities().into_iter().collect::<Vec<_>>(),
             ["CAP_SETUID"]
         );
-        assert!(!n.has("other-processes"));
-        let calls: Vec<_> = n.of_kind("syscalls").map(|s| s.need.clone()).collect();
+        assert!(!n.has(NeedKind::OtherProcesses));
+        let calls: Vec<_> = n
+            .of_kind(NeedKind::Syscalls)
+            .map(|s| s.need.clone())
+            .collect();
         assert_eq!(calls, [Need::Syscall("setgroups".into())]);
     }
 
@@ -780,16 +781,16 @@ mod tests {
             uses_sockets: Some(false),
             ..Default::default()
         };
-        assert!(!super::from_facts(&f, false).has("network"));
+        assert!(!super::from_facts(&f, false).has(NeedKind::Network));
         // ... unless a need rule says it configures the host's network.
-        f.tags.insert("netlink".into());
+        f.tags.insert(crate::harden::knowledge::Tag::Netlink);
         let n = super::from_facts(&f, false);
-        assert!(n.has("network") && n.family("AF_NETLINK"));
+        assert!(n.has(NeedKind::Network) && n.family("AF_NETLINK"));
         // Evidence knows the network exactly: the tags alone add no network need.
-        assert!(!super::from_facts(&f, true).has("network"));
+        assert!(!super::from_facts(&f, true).has(NeedKind::Network));
         // A binary that could not be read may use sockets.
         let unknown = Facts::default();
-        assert!(super::from_facts(&unknown, false).has("network"));
+        assert!(super::from_facts(&unknown, false).has(NeedKind::Network));
         // A profile: its writable paths, capabilities and families are needs, and one that
         // tunes its resources reads system-wide /proc files.
         let pg = Knowledge::get()
@@ -806,31 +807,12 @@ mod tests {
                 .any(|s| s.need == Need::Writes("/var/lib/postgresql".into()))
         );
         assert!(n.capabilities().contains("CAP_SETUID"));
-        assert!(n.has("system-proc") && n.has("network") && n.family("AF_INET6"));
+        assert!(n.has(NeedKind::SystemProc) && n.has(NeedKind::Network) && n.family("AF_INET6"));
         let tags = super::from_facts(&f, true);
-        assert!(!tags.has("writes") && !tags.has("system-proc") && !tags.has("network"));
-    }
-
-    #[test]
-    fn every_need_has_a_listed_kind() {
-        let samples = [
-            Need::Writes("/x".into()),
-            Need::Device {
-                path: "/dev/x".into(),
-                write: false,
-            },
-            Need::Listens {
-                proto: "tcp".into(),
-                address: "::".into(),
-                port: 1,
-            },
-            Need::RemotePeers("1.2.3.4".into()),
-            Need::WriteExecMemory,
-            Need::SharedFiles("/var/log/x".into()),
-            Need::UserSessions,
-        ];
-        for n in samples {
-            assert!(Need::KINDS.contains(&n.kind()), "{n:?}");
-        }
+        assert!(
+            !tags.has(NeedKind::Writes)
+                && !tags.has(NeedKind::SystemProc)
+                && !tags.has(NeedKind::Network)
+        );
     }
 }

@@ -4,13 +4,13 @@
 use std::collections::BTreeSet;
 
 use super::{Ctx, Plan, absent};
-use crate::harden::needs::Need;
+use crate::harden::needs::{Need, NeedKind};
 
 pub fn plan(ctx: &Ctx, p: &mut Plan) {
     let e = ctx.exec();
     let mut families: BTreeSet<String> = ctx
         .needs
-        .of_kind("families")
+        .of_kind(NeedKind::Families)
         .filter_map(|s| match &s.need {
             Need::Family(f) => Some(f.clone()),
             _ => None,
@@ -22,7 +22,7 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
     if !e.private_network
         && !socket_activated
         && ctx.blocked("PrivateNetwork").is_none()
-        && !ctx.needs.has("containers")
+        && !ctx.needs.has(NeedKind::Containers)
     {
         let why = if ctx.needs.observed {
             absent(ctx, "IP sockets, abstract unix sockets or the audit socket")
@@ -43,7 +43,7 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
     let packets_unobserved = !ctx.needs.observed && ctx.needs.family("AF_PACKET");
     if e.address_families.is_none()
         && !e.address_families_allow_list
-        && !ctx.needs.has("containers")
+        && !ctx.needs.has(NeedKind::Containers)
         && !packets_unobserved
         && (ctx.needs.observed || !families.is_empty())
     {
@@ -76,8 +76,8 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
     // The IP firewall: only when every address it listened on and every peer is local.
     if ctx.strict() && ctx.needs.observed && ctx.blocked("IPAddressDeny").is_none() {
         let uses_ip = families.iter().any(|f| f == "AF_INET" || f == "AF_INET6")
-            || ctx.needs.has("listens")
-            || ctx.needs.has("peers");
+            || ctx.needs.has(NeedKind::Listens)
+            || ctx.needs.has(NeedKind::Peers);
         if untouched && uses_ip {
             p.push(
                 "IPAddressDeny",
@@ -105,7 +105,7 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
     if ctx.strict() && ctx.needs.observed && !socket_activated {
         let binds: BTreeSet<(String, u16)> = ctx
             .needs
-            .of_kind("listens")
+            .of_kind(NeedKind::Listens)
             .filter_map(|s| match &s.need {
                 Need::Listens { proto, port, .. } if *port != 0 => Some((proto.clone(), *port)),
                 _ => None,
