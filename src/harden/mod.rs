@@ -222,7 +222,7 @@ fn service_needs(
                     strict: opts.level == Level::Strict,
                     runs_as_root: runs_as_root(scored),
                     tables,
-                    clock_widens_devices: clock_widens_devices(scored),
+                    clock_widens_devices: plan::kernel::clock_widens_devices(scored),
                 },
             );
             (needs, Vec::new())
@@ -232,20 +232,6 @@ fn service_needs(
         needs.add(needs::Need::RunsAsRoot, "runs as root");
     }
     (needs, waived)
-}
-
-/// ProtectClock=yes implies DeviceAllow=char-rtc r: on a unit whose device list is already
-/// minimal (DevicePolicy=closed/strict, no DeviceAllow=) that widens it, which
-/// systemd-analyze scores as worse. Such units keep the clock out through capabilities.
-fn clock_widens_devices(scored: &Scored) -> bool {
-    scored
-        .settings
-        .exec
-        .as_ref()
-        .is_some_and(|e| !e.protect_clock)
-        && scored.settings.cgroup.as_ref().is_some_and(|c| {
-            matches!(c.device_policy.as_str(), "closed" | "strict") && c.device_allow.is_empty()
-        })
 }
 
 fn runs_as_root(scored: &Scored) -> bool {

@@ -742,14 +742,13 @@ fn conflicts(s: &Scored, e: &ExecSettings, facts: &Facts, out: &mut Vec<Finding>
 
 /// The setuid-exec need comes from the program itself (cron, sudo, sshd, ...), its daemon profile
 /// or PAMName=, not merely from a shell: a shell script is not a setuid runner because of its
-/// interpreter.
+/// interpreter (the shells' need rule is a guess, `until_traced` in data/profiles.toml).
 fn runs_setuid_programs(s: &Scored, facts: &Facts) -> bool {
-    let k = Knowledge::get();
-    let shell = |n: &str| matches!(n, "sh" | "bash" | "dash" | "zsh" | "ksh" | "mksh");
-    let by_binary = facts
-        .binary_name
-        .as_deref()
-        .is_some_and(|n| !shell(n) && k.tags_for(n).any(|t| t == Tag::SetuidExec));
+    let by_binary = facts.binary_name.as_deref().is_some_and(|n| {
+        Knowledge::get()
+            .rules_for(n)
+            .any(|r| !r.until_traced && r.tags.contains(&Tag::SetuidExec))
+    });
     let by_profile = facts
         .profile
         .as_ref()

@@ -48,14 +48,7 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
             "writes to /sys/fs/cgroup",
         );
     }
-    // ProtectClock=yes implies DeviceAllow=char-rtc r, which widens a device list the unit
-    // closed itself. The overall score would gain (DeviceAllow= loses half its weight,
-    // ProtectClock= gains all of its own), but a drop-in never loosens what the unit sets:
-    // such units keep the clock out of reach through capabilities.
-    let closed_devices = ctx.scored.settings.cgroup.as_ref().is_some_and(|c| {
-        matches!(c.device_policy.as_str(), "closed" | "strict") && c.device_allow.is_empty()
-    });
-    if !closed_devices || e.protect_clock {
+    if !clock_widens_devices(ctx.scored) {
         p.bool_on(ctx, "ProtectClock", e.protect_clock, "clock changes");
     }
     p.bool_on(
@@ -80,4 +73,20 @@ pub fn plan(ctx: &Ctx, p: &mut Plan) {
             absent(ctx, "reads of system-wide /proc files"),
         );
     }
+}
+
+/// ProtectClock=yes implies DeviceAllow=char-rtc r, which widens a device list the unit
+/// closed itself (DevicePolicy=closed/strict, no DeviceAllow=). The overall score would gain
+/// (DeviceAllow= loses half its weight, ProtectClock= gains all of its own), but a drop-in
+/// never loosens what the unit sets: such units keep the clock out of reach through
+/// capabilities instead.
+pub fn clock_widens_devices(scored: &crate::pipeline::Scored) -> bool {
+    scored
+        .settings
+        .exec
+        .as_ref()
+        .is_some_and(|e| !e.protect_clock)
+        && scored.settings.cgroup.as_ref().is_some_and(|c| {
+            matches!(c.device_policy.as_str(), "closed" | "strict") && c.device_allow.is_empty()
+        })
 }
