@@ -79,9 +79,12 @@ pub fn parse_record(json: &str) -> Vec<LogLine> {
     let transport = first(&v, "_TRANSPORT").unwrap_or_default();
     let kernel = transport == "kernel" || transport == "audit";
     let pid = first(&v, "_PID").and_then(|p| p.parse::<u32>().ok());
+    // journald writes its trusted _PID in plain decimal; "+1" or "0001" (which parse as 1) are
+    // not PID 1 and must not unlock the client-set UNIT= field.
+    let from_pid1 = first(&v, "_PID").as_deref() == Some("1");
     let unit = if kernel {
         None
-    } else if pid == Some(1) {
+    } else if from_pid1 {
         // systemd's own lines about a unit (logged from init.scope).
         first(&v, "UNIT").or_else(|| first(&v, "_SYSTEMD_UNIT"))
     } else {
@@ -90,7 +93,7 @@ pub fn parse_record(json: &str) -> Vec<LogLine> {
     let received = first(&v, "__REALTIME_TIMESTAMP").and_then(|t| t.parse().ok());
     let uid = first(&v, "_UID").and_then(|u| u.parse().ok());
     // systemd's record of a process it started that seccomp killed: trusted from PID 1 only.
-    let sigsys_command = (pid == Some(1)
+    let sigsys_command = (from_pid1
         && first(&v, "EXIT_CODE").as_deref() == Some("killed")
         && first(&v, "EXIT_STATUS").as_deref() == Some("31"))
     .then(|| first(&v, "COMMAND"))
@@ -458,6 +461,15 @@ mod tests {
             r#"{"UNIT":"nginx.service","_PID":"77","EXIT_CODE":"killed","EXIT_STATUS":"31","COMMAND":"ExecStart","MESSAGE":"x"}"#,
         );
         assert_eq!(forged[0].sigsys_command, None);
+        // Only journald's own spelling of PID 1 counts: "0001" and "+1" parse as 1 but are not
+        // what journald writes (found by the journal_record fuzz target).
+        for spelled in ["0001", "+1"] {
+            let odd = parse_record(&format!(
+                r#"{{"UNIT":"nginx.service","_PID":"{spelled}","EXIT_CODE":"killed","EXIT_STATUS":"31","COMMAND":"ExecStart","MESSAGE":"x"}}"#
+            ));
+            assert_eq!(odd[0].unit, None, "{spelled}");
+            assert_eq!(odd[0].sigsys_command, None, "{spelled}");
+        }
         // USER_UNIT= is never trusted here.
         let user = parse_record(r#"{"USER_UNIT":"nginx.service","_PID":"9","MESSAGE":"x"}"#);
         assert_eq!(user[0].unit, None);
