@@ -3,7 +3,9 @@
 //! ExecReload and Type=forking; redis with NoExecPaths= and a system call filter) are watched,
 //! fitted and applied, then checked by their real job after start, reload and restart; their
 //! live score is compared with the strict profile's prediction, and unbound's reload helper's
-//! capability stays out of the daemon's bounding set. Learn killed after every step
+//! capability stays out of the daemon's bounding set. PostgreSQL, whose pg_ctlcluster starts
+//! as root only to switch to postgres, ends up started as postgres; memcached, whose Debian
+//! wrapper refuses that, falls back to the plain fit by itself. Learn killed after every step
 //! leaves the service as it was once the next command repairs it.
 
 mod testbed_support;
@@ -14,9 +16,28 @@ use testbed_support::Testbed;
 
 const RUNTIME_DROPIN: &str = "/run/systemd/system/nginx.service.d/unitguard-learn.conf";
 
+#[derive(Clone, Copy)]
 struct Case {
     unit: &'static str,
     check: &'static str,
+}
+
+/// PostgreSQL's check, as learn-report's (the JIT compiles the query: W+X memory).
+const PG_CHECK: &str =
+    "su postgres -c \"psql -tAc \\\"set jit_above_cost = 0; select 1\\\"\" | grep -q 1";
+const MEMCACHED_CHECK: &str = "bash -c 'exec 3<>/dev/tcp/127.0.0.1/11211; printf \"stats\\r\\nquit\\r\\n\" >&3; grep -q pid <&3'";
+
+fn cases() -> Vec<Case> {
+    let mut c = CASES.to_vec();
+    c.push(Case {
+        unit: testbed_support::postgres().unit,
+        check: PG_CHECK,
+    });
+    c.push(Case {
+        unit: "memcached.service",
+        check: MEMCACHED_CHECK,
+    });
+    c
 }
 
 const CASES: &[Case] = &[
@@ -58,7 +79,8 @@ fn strict_prediction(tb: &Testbed, unit: &str) -> f64 {
 fn learn_fits_daemons_and_survives_being_killed() {
     let tb = Testbed::start("ug-learn");
     let mut problems: Vec<String> = Vec::new();
-    for c in CASES {
+    let mut outputs = std::collections::BTreeMap::new();
+    for c in &cases() {
         assert!(
             tb.wait_active(c.unit, Duration::from_secs(60)),
             "{} is not active at boot: {}",
@@ -75,6 +97,7 @@ fn learn_fits_daemons_and_survives_being_killed() {
             ));
             continue;
         }
+        outputs.insert(c.unit, r.stderr.clone());
         if !r.stdout.contains("0 not understood") {
             problems.push(format!("{}: unknown strace lines: {}", c.unit, r.stdout));
         }
@@ -136,6 +159,38 @@ fn learn_fits_daemons_and_survives_being_killed() {
     if bounding.is_empty() || bounding.iter().any(|l| l.contains("CAP_KILL")) {
         problems.push(format!(
             "unbound's bounding set should exist without CAP_KILL:\n{unbound}"
+        ));
+    }
+    // pg_ctlcluster starts as root only to switch to postgres: it now starts as postgres
+    // (the manager's User= and the main process's uid), and works (checked above).
+    let pg = testbed_support::postgres().unit;
+    let user = tb.exec_ok(&["systemctl", "show", "-p", "User", "--value", pg]);
+    let pid = tb.exec_ok(&["systemctl", "show", "-p", "MainPID", "--value", pg]);
+    let uid = tb.exec_ok(&["stat", "-c", "%u", &format!("/proc/{}", pid.trim())]);
+    let postgres_uid = tb.exec_ok(&["id", "-u", "postgres"]);
+    if user.trim() != "postgres" || uid.trim() != postgres_uid.trim() {
+        problems.push(format!(
+            "{pg} should run as postgres from the start: User={user:?}, main process uid {uid:?}\n{}",
+            outputs.get(pg).map_or("", String::as_str)
+        ));
+    }
+    // Debian's memcached wrapper refuses to start as its user: that try is rolled back by
+    // itself, and the plain fit (still root) is what stays.
+    let memcached = outputs.get("memcached.service").map_or("", String::as_str);
+    let user = tb.exec_ok(&[
+        "systemctl",
+        "show",
+        "-p",
+        "User",
+        "--value",
+        "memcached.service",
+    ]);
+    if !memcached.contains("starts it as memcache")
+        || !memcached.contains("rolled back; now the next one")
+        || !user.trim().is_empty()
+    {
+        problems.push(format!(
+            "memcached: the try as its user should fail and fall back (User={user:?}):\n{memcached}"
         ));
     }
     // Killed after every step: the next command (learn, or rollback) repairs it.

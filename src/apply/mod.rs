@@ -33,6 +33,9 @@ pub struct ApplyOptions {
     pub settle: Duration,
     /// Start the unit when it is not running (by default a stopped unit stays stopped).
     pub start: bool,
+    /// Also reload the unit (it has ExecReload=) and run the smoke check again: for a drop-in
+    /// that changes who its commands run as.
+    pub reload: bool,
 }
 
 #[derive(Debug)]
@@ -166,6 +169,9 @@ pub fn apply(session: &Session, h: &Hardening, opts: &ApplyOptions) -> Result<Ou
             }
         }
     }
+    if failure.is_none() && opts.reload {
+        failure = reload_check(session, unit, opts).err();
+    }
     if let Ok(now) = session.ctl.state(unit) {
         procs.observe(&now);
     }
@@ -216,6 +222,32 @@ pub fn apply(session: &Session, h: &Hardening, opts: &ApplyOptions) -> Result<Ou
                 recovered,
             })
         }
+    }
+}
+
+/// `systemctl reload UNIT`, then the unit must still be healthy and pass the smoke check.
+fn reload_check(
+    session: &Session,
+    unit: &str,
+    opts: &ApplyOptions,
+) -> std::result::Result<(), String> {
+    session
+        .ctl
+        .reload_unit(unit)
+        .map_err(|e| format!("reload failed: {e}"))?;
+    session
+        .ctl
+        .wait_healthy(unit, opts.timeout, Duration::from_secs(1), &mut |_| {})
+        .map_err(|e| e.to_string())?
+        .map_err(|st| {
+            format!(
+                "{unit} is {} after a reload ({}, result {})",
+                st.active_state, st.sub_state, st.result
+            )
+        })?;
+    match &opts.smoke {
+        Some(cmd) => smoke::run(cmd, opts.timeout).map_err(|e| format!("after a reload: {e}")),
+        None => Ok(()),
     }
 }
 

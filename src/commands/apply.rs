@@ -42,25 +42,51 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
         within_profile: false,
     };
     let mut h = harden::harden(&scored, &opts, &ctx)?;
-    // With a trace and a daemon profile: first the drop-in that also denies what the trace
-    // saw but the profile's daemon runs without, kept only if it passes the checks.
-    let tighter = match &evidence {
-        Some(ev)
-            if args.dropin.is_none()
-                && (h.facts.profile.is_some() || !ev.uncertain_capabilities.is_empty()) =>
-        {
-            let t = harden::harden(
-                &scored,
-                &Options {
-                    within_profile: true,
-                    ..opts
-                },
-                &ctx,
-            )?;
-            (!t.waived.is_empty() && t.after.exposure < h.after.exposure).then_some(t)
+    // With a trace, tighter drop-ins first, each kept only if it passes the checks: the
+    // daemon started as the user it switches to, then the drop-in that also denies what the
+    // trace saw but the profile's daemon runs without (or the trace is not sure of).
+    let mut tries: Vec<Try> = Vec::new();
+    if let Some(ev) = evidence.as_ref().filter(|_| args.dropin.is_none()) {
+        let within = Options {
+            within_profile: true,
+            ..opts
+        };
+        if h.facts.profile.is_some() || !ev.uncertain_capabilities.is_empty() {
+            let t = harden::harden(&scored, &within, &ctx)?;
+            if !t.waived.is_empty() && t.after.exposure < h.after.exposure {
+                let what = format!(
+                    "the drop-in tighter than the trace, without {}",
+                    t.waived.join(", ")
+                );
+                tries.push(Try {
+                    h: t,
+                    what,
+                    reload: false,
+                });
+            }
         }
-        _ => None,
-    };
+        if let Some(t) = harden::harden_as_user(&scored, &within, &ctx)? {
+            let next = tries.first().map_or(&h, |t| &t.h);
+            if t.after.exposure < next.after.exposure {
+                let user = t
+                    .lines
+                    .iter()
+                    .find(|l| l.directive == "User")
+                    .map_or(String::new(), |l| l.value.clone());
+                let reload = !harden::inspect::raw_values(&scored, "ExecReload").is_empty();
+                tries.insert(
+                    0,
+                    Try {
+                        h: t,
+                        what: format!(
+                            "the drop-in that starts it as {user}, the user it switches to"
+                        ),
+                        reload,
+                    },
+                );
+            }
+        }
+    }
     if let Some(file) = &args.dropin {
         // The user's own drop-in: the same journal, checks and rollback; the daemon
         // profile still gives the smoke check and the log files to read.
@@ -114,29 +140,40 @@ pub fn run(args: &ApplyArgs) -> Result<i32> {
         timeout: Duration::from_secs(args.timeout),
         settle: Duration::from_secs(args.settle),
         start: args.start,
+        reload: false,
     };
-    if let Some(t) = &tighter {
-        eprintln!(
-            "{}: first the drop-in tighter than the trace, without {}",
-            t.unit,
-            t.waived.join(", ")
-        );
-        announce(t);
-        match apply::apply(&session, t, &aopts)? {
+    for t in &tries {
+        eprintln!("{}: first {}", t.h.unit, t.what);
+        announce(&t.h);
+        let aopts = ApplyOptions {
+            reload: t.reload,
+            smoke: smoke.clone(),
+            ..aopts
+        };
+        match apply::apply(&session, &t.h, &aopts)? {
             Outcome::RolledBack {
                 reason,
                 recovered: true,
                 ..
             } => eprintln!(
-                "{}: the tighter drop-in failed ({reason}) and was rolled back; now the drop-in fitted to the trace alone",
-                t.unit
+                "{}: that drop-in failed ({reason}) and was rolled back; now the next one",
+                t.h.unit
             ),
-            outcome => return report(outcome, t, &before, &live_score, &session, &ctx),
+            outcome => return report(outcome, &t.h, &before, &live_score, &session, &ctx),
         }
     }
     announce(&h);
     let outcome = apply::apply(&session, &h, &aopts)?;
     report(outcome, &h, &before, &live_score, &session, &ctx)
+}
+
+/// A drop-in tighter than the plain fit, tried first.
+struct Try {
+    h: harden::Hardening,
+    /// "the drop-in that starts it as postgres, ...", for the messages.
+    what: String,
+    /// Whether the checks also reload the unit.
+    reload: bool,
 }
 
 /// Prints what `apply` did and returns the exit status.

@@ -6,6 +6,7 @@ pub mod knowledge;
 pub mod needs;
 pub mod plan;
 pub mod render;
+pub mod run_as;
 pub mod write;
 
 use std::path::PathBuf;
@@ -64,6 +65,15 @@ pub fn predict(
     text: &str,
     ctx: &Context,
 ) -> Result<Assessment, crate::unit::LoadError> {
+    with_dropin(scored, text, ctx).map(|s| s.assessment)
+}
+
+/// The unit with `text` applied as its hardening.conf, scored.
+fn with_dropin(
+    scored: &Scored,
+    text: &str,
+    ctx: &Context,
+) -> Result<Scored, crate::unit::LoadError> {
     let mut unit = scored.unit.clone();
     let path = dropin_path(&unit.id);
     let sections = crate::unit::load::sections_for(unit.unit_type());
@@ -77,7 +87,7 @@ pub fn predict(
     dropins.push(parsed);
     dropins.sort_by(|a, b| a.path.file_name().cmp(&b.path.file_name()));
     unit.files.extend(dropins);
-    pipeline::score_loaded(unit, ctx).map(|s| s.assessment)
+    pipeline::score_loaded(unit, ctx)
 }
 
 /// The unit as it would be without any drop-in named hardening.conf: what the plan starts
@@ -106,6 +116,33 @@ pub fn without_dropin(scored: &Scored, ctx: &Context) -> Result<Scored, crate::E
 /// The drop-in for the context's systemd version: only directives and values it knows, and
 /// the scores as it computes them.
 pub fn harden(scored: &Scored, opts: &Options, ctx: &Context) -> Result<Hardening, crate::Error> {
+    build(scored, opts, ctx, None).map(|h| h.expect("a drop-in without run_as"))
+}
+
+/// The drop-in that also starts the daemon as the user it switches to ([`run_as`]), from
+/// the evidence in `opts`; None when the evidence shows no such switch or the daemon needs
+/// more than that user can have.
+pub fn harden_as_user(
+    scored: &Scored,
+    opts: &Options,
+    ctx: &Context,
+) -> Result<Option<Hardening>, crate::Error> {
+    let Some(ev) = opts.evidence else {
+        return Ok(None);
+    };
+    let base = without_dropin(scored, ctx)?;
+    match run_as::candidate(&base, ev, ctx.root()) {
+        Some(r) => build(scored, opts, ctx, Some(&r)),
+        None => Ok(None),
+    }
+}
+
+fn build(
+    scored: &Scored,
+    opts: &Options,
+    ctx: &Context,
+    run_as: Option<&run_as::RunAs>,
+) -> Result<Option<Hardening>, crate::Error> {
     let base = without_dropin(scored, ctx)?;
     let scored = &base;
     if scored.settings.exec.is_none() {
@@ -119,9 +156,24 @@ pub fn harden(scored: &Scored, opts: &Options, ctx: &Context) -> Result<Hardenin
     let elevation = opts
         .evidence
         .map(|ev| plan::helpers::plan(scored, ev, runs_as_root(scored)));
-    let (needs, waived) = service_needs(scored, &facts, opts, ctx.tables, elevation.as_ref());
+    let (mut needs, waived) = service_needs(scored, &facts, opts, ctx.tables, elevation.as_ref());
+    // Started as its user: planned on the unit with User= and Group= set.
+    let mut user_lines = Vec::new();
+    let as_user;
+    let planned = match run_as {
+        Some(r) => {
+            if !run_as::waive_switch(&mut needs, ctx.tables) {
+                return Ok(None);
+            }
+            user_lines = run_as::user_lines(r, &needs);
+            as_user = with_dropin(scored, &run_as::user_dropin(&user_lines), ctx)
+                .map_err(|e| crate::Error::Other(format!("{}: {e}", scored.unit.id)))?;
+            &as_user
+        }
+        None => scored,
+    };
     let mut lines = plan::plan(&plan::Ctx {
-        scored,
+        scored: planned,
         facts: &facts,
         needs: &needs,
         evidence: opts.evidence,
@@ -131,8 +183,17 @@ pub fn harden(scored: &Scored, opts: &Options, ctx: &Context) -> Result<Hardenin
         allow_ip: opts.allow_ip,
         root: ctx.root(),
     });
-    if let Some(e) = elevation {
-        elevate(&mut lines, e);
+    let helpers = match elevation {
+        Some(e) => elevate(&mut lines, e),
+        None => Vec::new(),
+    };
+    if run_as.is_some() {
+        lines.splice(0..0, user_lines);
+        if let Some(ev) = opts.evidence {
+            lines.extend(run_as::helper_lines(scored, &helpers, ev));
+        }
+    } else {
+        lines.extend(helpers);
     }
     let mut body = render::body(&lines);
     if !waived.is_empty() {
@@ -164,7 +225,7 @@ pub fn harden(scored: &Scored, opts: &Options, ctx: &Context) -> Result<Hardenin
     } else {
         scored.unit.id.clone()
     };
-    Ok(Hardening {
+    Ok(Some(Hardening {
         unit: scored.unit.id.clone(),
         path: dropin_path(&dropin_unit),
         dropin_unit,
@@ -174,7 +235,7 @@ pub fn harden(scored: &Scored, opts: &Options, ctx: &Context) -> Result<Hardenin
         after,
         facts,
         waived,
-    })
+    }))
 }
 
 /// What the service needs, and what the trace saw that the profile waives
@@ -241,8 +302,9 @@ fn runs_as_root(scored: &Scored) -> bool {
 }
 
 /// Gives the capabilities only helper commands used to those commands: the bounding set's
-/// comment says what it left out, and the helper lines run with full privileges (`+`).
-fn elevate(lines: &mut Vec<Line>, elevation: plan::helpers::Elevation) {
+/// comment says what it left out; returns the helper lines, which run with full privileges
+/// (`+`).
+fn elevate(lines: &mut [Line], elevation: plan::helpers::Elevation) -> Vec<Line> {
     if !elevation.moved.is_empty() {
         let moved: Vec<&str> = elevation.moved.iter().map(String::as_str).collect();
         let note = format!(
@@ -259,5 +321,5 @@ fn elevate(lines: &mut Vec<Line>, elevation: plan::helpers::Elevation) {
             });
         }
     }
-    lines.extend(elevation.lines);
+    elevation.lines
 }

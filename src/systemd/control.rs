@@ -88,6 +88,13 @@ impl Control {
             .map_err(bus_error)
     }
 
+    /// `systemctl reload UNIT`, waiting for the job.
+    pub fn reload_unit(&self, unit: &str) -> Result<()> {
+        self.manager
+            .run_job("ReloadUnit", unit, JOB_TIMEOUT)
+            .map_err(bus_error)
+    }
+
     pub fn start(&self, unit: &str) -> Result<()> {
         self.manager
             .run_job("StartUnit", unit, JOB_TIMEOUT)
