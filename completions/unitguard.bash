@@ -645,7 +645,7 @@ _unitguard() {
             return 0
             ;;
         unitguard__subcmd__harden)
-            opts="-q -h --root --systemd-version --nearest-version --profile --write --allow-ip --security-policy --from --color --no-pager --quiet --help"
+            opts="-q -h --root --systemd-version --nearest-version --profile --write --allow-ip --security-policy --from --as-user --color --no-pager --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -112,6 +112,7 @@ always\t''
 never\t''"
 complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l nearest-version -d 'For a version unitguard has no tables for, use the nearest older one (said on stderr) instead of failing'
 complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l write -d 'Write /etc/systemd/system/UNIT.d/hardening.conf (under --root), keeping a backup; for a template (foo@.service) the template\'s directory, which applies to every instance'
+complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l as-user -d 'With --from: start a root daemon as the user the trace saw it switch to (User=, no capabilities to switch), what `apply --learn` tries first; only a start shows whether its start scripts accept that'
 complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -l no-pager -d 'Do not pipe long output into a pager ($SYSTEMD_PAGER, else $PAGER, else less)'
 complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -s q -l quiet -d 'Do not print notes and hints on standard error'
 complete -c unitguard -n "__fish_unitguard_using_subcommand harden" -s h -l help -d 'Print help (see more with \'--help\')'

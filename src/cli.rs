@@ -442,6 +442,12 @@ pub struct HardenArgs {
     /// Fit the drop-in to what `unitguard learn` saw the service do (an evidence file)
     #[arg(long, value_name = "EVIDENCE")]
     pub from: Option<PathBuf>,
+
+    /// With --from: start a root daemon as the user the trace saw it switch to (User=, no
+    /// capabilities to switch), what `apply --learn` tries first; only a start shows whether
+    /// its start scripts accept that
+    #[arg(long, requires = "from")]
+    pub as_user: bool,
 }
 
 /// Where units are looked up, and as which systemd version they are read.

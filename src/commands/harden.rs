@@ -30,7 +30,21 @@ pub fn run(args: &HardenArgs) -> Result<i32> {
         evidence: evidence.as_ref(),
         within_profile: false,
     };
-    let h = harden::harden(&scored, &opts, &ctx)?;
+    let h = if args.as_user {
+        let within = Options {
+            within_profile: true,
+            ..opts
+        };
+        harden::harden_as_user(&scored, &within, &ctx)?.ok_or_else(|| {
+            crate::Error::Usage(format!(
+                "{}: --as-user: the evidence shows no start as root that switches to one user \
+                 and needs nothing else of root (see `unitguard learn`'s summary)",
+                scored.unit.id
+            ))
+        })?
+    } else {
+        harden::harden(&scored, &opts, &ctx)?
+    };
     let score = |a: &assess::Assessment| assess::format_exposure(a.exposure);
     eprintln!(
         "{}: {} -> {} (predicted)",

@@ -13,6 +13,10 @@ use crate::catalogue::Catalogue;
 /// they are not in the catalogue. They come after the catalogue's groups.
 const COMMANDS: &str = "Commands run with full privileges";
 
+/// The same heading when the lines include `!` ones: run as root (not as `User=`), still in
+/// the sandbox.
+const COMMANDS_AS_ROOT: &str = "Commands run as root (+ without the sandbox, ! in it)";
+
 pub fn body(lines: &[Line]) -> String {
     let cat = Catalogue::get();
     let commands_rank = crate::catalogue::GROUPS.len();
@@ -39,7 +43,13 @@ pub fn body(lines: &[Line]) -> String {
             current = g;
             let title = match crate::catalogue::GROUPS.get(g) {
                 Some((_, t)) => t,
-                None if g == commands_rank => COMMANDS,
+                None if g == commands_rank => {
+                    if lines.iter().any(|l| l.value.starts_with('!')) {
+                        COMMANDS_AS_ROOT
+                    } else {
+                        COMMANDS
+                    }
+                }
                 None => "Other",
             };
             let _ = writeln!(out, "\n# --- {title}");

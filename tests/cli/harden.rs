@@ -1057,3 +1057,113 @@ fn a_trace_replaces_the_guess_about_a_shell_script() {
     let (badness, text) = nnp(&["--from", "sudo.json"]);
     assert_ne!(badness, Some(0), "the trace saw sudo run:\n{text}");
 }
+
+/// `--from EVIDENCE --as-user`: a root daemon the trace saw switch to one user itself starts
+/// as that user; its helper line stays root (`!`). systemd-analyze on the result is the oracle
+/// (and `harden_checked` has `systemd-analyze verify` load it). Without the switch it refuses.
+#[test]
+fn a_daemon_that_switches_user_itself_can_start_as_that_user() {
+    let root = Root::new();
+    root.vendor(
+        "switcher.service",
+        "[Service]\nExecStartPre=/usr/bin/mkdir -p /var/log/switcher\nExecStart=/usr/sbin/switcher\n",
+    );
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(
+        root.join("etc/passwd"),
+        "root:x:0:0:root:/root:/bin/bash\nswitcher:x:4242:4243::/nonexistent:/usr/sbin/nologin\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("etc/group"), "root:x:0:\nswitcher:x:4243:\n").unwrap();
+    let evidence = |switches: &[&str], caps: &[&str]| {
+        let caps_used: serde_json::Map<String, serde_json::Value> = caps
+            .iter()
+            .map(|c| (c.to_string(), serde_json::json!([format!("{c} seen")])))
+            .collect();
+        serde_json::json!({
+            "schema": 1, "unit": "switcher.service",
+            "runs": [{
+                "what": "ExecStartPre", "command": ["/usr/bin/mkdir", "-p", "/var/log/switcher"],
+                "started": 0, "duration_s": 5.0, "tracer": "strace -- version 6.1",
+                "untraced": [], "lines": 10, "unknown_lines": 0,
+                "line": "/usr/bin/mkdir -p /var/log/switcher", "capabilities": [], "syscalls": ["mkdir"],
+            }, {
+                "what": "ExecStart", "command": ["/usr/sbin/switcher"],
+                "started": 0, "duration_s": 5.0, "tracer": "strace -- version 6.1",
+                "untraced": [], "lines": 10, "unknown_lines": 0,
+                "line": "/usr/sbin/switcher", "capabilities": caps, "syscalls": ["setresuid", "setgroups"],
+            }],
+            "files": {}, "sockets": [], "families": ["AF_UNIX"],
+            "syscalls": {"execve": 2, "socket": 1, "setresuid": 1, "setgroups": 1, "mkdir": 1},
+            "capabilities": caps_used, "wx_mappings": [], "execs": ["/usr/sbin/switcher"],
+            "setuid_execs": [], "namespaces": [], "realtime": [], "personality": [],
+            "clock": [], "hostname": [], "devices": [], "user_switches": switches, "keyring": false,
+            "sysv_ipc": false, "kill_other": [], "mounts": [], "denials": [],
+        })
+        .to_string()
+    };
+    let switched = evidence(
+        &["uid 0 -> 4242", "gid -> 4243", "setgroups"],
+        &["CAP_SETUID", "CAP_SETGID"],
+    );
+    std::fs::write(root.join("switched.json"), &switched).unwrap();
+    let (plain, _, plain_after) = root.harden_checked(
+        "switcher.service",
+        &["--from", "switched.json", "--profile", "strict"],
+    );
+    assert_ne!(plain_after.row("UserOrDynamicUser").badness, Some(0));
+    let (h, _, after) = root.harden_checked(
+        "switcher.service",
+        &[
+            "--from",
+            "switched.json",
+            "--profile",
+            "strict",
+            "--as-user",
+        ],
+    );
+    for field in [
+        "UserOrDynamicUser",
+        "PrivateUsers",
+        "CapabilityBoundingSet_CAP_SET_UID_GID_PCAP",
+        "SystemCallFilter_privileged",
+    ] {
+        assert_eq!(after.row(field).badness, Some(0), "{field}:\n{}", h.text);
+    }
+    assert!(
+        after.overall < plain_after.overall,
+        "{} !< {}:\n{}\n{}",
+        after.overall,
+        plain_after.overall,
+        h.text,
+        plain.text
+    );
+    for line in [
+        "User=switcher",
+        "Group=switcher",
+        "ExecStartPre=",
+        "ExecStartPre=!/usr/bin/mkdir -p /var/log/switcher",
+    ] {
+        assert!(h.text.lines().any(|l| l == line), "{line}:\n{}", h.text);
+    }
+    // Still needing root for something else (chroot), or no switch seen: refused, by name.
+    for (name, switches, caps) in [
+        (
+            "chroots.json",
+            &["uid 0 -> 4242"][..],
+            &["CAP_SETUID", "CAP_SYS_CHROOT"][..],
+        ),
+        ("stays.json", &[][..], &[][..]),
+    ] {
+        std::fs::write(root.join(name), evidence(switches, caps)).unwrap();
+        let out = root.try_harden(
+            "switcher.service",
+            &["--from", name, "--profile", "strict", "--as-user"],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains("switcher.service: --as-user"),
+            "{name}: {stderr}"
+        );
+    }
+}
