@@ -19,6 +19,7 @@ use std::path::Path;
 use super::Line;
 use super::inspect::raw_values;
 use super::needs::{Need, NeedKind, Needs};
+use super::plan::helpers::HELPER_KEYS;
 use crate::learn::evidence::Evidence;
 use crate::pipeline::Scored;
 use crate::tables::SystemdTables;
@@ -37,15 +38,6 @@ const SWITCH_CAPS: &[&str] = &["CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP"];
 
 /// The only capability a daemon started as its user may still need, granted as ambient.
 const AMBIENT_OK: &str = "CAP_NET_BIND_SERVICE";
-
-/// The unit's helper commands, which run as root before the drop-in and still do after it.
-const HELPER_KEYS: &[&str] = &[
-    "ExecStartPre",
-    "ExecStartPost",
-    "ExecReload",
-    "ExecStop",
-    "ExecStopPost",
-];
 
 /// The user to start the daemon as: the one uid its ExecStart= switched to from root (and the
 /// one gid, else that user's primary group), named from the root's /etc/passwd and /etc/group.

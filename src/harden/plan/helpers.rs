@@ -21,7 +21,7 @@ use crate::learn::evidence::{Evidence, Run};
 use crate::pipeline::Scored;
 
 /// The helper commands a service runs besides its daemon.
-const HELPER_KEYS: &[&str] = &[
+pub const HELPER_KEYS: &[&str] = &[
     "ExecStartPre",
     "ExecStartPost",
     "ExecReload",
