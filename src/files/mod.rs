@@ -8,6 +8,7 @@
 //! that directory (`openat`, `renameat`, `unlinkat` relative to its descriptor), so nothing a
 //! symlink or a rename does later can move a write elsewhere.
 
+pub mod accounts;
 pub mod lock;
 mod read;
 

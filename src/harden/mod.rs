@@ -116,7 +116,7 @@ pub fn without_dropin(scored: &Scored, ctx: &Context) -> Result<Scored, crate::E
 /// The drop-in for the context's systemd version: only directives and values it knows, and
 /// the scores as it computes them.
 pub fn harden(scored: &Scored, opts: &Options, ctx: &Context) -> Result<Hardening, crate::Error> {
-    build(scored, opts, ctx, None).map(|h| h.expect("a drop-in without run_as"))
+    build(scored, opts, ctx, false).map(|h| h.expect("a drop-in unless as_user"))
 }
 
 /// The drop-in that also starts the daemon as the user it switches to ([`run_as`]), from
@@ -127,24 +127,25 @@ pub fn harden_as_user(
     opts: &Options,
     ctx: &Context,
 ) -> Result<Option<Hardening>, crate::Error> {
-    let Some(ev) = opts.evidence else {
-        return Ok(None);
-    };
-    let base = without_dropin(scored, ctx)?;
-    match run_as::candidate(&base, ev, ctx.root()) {
-        Some(r) => build(scored, opts, ctx, Some(&r)),
-        None => Ok(None),
-    }
+    build(scored, opts, ctx, true)
 }
 
 fn build(
     scored: &Scored,
     opts: &Options,
     ctx: &Context,
-    run_as: Option<&run_as::RunAs>,
+    as_user: bool,
 ) -> Result<Option<Hardening>, crate::Error> {
     let base = without_dropin(scored, ctx)?;
     let scored = &base;
+    let run_as = match opts.evidence.filter(|_| as_user) {
+        Some(ev) => match run_as::candidate(scored, ev, ctx.root()) {
+            Some(r) => Some((r, ev)),
+            None => return Ok(None),
+        },
+        None if as_user => return Ok(None),
+        None => None,
+    };
     if scored.settings.exec.is_none() {
         return Err(crate::Error::Usage(format!(
             "{} has no process to sandbox ({} units have no [Service]-like settings)",
@@ -159,16 +160,16 @@ fn build(
     let (mut needs, waived) = service_needs(scored, &facts, opts, ctx.tables, elevation.as_ref());
     // Started as its user: planned on the unit with User= and Group= set.
     let mut user_lines = Vec::new();
-    let as_user;
-    let planned = match run_as {
-        Some(r) => {
+    let with_user;
+    let planned = match &run_as {
+        Some((r, _)) => {
             if !run_as::waive_switch(&mut needs, ctx.tables) {
                 return Ok(None);
             }
             user_lines = run_as::user_lines(r, &needs);
-            as_user = with_dropin(scored, &run_as::user_dropin(&user_lines), ctx)
+            with_user = with_dropin(scored, &render::body(&user_lines), ctx)
                 .map_err(|e| crate::Error::Other(format!("{}: {e}", scored.unit.id)))?;
-            &as_user
+            &with_user
         }
         None => scored,
     };
@@ -187,13 +188,12 @@ fn build(
         Some(e) => elevate(&mut lines, e),
         None => Vec::new(),
     };
-    if run_as.is_some() {
-        lines.splice(0..0, user_lines);
-        if let Some(ev) = opts.evidence {
+    match run_as {
+        Some((_, ev)) => {
+            lines.splice(0..0, user_lines);
             lines.extend(run_as::helper_lines(scored, &helpers, ev));
         }
-    } else {
-        lines.extend(helpers);
+        None => lines.extend(helpers),
     }
     let mut body = render::body(&lines);
     if !waived.is_empty() {
@@ -295,6 +295,7 @@ fn service_needs(
     (needs, waived)
 }
 
+/// Whether the unit's processes start as root (no User=, no DynamicUser=).
 fn runs_as_root(scored: &Scored) -> bool {
     scored.settings.exec.as_ref().is_some_and(|e| {
         !e.dynamic_user && matches!(e.user.as_deref(), None | Some("root" | "0" | ""))

@@ -44,7 +44,10 @@ pub fn body(lines: &[Line]) -> String {
             let title = match crate::catalogue::GROUPS.get(g) {
                 Some((_, t)) => t,
                 None if g == commands_rank => {
-                    if lines.iter().any(|l| l.value.starts_with('!')) {
+                    if lines
+                        .iter()
+                        .any(|l| l.directive.starts_with("Exec") && l.value.starts_with('!'))
+                    {
                         COMMANDS_AS_ROOT
                     } else {
                         COMMANDS

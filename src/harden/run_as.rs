@@ -19,8 +19,9 @@ use std::path::Path;
 use super::Line;
 use super::inspect::raw_values;
 use super::needs::{Need, NeedKind, Needs};
-use super::plan::helpers::HELPER_KEYS;
-use crate::learn::evidence::Evidence;
+use super::plan::helpers::{HELPER_KEYS, key_of};
+use crate::files::accounts;
+use crate::learn::evidence::{Evidence, Run};
 use crate::pipeline::Scored;
 use crate::tables::SystemdTables;
 
@@ -44,23 +45,16 @@ const AMBIENT_OK: &str = "CAP_NET_BIND_SERVICE";
 /// None when the unit has its own user, the daemon did not switch itself, switched to several
 /// users or back to root, or the user is unknown.
 pub fn candidate(scored: &Scored, ev: &Evidence, root: Option<&Path>) -> Option<RunAs> {
-    let e = scored.settings.exec.as_ref()?;
-    if e.dynamic_user || !matches!(e.user.as_deref(), None | Some("root" | "0" | "")) {
+    if !super::runs_as_root(scored) {
         return None;
     }
     // The daemon itself switched: its ExecStart= runs used CAP_SETUID (not only a helper's su).
-    let starts: Vec<_> = ev
+    let switched = ev
         .runs
         .iter()
-        .filter(|r| r.what.split('[').next() == Some("ExecStart"))
-        .collect();
-    if starts.is_empty()
-        || !starts.iter().any(|r| {
-            r.capabilities
-                .as_ref()
-                .is_some_and(|c| c.contains("CAP_SETUID"))
-        })
-    {
+        .filter(|r| key_of(r) == "ExecStart")
+        .any(uses_setuid);
+    if !switched {
         return None;
     }
     let (uids, gids, back_to_root) = switches(ev);
@@ -68,27 +62,23 @@ pub fn candidate(scored: &Scored, ev: &Evidence, root: Option<&Path>) -> Option<
         return None;
     }
     let uid = *uids.iter().next()?;
-    let root = root.unwrap_or(Path::new("/"));
-    let passwd = std::fs::read_to_string(root.join("etc/passwd")).ok()?;
-    let (user, primary) = passwd.lines().find_map(|l| {
-        let f: Vec<&str> = l.split(':').collect();
-        (f.len() > 3 && f[2].parse() == Ok(uid)).then(|| (f[0].to_string(), f[3].parse().ok()))
-    })?;
-    let gid: u32 = gids.iter().next().copied().or(primary)?;
-    let group = std::fs::read_to_string(root.join("etc/group"))
-        .ok()
-        .and_then(|g| {
-            g.lines().find_map(|l| {
-                let f: Vec<&str> = l.split(':').collect();
-                (f.len() > 2 && f[2].parse() == Ok(gid)).then(|| f[0].to_string())
-            })
-        })
-        .unwrap_or_else(|| gid.to_string());
+    let account = accounts::users(root).into_iter().find(|a| a.uid == uid)?;
+    let gid = gids.iter().next().copied().unwrap_or(account.gid);
     Some(RunAs {
-        seen: format!("the daemon switched from root to uid {uid} ({user}) itself"),
-        user,
-        group,
+        seen: format!(
+            "the daemon switched from root to uid {uid} ({}) itself",
+            account.name
+        ),
+        user: account.name,
+        group: accounts::group_name(root, gid).unwrap_or_else(|| gid.to_string()),
     })
+}
+
+/// Whether a run's processes switched user themselves (used CAP_SETUID).
+fn uses_setuid(r: &Run) -> bool {
+    r.capabilities
+        .as_ref()
+        .is_some_and(|c| c.contains("CAP_SETUID"))
 }
 
 /// The non-root uids and gids the trace saw it switch to, and whether any process switched
@@ -180,15 +170,6 @@ pub fn user_lines(run_as: &RunAs, needs: &Needs) -> Vec<Line> {
     lines
 }
 
-/// The drop-in text that gives a unit its user (what the planner plans on top of).
-pub fn user_dropin(lines: &[Line]) -> String {
-    let mut text = String::from("[Service]\n");
-    for l in lines {
-        text.push_str(&format!("{}={}\n", l.directive, l.value));
-    }
-    text
-}
-
 /// The unit's helper lines again: `!` added to every line that has neither `+` nor `!` (still
 /// run as root), or the `+` the capability planner gave it (`elevated`: the lines of
 /// [`super::plan::helpers::Elevation`]); a line the trace saw switch user itself is left to
@@ -202,13 +183,9 @@ pub fn helper_lines(scored: &Scored, elevated: &[Line], ev: &Evidence) -> Vec<Li
             .filter(|l| l.directive == key && !l.value.is_empty())
             .collect();
         let switches_itself = |v: &str| {
-            ev.runs.iter().any(|r| {
-                r.what.split('[').next() == Some(key)
-                    && r.line.as_deref() == Some(v)
-                    && r.capabilities
-                        .as_ref()
-                        .is_some_and(|c| c.contains("CAP_SETUID"))
-            })
+            ev.runs
+                .iter()
+                .any(|r| key_of(r) == key && r.line.as_deref() == Some(v) && uses_setuid(r))
         };
         let needs_bang = |v: &str| {
             let prefix = crate::learn::unit::split_prefix(v).0;

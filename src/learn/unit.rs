@@ -242,11 +242,10 @@ fn lookup_uid(user: &str) -> Option<u32> {
     if let Ok(n) = user.parse() {
         return Some(n);
     }
-    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
-    passwd.lines().find_map(|l| {
-        let mut f = l.split(':');
-        (f.next()? == user).then(|| f.nth(1)?.parse().ok())?
-    })
+    crate::files::accounts::users(None)
+        .into_iter()
+        .find(|a| a.name == user)
+        .map(|a| a.uid)
 }
 
 /// The files strace needs to run where `NoExecPaths=` forbids executing: itself and the

@@ -91,16 +91,11 @@ pub fn user_unit_path(var: impl Fn(&str) -> Option<String>, cwd: &Path) -> Vec<P
 
 /// The calling user's home directory from /etc/passwd ("/" when it is not listed).
 fn home_from_passwd() -> String {
-    let uid = rustix::process::getuid().as_raw().to_string();
-    std::fs::read_to_string("/etc/passwd")
-        .ok()
-        .and_then(|t| {
-            t.lines().find_map(|l| {
-                let f: Vec<&str> = l.split(':').collect();
-                (f.len() >= 7 && f[2] == uid).then(|| f[5].to_string())
-            })
-        })
-        .unwrap_or_else(|| "/".into())
+    let uid = rustix::process::getuid().as_raw();
+    crate::files::accounts::users(None)
+        .into_iter()
+        .find(|a| a.uid == uid)
+        .map_or_else(|| "/".into(), |a| a.home)
 }
 
 /// The umask of this process (a user manager gives its services its own), from

@@ -1021,21 +1021,14 @@ fn a_trace_replaces_the_guess_about_a_shell_script() {
         "[Service]\nExecStart=/bin/sh -c \"exec /usr/sbin/wrapped --foreground\"\n",
     );
     let evidence = |setuid: &[&str]| {
-        serde_json::json!({
-            "schema": 1, "unit": "wrapped.service",
-            "runs": [{
-                "what": "ExecStart", "command": ["/bin/sh", "-c", "exec /usr/sbin/wrapped"],
-                "started": 0, "duration_s": 5.0, "tracer": "strace -- version 6.1",
-                "untraced": [], "lines": 10, "unknown_lines": 0,
-            }],
-            "files": {}, "sockets": [], "families": ["AF_UNIX"],
-            "syscalls": {"execve": 2, "socket": 1},
-            "capabilities": {}, "wx_mappings": [], "execs": ["/usr/sbin/wrapped"],
-            "setuid_execs": setuid, "namespaces": [], "realtime": [], "personality": [],
-            "clock": [], "hostname": [], "devices": [], "user_switches": [], "keyring": false,
-            "sysv_ipc": false, "kill_other": [], "mounts": [], "denials": [],
-        })
-        .to_string()
+        evidence_json(
+            "wrapped.service",
+            serde_json::json!({
+                "runs": [run_json("ExecStart", &["/bin/sh", "-c", "exec /usr/sbin/wrapped"], serde_json::json!({}))],
+                "families": ["AF_UNIX"], "syscalls": {"execve": 2, "socket": 1},
+                "execs": ["/usr/sbin/wrapped"], "setuid_execs": setuid,
+            }),
+        )
     };
     let nnp = |args: &[&str]| {
         let (h, _, after) = root.harden_checked("wrapped.service", args);
@@ -1080,27 +1073,24 @@ fn a_daemon_that_switches_user_itself_can_start_as_that_user() {
             .iter()
             .map(|c| (c.to_string(), serde_json::json!([format!("{c} seen")])))
             .collect();
-        serde_json::json!({
-            "schema": 1, "unit": "switcher.service",
-            "runs": [{
-                "what": "ExecStartPre", "command": ["/usr/bin/mkdir", "-p", "/var/log/switcher"],
-                "started": 0, "duration_s": 5.0, "tracer": "strace -- version 6.1",
-                "untraced": [], "lines": 10, "unknown_lines": 0,
-                "line": "/usr/bin/mkdir -p /var/log/switcher", "capabilities": [], "syscalls": ["mkdir"],
-            }, {
-                "what": "ExecStart", "command": ["/usr/sbin/switcher"],
-                "started": 0, "duration_s": 5.0, "tracer": "strace -- version 6.1",
-                "untraced": [], "lines": 10, "unknown_lines": 0,
-                "line": "/usr/sbin/switcher", "capabilities": caps, "syscalls": ["setresuid", "setgroups"],
-            }],
-            "files": {}, "sockets": [], "families": ["AF_UNIX"],
-            "syscalls": {"execve": 2, "socket": 1, "setresuid": 1, "setgroups": 1, "mkdir": 1},
-            "capabilities": caps_used, "wx_mappings": [], "execs": ["/usr/sbin/switcher"],
-            "setuid_execs": [], "namespaces": [], "realtime": [], "personality": [],
-            "clock": [], "hostname": [], "devices": [], "user_switches": switches, "keyring": false,
-            "sysv_ipc": false, "kill_other": [], "mounts": [], "denials": [],
-        })
-        .to_string()
+        let mkdir = ["/usr/bin/mkdir", "-p", "/var/log/switcher"];
+        evidence_json(
+            "switcher.service",
+            serde_json::json!({
+                "runs": [
+                    run_json("ExecStartPre", &mkdir, serde_json::json!({
+                        "line": mkdir.join(" "), "capabilities": [], "syscalls": ["mkdir"],
+                    })),
+                    run_json("ExecStart", &["/usr/sbin/switcher"], serde_json::json!({
+                        "line": "/usr/sbin/switcher", "capabilities": caps,
+                        "syscalls": ["setresuid", "setgroups"],
+                    })),
+                ],
+                "families": ["AF_UNIX"],
+                "syscalls": {"execve": 2, "socket": 1, "setresuid": 1, "setgroups": 1, "mkdir": 1},
+                "capabilities": caps_used, "execs": ["/usr/sbin/switcher"], "user_switches": switches,
+            }),
+        )
     };
     let switched = evidence(
         &["uid 0 -> 4242", "gid -> 4243", "setgroups"],
@@ -1166,4 +1156,32 @@ fn a_daemon_that_switches_user_itself_can_start_as_that_user() {
             "{name}: {stderr}"
         );
     }
+}
+
+/// An evidence file as `learn` writes it (schema 1): every record empty unless `fields` sets it.
+fn evidence_json(unit: &str, fields: serde_json::Value) -> String {
+    let mut e = serde_json::json!({
+        "schema": 1, "unit": unit, "runs": [], "files": {}, "sockets": [], "families": [],
+        "syscalls": {}, "capabilities": {}, "wx_mappings": [], "execs": [], "setuid_execs": [],
+        "namespaces": [], "realtime": [], "personality": [], "clock": [], "hostname": [],
+        "devices": [], "user_switches": [], "keyring": false, "sysv_ipc": false,
+        "kill_other": [], "mounts": [], "denials": [],
+    });
+    for (k, v) in fields.as_object().expect("fields are an object") {
+        e[k] = v.clone();
+    }
+    e.to_string()
+}
+
+/// One traced run of an evidence file; `extra` adds its per-line record (line, capabilities,
+/// system calls).
+fn run_json(what: &str, command: &[&str], extra: serde_json::Value) -> serde_json::Value {
+    let mut r = serde_json::json!({
+        "what": what, "command": command, "started": 0, "duration_s": 5.0,
+        "tracer": "strace -- version 6.1", "untraced": [], "lines": 10, "unknown_lines": 0,
+    });
+    for (k, v) in extra.as_object().expect("extra is an object") {
+        r[k] = v.clone();
+    }
+    r
 }

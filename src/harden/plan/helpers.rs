@@ -41,7 +41,8 @@ pub struct Elevation {
     pub moved_syscalls: BTreeSet<String>,
 }
 
-fn key_of(run: &Run) -> &str {
+/// The Exec key a run traced (`ExecStartPre[1]` -> `ExecStartPre`).
+pub fn key_of(run: &Run) -> &str {
     run.what.split('[').next().unwrap_or("")
 }
 
